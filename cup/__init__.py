@@ -1,0 +1,1 @@
+"""cup: everything that arrives from the Centro Unico di Prenotazione."""

@@ -1,0 +1,1 @@
+"""public_site: the static public website built from the registers."""

@@ -1,0 +1,166 @@
+"""The register's tables. Money is integer cents (`*_cent`): exact on SQLite and PostgreSQL
+alike; `registro.money` turns it into Decimal euro at the edges."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import NaiveDatetime
+from sqlalchemy import Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+class Prestazione(SQLModel, table=True):
+    """Catalog entry: a nomenclatore code; its `tipo` decides the target."""
+
+    codice: str = Field(primary_key=True, max_length=20)
+    descrizione: str
+    tipo: str = Field(max_length=20)
+    branca: str | None = None
+    tariffa_cent: int | None = None
+
+
+class Sede(SQLModel, table=True):
+    """Delivery site. The CUP is the source of sites: unknown codes arrive with code as name."""
+
+    codice: str = Field(primary_key=True, max_length=40)
+    nome: str
+    comune: str | None = None
+    indirizzo: str | None = None
+    da_completare: bool = False
+    """Registered by an ingest from its code alone; name and address still to be given."""
+
+
+class PrenotazioneBase(SQLModel):
+    """The fields of one version of a booking, as the CUP sent it (normalised)."""
+
+    id_prenotazione: str = Field(max_length=64)
+    data_prescrizione: date | None = None
+    data_prenotazione: NaiveDatetime
+    data_appuntamento: NaiveDatetime
+    codice_prestazione: str = Field(max_length=20)
+    codice_sede: str = Field(max_length=40)
+    classe_priorita: str | None = Field(default=None, max_length=1)
+    tipo_accesso: str = Field(default="primo", max_length=10)
+    scelta_utente: bool = False
+    stato: str = Field(max_length=20)
+    data_disdetta: NaiveDatetime | None = None
+    causale_annullamento: str | None = None
+    esito_annullamento: str | None = Field(default=None, max_length=20)
+    importo_ticket_cent: int | None = None
+    quota_ordinaria_cent: int | None = None
+    forza_maggiore: bool = False
+    id_assistito: str = Field(max_length=64)
+    aggiornato_il: NaiveDatetime | None = None
+    versione_il: NaiveDatetime
+    """Orders versions: `aggiornato_il`, or the ingest time when the CUP gave none."""
+    hash_contenuto: str = Field(max_length=32)
+    ingest_run_id: int
+
+
+class Prenotazione(PrenotazioneBase, table=True):
+    """The latest version of each booking, plus what `registro check` derived from it."""
+
+    id_prenotazione: str = Field(primary_key=True, max_length=64)
+    attesa_giorni: int | None = None
+    attesa_da_prescrizione: int | None = None
+    standard_giorni: int | None = None
+    in_garanzia: bool | None = None
+    entro_standard: bool | None = None
+    superamento: bool | None = None
+    """In guarantee and past its target: needs a motivazione."""
+    percorso_tutela: bool | None = None
+    """dl73: entitled to the service elsewhere at ticket cost."""
+    preferenziale: bool | None = None
+    """Rescheduled after the authority cancelled: to be rebooked first."""
+    verificata_il: NaiveDatetime | None = None
+    profilo: str | None = None
+
+    __table_args__ = (
+        Index("ix_prenotazione_data_prenotazione", "data_prenotazione"),
+        Index("ix_prenotazione_prestazione_sede", "codice_prestazione", "codice_sede"),
+    )
+
+
+class PrenotazioneStoria(PrenotazioneBase, table=True):
+    """Every version ever ingested: nothing is overwritten without trace."""
+
+    __tablename__ = "prenotazione_storia"
+    id: int | None = Field(default=None, primary_key=True)
+
+    __table_args__ = (
+        UniqueConstraint("id_prenotazione", "versione_il", "hash_contenuto",
+                         name="uq_storia_versione"),
+    )
+
+
+class Sanzione(SQLModel, table=True):
+    """A bonum, malum or refund record. Never deleted: a correction annuls and reissues."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_prenotazione: str = Field(max_length=64, index=True)
+    tipo: str = Field(max_length=24)
+    importo_cent: int
+    stato: str = Field(default="emesso", max_length=12)
+    data_emissione: date
+    motivo: str
+    annullata_il: NaiveDatetime | None = None
+    motivo_annullamento: str | None = None
+
+    __table_args__ = (
+        # One live record per (booking, kind): the check can be re-run safely.
+        Index("uq_sanzione_viva", "id_prenotazione", "tipo", unique=True,
+              sqlite_where=text("stato <> 'annullato'"),
+              postgresql_where=text("stato <> 'annullato'")),
+    )
+
+
+class IngestRun(SQLModel, table=True):
+    """One ingested file: checksum, counts, outcome."""
+
+    __tablename__ = "ingest_run"
+    id: int | None = Field(default=None, primary_key=True)
+    registro: str = Field(default="prestazioni", max_length=20)
+    file: str
+    sha256: str = Field(max_length=64, index=True)
+    archiviato_in: str | None = None
+    mapping: str | None = None
+    utente: str | None = None
+    iniziato_il: NaiveDatetime
+    finito_il: NaiveDatetime | None = None
+    stato: str = Field(default="in_corso", max_length=12)
+    errore: str | None = None
+    righe: int = 0
+    accettate: int = 0
+    scartate: int = 0
+    nuove: int = 0
+    aggiornate: int = 0
+    invariate: int = 0
+    obsolete: int = 0
+    duplicate: int = 0
+    sedi_nuove: int = 0
+
+
+class Scarto(SQLModel, table=True):
+    """A rejected row: where, which field, why (in Italian), and the raw values."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ingest_run_id: int = Field(index=True)
+    file: str
+    riga: int
+    campo: str
+    valore: str | None = None
+    motivo: str
+    grezzo: str | None = None
+
+
+class Esecuzione(SQLModel, table=True):
+    """Every check, stats, build or report run leaves a row (task log)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    attivita: str = Field(max_length=40)
+    periodo: str | None = None
+    iniziata_il: NaiveDatetime
+    finita_il: NaiveDatetime | None = None
+    stato: str = Field(default="in_corso", max_length=12)
+    dettaglio: str | None = None

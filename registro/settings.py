@@ -1,0 +1,60 @@
+"""Settings: environment (REGISTRO_*), an optional TOML file, then explicit overrides.
+
+Built by `load_settings()` and passed in; nothing reads the environment at import time,
+so tests pass overrides instead of patching the process.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRO_", extra="forbid")
+
+    db_url: str = "sqlite:///registro.db"
+    data_dir: Path = Path("registro_dati")
+    """Archive of ingested files, rejects CSVs, pseudonymisation key."""
+
+    profilo: Literal["carta1995", "pngla"] = "carta1995"
+    standard_locali: Path | None = None
+    """TOML file of local targets (see registro.standards)."""
+
+    regime_sanzioni: Literal["carta1995", "dl73"] = "carta1995"
+    bonum: str = "25.82"
+    """Euro; the Carta's L. 50.000 at 1936,27 L/€."""
+    malum: str = "25.82"
+    preavviso_ore: int = 48
+    causali_esenti: list[str] = Field(default_factory=lambda: ["emergenza"])
+    sabato_lavorativo: bool = False
+    """dl73 working days: is Saturday one?"""
+    patrono: str | None = None
+    """Local patron saint's day as MM-DD (e.g. '12-07' for Milano), not a working day."""
+
+    chiave_pseudonimi: str | None = None
+    """HMAC key for codici fiscali found in id_assistito; if unset, one is generated once
+    into data_dir/chiave_pseudonimi and kept there."""
+
+    soglia_pubblicazione: int = 5
+    batch_righe: int = 200_000
+    """Rows per bulk batch in the ingest (bounded memory)."""
+
+    ente: str = "ASL di esempio"
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Environment < TOML file (`REGISTRO_CONFIG` or `config`) < explicit overrides."""
+    path = config or (Path(os.environ["REGISTRO_CONFIG"]) if "REGISTRO_CONFIG" in os.environ
+                      else None)
+    values: dict[str, Any] = {}
+    if path is not None:
+        with open(path, "rb") as fh:
+            values.update(tomllib.load(fh))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

@@ -1,0 +1,173 @@
+"""Standards profiles: the maximum waits are data, never constants in the rules (Carta §2.2).
+
+A profile is a list of `Regola`: each matches on some keys and gives a target in days; the
+most specific matching rule wins, and between rules equally specific the later one wins (so a
+local TOML file, appended after its base profile, overrides it).
+
+- `carta1995` (seeds/003 §5.4): laboratorio 2 days (48 h), immagini 5, visita 7,
+  strumentale 7; urgent bookings are outside the guarantee ("salvo urgenze"). It has no
+  class targets for ricoveri, so those are pngla's unless the local file sets them.
+- `pngla` (Piano nazionale di governo delle liste d'attesa): U 3 days (72 h), B 10,
+  D 30 for visits and 60 for diagnostics, P 120; ricoveri A 30, B 60, C 180, D 365.
+
+Local TOML (setting `standard_locali`):
+
+    profilo = "carta1995"            # base, optional (default: the setting `profilo`)
+    [[specialistica]]                # any of tipo, codice_prestazione, classe_priorita
+    tipo = "immagini"
+    giorni = 10
+    [[specialistica]]
+    codice_prestazione = "89.7"
+    giorni = 5
+    [[ricoveri]]                     # any of classe_priorita, codice_reparto, codice_patologia
+    codice_reparto = "36"
+    codice_patologia = "81.51"
+    giorni = 90
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from registro.errors import ErroreUtente
+
+# Weights make "most specific" a number: a code beats a type, a class refines either.
+PESI_SPECIALISTICA = {"codice_prestazione": 4, "classe_priorita": 2, "tipo": 1}
+PESI_RICOVERI = {"codice_patologia": 4, "codice_reparto": 2, "classe_priorita": 1}
+
+
+@dataclass(frozen=True)
+class Regola:
+    giorni: int
+    chiavi: tuple[tuple[str, str], ...]
+    """(key, value) pairs the rule matches on; all must match."""
+
+    def matches(self, valori: dict[str, str | None]) -> bool:
+        return all(valori.get(k) == v for k, v in self.chiavi)
+
+    def peso(self, pesi: dict[str, int]) -> int:
+        return sum(pesi[k] for k, _ in self.chiavi)
+
+
+@dataclass(frozen=True)
+class Profilo:
+    nome: str
+    specialistica: tuple[Regola, ...]
+    ricoveri: tuple[Regola, ...]
+    classi_fuori_garanzia: frozenset[str] = field(default_factory=frozenset)
+    """Priority classes measured against no target under this profile."""
+
+    @property
+    def per_classe(self) -> bool:
+        """Whether targets depend on the priority class: then tables are split by class."""
+        return any(k == "classe_priorita" for r in self.specialistica for k, _ in r.chiavi)
+
+    def standard(self, *, tipo: str | None, codice_prestazione: str | None,
+                 classe_priorita: str | None) -> int | None:
+        """Target in days for one booking's service and class; None when none applies."""
+        if classe_priorita in self.classi_fuori_garanzia:
+            return None
+        valori = {"tipo": tipo, "codice_prestazione": codice_prestazione,
+                  "classe_priorita": classe_priorita}
+        return _best(self.specialistica, valori, PESI_SPECIALISTICA)
+
+    def attesa_massima(self, *, classe_priorita: str | None, codice_reparto: str | None,
+                       codice_patologia: str | None) -> int | None:
+        """Maximum wait in days for a planned admission (ward/pathology overrides win)."""
+        valori = {"classe_priorita": classe_priorita, "codice_reparto": codice_reparto,
+                  "codice_patologia": codice_patologia}
+        return _best(self.ricoveri, valori, PESI_RICOVERI)
+
+    def standard_frame(self, chiavi: pl.DataFrame) -> pl.DataFrame:
+        """The target for each distinct (tipo, codice_prestazione, classe_priorita) given.
+
+        The bulk paths join on this small table instead of evaluating rules per row: the
+        rules run once per distinct key (a few hundred), the join is vectorised.
+        """
+        distinct = chiavi.select("tipo", "codice_prestazione", "classe_priorita").unique()
+        giorni = [
+            self.standard(tipo=t, codice_prestazione=c, classe_priorita=k)
+            for t, c, k in zip(distinct["tipo"].to_list(),
+                               distinct["codice_prestazione"].to_list(),
+                               distinct["classe_priorita"].to_list(), strict=True)
+        ]
+        return distinct.with_columns(standard_giorni=pl.Series(giorni, dtype=pl.Int32))
+
+
+def _best(regole: tuple[Regola, ...], valori: dict[str, str | None],
+          pesi: dict[str, int]) -> int | None:
+    best: tuple[int, int] | None = None
+    giorni: int | None = None
+    for ordine, regola in enumerate(regole):
+        if regola.matches(valori):
+            rank = (regola.peso(pesi), ordine)
+            if best is None or rank > best:
+                best, giorni = rank, regola.giorni
+    return giorni
+
+
+def _r(giorni: int, **chiavi: str) -> Regola:
+    return Regola(giorni=giorni, chiavi=tuple(sorted(chiavi.items())))
+
+
+RICOVERI_PNGLA = (_r(30, classe_priorita="A"), _r(60, classe_priorita="B"),
+                  _r(180, classe_priorita="C"), _r(365, classe_priorita="D"))
+
+CARTA1995 = Profilo(
+    nome="carta1995",
+    specialistica=(_r(2, tipo="laboratorio"), _r(5, tipo="immagini"),
+                   _r(7, tipo="visita"), _r(7, tipo="strumentale")),
+    ricoveri=RICOVERI_PNGLA,
+    classi_fuori_garanzia=frozenset({"U"}),
+)
+
+PNGLA = Profilo(
+    nome="pngla",
+    specialistica=(
+        _r(3, classe_priorita="U"), _r(10, classe_priorita="B"),
+        _r(60, classe_priorita="D"), _r(30, classe_priorita="D", tipo="visita"),
+        _r(120, classe_priorita="P"),
+    ),
+    ricoveri=RICOVERI_PNGLA,
+)
+
+PROFILI = {"carta1995": CARTA1995, "pngla": PNGLA}
+
+_CHIAVI_SPEC = set(PESI_SPECIALISTICA)
+_CHIAVI_RIC = set(PESI_RICOVERI)
+
+
+def carica_profilo(nome: str = "carta1995", locali: Path | None = None) -> Profilo:
+    """The named base profile, extended by a local TOML file when one is given."""
+    if locali is None:
+        if nome not in PROFILI:
+            raise ErroreUtente(f"profilo sconosciuto: {nome!r} (ammessi: {', '.join(PROFILI)})")
+        return PROFILI[nome]
+    try:
+        data = tomllib.loads(Path(locali).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ErroreUtente(f"{locali}: file degli standard locali illeggibile: {exc}") from exc
+    base = carica_profilo(str(data.get("profilo", nome)))
+    spec = base.specialistica + _regole(locali, data.get("specialistica", []), _CHIAVI_SPEC)
+    ric = base.ricoveri + _regole(locali, data.get("ricoveri", []), _CHIAVI_RIC)
+    return Profilo(nome=f"{base.nome}+locale", specialistica=spec, ricoveri=ric,
+                   classi_fuori_garanzia=base.classi_fuori_garanzia)
+
+
+def _regole(path: Path, items: list[dict[str, object]], ammesse: set[str]) -> tuple[Regola, ...]:
+    out = []
+    for i, item in enumerate(items, start=1):
+        giorni = item.get("giorni")
+        chiavi = {k: str(v) for k, v in item.items() if k != "giorni"}
+        ignote = set(chiavi) - ammesse
+        if not isinstance(giorni, int) or giorni < 0 or ignote or not chiavi:
+            raise ErroreUtente(
+                f"{path}: regola {i} non valida: servono 'giorni' (intero ≥ 0) e almeno una "
+                f"chiave tra {', '.join(sorted(ammesse))}"
+                + (f"; chiavi sconosciute: {', '.join(sorted(ignote))}" if ignote else ""))
+        out.append(Regola(giorni=giorni, chiavi=tuple(sorted(chiavi.items()))))
+    return tuple(out)

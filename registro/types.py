@@ -1,0 +1,23 @@
+"""Constrained domain values shared by the tables, the ingest and the rules: declared once."""
+
+from typing import Literal, get_args
+
+TipoPrestazione = Literal["laboratorio", "immagini", "visita", "strumentale"]
+ClassePriorita = Literal["U", "B", "D", "P"]
+ClasseRicovero = Literal["A", "B", "C", "D"]
+TipoAccesso = Literal["primo", "controllo"]
+StatoPrenotazione = Literal[
+    "prenotata", "erogata", "annullata_ente", "disdetta_utente", "non_presentato"
+]
+EsitoAnnullamento = Literal["rinuncia", "riprogrammata"]
+TipoSanzione = Literal["bonum", "malum", "rimborso_ticket", "rimborso_differenza"]
+StatoSanzione = Literal["emesso", "notificato", "pagato", "contestato", "annullato"]
+
+TIPI_PRESTAZIONE: tuple[str, ...] = get_args(TipoPrestazione)
+CLASSI_PRIORITA: tuple[str, ...] = get_args(ClassePriorita)
+CLASSI_RICOVERO: tuple[str, ...] = get_args(ClasseRicovero)
+TIPI_ACCESSO: tuple[str, ...] = get_args(TipoAccesso)
+STATI_PRENOTAZIONE: tuple[str, ...] = get_args(StatoPrenotazione)
+ESITI_ANNULLAMENTO: tuple[str, ...] = get_args(EsitoAnnullamento)
+TIPI_SANZIONE: tuple[str, ...] = get_args(TipoSanzione)
+STATI_SANZIONE: tuple[str, ...] = get_args(StatoSanzione)

@@ -1,0 +1,1 @@
+"""reports: what is computed from the registers (tables, lists, periodic reports)."""
