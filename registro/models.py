@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -54,7 +54,6 @@ class PrenotazioneBase(SQLModel):
     aggiornato_il: NaiveDatetime | None = None
     versione_il: NaiveDatetime
     """Orders versions: `aggiornato_il`, or the ingest time when the CUP gave none."""
-    hash_contenuto: str = Field(max_length=32)
     ingest_run_id: int
 
 
@@ -88,10 +87,9 @@ class PrenotazioneStoria(PrenotazioneBase, table=True):
     __tablename__ = "prenotazione_storia"
     id: int | None = Field(default=None, primary_key=True)
 
-    __table_args__ = (
-        UniqueConstraint("id_prenotazione", "versione_il", "hash_contenuto",
-                         name="uq_storia_versione"),
-    )
+    # A version is recorded once: the ingest compares content, not a hash (polars' hash is
+    # not stable across versions, and the register outlives library upgrades).
+    __table_args__ = (Index("ix_storia_id_versione", "id_prenotazione", "versione_il"),)
 
 
 class Sanzione(SQLModel, table=True):

@@ -42,8 +42,6 @@ class Settings(BaseSettings):
     into data_dir/chiave_pseudonimi and kept there."""
 
     soglia_pubblicazione: int = 5
-    batch_righe: int = 200_000
-    """Rows per bulk batch in the ingest (bounded memory)."""
 
     ente: str = "ASL di esempio"
 

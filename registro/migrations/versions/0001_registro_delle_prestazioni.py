@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:53:27.074402
+Create Date: 2026-11-23 10:56:14.312507
 """
 
 from collections.abc import Sequence
@@ -76,7 +76,6 @@ def upgrade() -> None:
     sa.Column('id_assistito', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('aggiornato_il', sa.DateTime(), nullable=True),
     sa.Column('versione_il', sa.DateTime(), nullable=False),
-    sa.Column('hash_contenuto', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('ingest_run_id', sa.Integer(), nullable=False),
     sa.Column('attesa_giorni', sa.Integer(), nullable=True),
     sa.Column('attesa_da_prescrizione', sa.Integer(), nullable=True),
@@ -114,12 +113,13 @@ def upgrade() -> None:
     sa.Column('id_assistito', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('aggiornato_il', sa.DateTime(), nullable=True),
     sa.Column('versione_il', sa.DateTime(), nullable=False),
-    sa.Column('hash_contenuto', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('ingest_run_id', sa.Integer(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('id_prenotazione', 'versione_il', 'hash_contenuto', name='uq_storia_versione')
+    sa.PrimaryKeyConstraint('id')
     )
+    with op.batch_alter_table('prenotazione_storia', schema=None) as batch_op:
+        batch_op.create_index('ix_storia_id_versione', ['id_prenotazione', 'versione_il'], unique=False)
+
     op.create_table('prestazione',
     sa.Column('codice', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('descrizione', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -182,6 +182,9 @@ def downgrade() -> None:
 
     op.drop_table('sanzione')
     op.drop_table('prestazione')
+    with op.batch_alter_table('prenotazione_storia', schema=None) as batch_op:
+        batch_op.drop_index('ix_storia_id_versione')
+
     op.drop_table('prenotazione_storia')
     with op.batch_alter_table('prenotazione', schema=None) as batch_op:
         batch_op.drop_index('ix_prenotazione_prestazione_sede')

@@ -1,0 +1,112 @@
+"""The catalog of services (and the site list): small tables, kept through the ORM.
+
+The package ships the national codes monitored by the PNGLA plus common laboratory tests
+(`registro/data/catalogo.csv`); a local CSV with the same columns adds or updates entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine
+
+from registro import db
+from registro.errors import ErroreUtente
+from registro.models import Prestazione, Sede
+from registro.types import TIPI_PRESTAZIONE
+
+COLONNE_CATALOGO = ("codice", "descrizione", "tipo", "branca", "tariffa")
+COLONNE_SEDI = ("codice", "nome", "comune", "indirizzo")
+
+
+@dataclass
+class EsitoImport:
+    aggiunte: int
+    aggiornate: int
+    invariate: int
+
+
+def catalogo_nazionale() -> Path:
+    return Path(str(resources.files("registro") / "data" / "catalogo.csv"))
+
+
+def _leggi(path: Path, colonne: tuple[str, ...], obbligatorie: tuple[str, ...]) -> pl.DataFrame:
+    from cup.readers import leggi  # the same sniffing as the CUP files
+
+    df = leggi(Path(path))
+    mancanti = [c for c in obbligatorie if c not in df.columns]
+    if mancanti:
+        raise ErroreUtente(f"{path}: colonne assenti: {', '.join(mancanti)} "
+                           f"(attese: {','.join(colonne)}); nessun dato è stato scritto")
+    return df.with_columns([pl.lit(None, dtype=pl.String).alias(c)
+                            for c in colonne if c not in df.columns])
+
+
+def importa_catalogo(path: Path, *, engine: Engine) -> EsitoImport:
+    """Add or update services from a CSV `codice,descrizione,tipo,branca,tariffa`.
+
+    All or nothing: one bad line refuses the file with every problem listed.
+    """
+    from cup.schema import parse_cents
+
+    df = _leggi(path, COLONNE_CATALOGO, ("codice", "descrizione", "tipo"))
+    df = df.with_columns(
+        pl.col(c).str.strip_chars() for c in COLONNE_CATALOGO
+    ).with_columns(pl.col("tipo").str.to_lowercase(),
+                   tariffa_cent=parse_cents(pl.col("tariffa")))
+    problemi = df.select(
+        "_riga",
+        pl.when(pl.col("codice").is_null() | (pl.col("codice") == "")).then(pl.lit("codice vuoto"))
+        .when(~pl.col("tipo").is_in(list(TIPI_PRESTAZIONE)))
+        .then(pl.lit(f"tipo non ammesso (ammessi: {', '.join(TIPI_PRESTAZIONE)})"))
+        .when(pl.col("tariffa").is_not_null() & (pl.col("tariffa") != "")
+              & (pl.col("tariffa_cent").is_null() | (pl.col("tariffa_cent") < 0)))
+        .then(pl.lit("tariffa non valida")).alias("motivo"),
+    ).filter(pl.col("motivo").is_not_null())
+    if problemi.height:
+        elenco = "; ".join(f"riga {r}: {m}" for r, m in
+                           zip(problemi["_riga"].to_list(), problemi["motivo"].to_list(),
+                               strict=True)[:20])
+        raise ErroreUtente(f"{path}: catalogo non importato: {elenco}")
+    esito = EsitoImport(0, 0, 0)
+    with db.session_scope(engine) as session:
+        for rec in df.select("codice", "descrizione", "tipo", "branca",
+                             "tariffa_cent").to_dicts():  # a catalog: hundreds of rows
+            nuovo = Prestazione(**rec)
+            vecchio = session.get(Prestazione, rec["codice"])
+            if vecchio is None:
+                session.add(nuovo)
+                esito.aggiunte += 1
+            elif vecchio.model_dump() != nuovo.model_dump():
+                for k, v in rec.items():
+                    setattr(vecchio, k, v)
+                esito.aggiornate += 1
+            else:
+                esito.invariate += 1
+        session.commit()
+    return esito
+
+
+def importa_sedi(path: Path, *, engine: Engine) -> EsitoImport:
+    """Add or complete delivery sites from a CSV `codice,nome,comune,indirizzo`."""
+    df = _leggi(path, COLONNE_SEDI, ("codice", "nome"))
+    df = df.with_columns(pl.col(c).str.strip_chars() for c in COLONNE_SEDI)
+    esito = EsitoImport(0, 0, 0)
+    with db.session_scope(engine) as session:
+        for rec in df.select(COLONNE_SEDI).to_dicts():  # a site list: tens of rows
+            vecchio = session.get(Sede, rec["codice"])
+            if vecchio is None:
+                session.add(Sede(**rec))
+                esito.aggiunte += 1
+            else:
+                cambiato = any(getattr(vecchio, k) != v for k, v in rec.items())
+                for k, v in rec.items():
+                    setattr(vecchio, k, v)
+                vecchio.da_completare = False
+                esito.aggiornate += int(cambiato)
+                esito.invariate += int(not cambiato)
+        session.commit()
+    return esito

@@ -1,0 +1,133 @@
+"""`registro check`: derive waits, guarantee, targets and breaches, then issue sanctions.
+
+Set-based from end to end: the bookings are read as one frame, the rules run vectorised, the
+derived fields go back through a staging table and one UPDATE, and the sanctions due are
+reconciled with the live ones (new ones issued, wrong ones annulled, nothing duplicated), all
+in one transaction. Running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+import polars as pl
+from sqlalchemy import Engine
+
+from registro import db
+from registro.rules import deriva
+from registro.sanzioni import RegimeSanzioni, riconcilia, sanzioni_dovute
+from registro.settings import Settings
+from registro.standards import carica_profilo
+
+SCHEMA_LETTURA: dict[str, pl.DataType] = {
+    "id_prenotazione": pl.String(),
+    "data_prescrizione": pl.Date(),
+    "data_prenotazione": pl.Datetime("us"),
+    "data_appuntamento": pl.Datetime("us"),
+    "codice_prestazione": pl.String(),
+    "codice_sede": pl.String(),
+    "classe_priorita": pl.String(),
+    "tipo_accesso": pl.String(),
+    "scelta_utente": pl.Boolean(),
+    "stato": pl.String(),
+    "data_disdetta": pl.Datetime("us"),
+    "causale_annullamento": pl.String(),
+    "esito_annullamento": pl.String(),
+    "importo_ticket_cent": pl.Int64(),
+    "quota_ordinaria_cent": pl.Int64(),
+    "forza_maggiore": pl.Boolean(),
+    "tipo": pl.String(),
+}
+
+SCHEMA_VIVE: dict[str, pl.DataType] = {
+    "id": pl.Int64(), "id_prenotazione": pl.String(), "tipo": pl.String(),
+    "importo_cent": pl.Int64(), "motivo": pl.String(),
+}
+
+DERIVATI = ["attesa_giorni", "attesa_da_prescrizione", "standard_giorni", "in_garanzia",
+            "entro_standard", "superamento", "percorso_tutela", "preferenziale"]
+
+
+@dataclass
+class EsitoCheck:
+    prenotazioni: int
+    in_garanzia: int
+    superamenti: int
+    sanzioni_emesse: int
+    sanzioni_annullate: int
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def leggi_prenotazioni(engine: Engine) -> pl.DataFrame:
+    """The current bookings with their catalog type (the columns the rules need)."""
+    cols = ", ".join(f"p.{c}" for c in SCHEMA_LETTURA if c != "tipo")
+    return db.read_frame(
+        engine,
+        f"SELECT {cols}, c.tipo FROM prenotazione p "
+        "JOIN prestazione c ON c.codice = p.codice_prestazione",
+        SCHEMA_LETTURA)
+
+
+def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> EsitoCheck:
+    profilo = carica_profilo(settings.profilo, settings.standard_locali)
+    regime = RegimeSanzioni.from_settings(settings)
+    oggi = oggi or date.today()
+    adesso = datetime.now()
+
+    pren = leggi_prenotazioni(engine)
+    esenti = [c.strip().lower() for c in settings.causali_esenti]
+    derivati = deriva(pren.lazy(), profilo).with_columns(
+        percorso_tutela=pl.lit(regime.regime == "dl73") & pl.col("superamento"),
+        preferenziale=(pl.col("stato") == "annullata_ente")
+        & (pl.col("esito_annullamento") == "riprogrammata")
+        & ~pl.col("causale_annullamento").fill_null("").str.strip_chars()
+        .str.to_lowercase().is_in(esenti),
+    ).collect()
+
+    dovute = sanzioni_dovute(pren.lazy(), regime).collect()
+    vive = db.read_frame(
+        engine,
+        "SELECT id, id_prenotazione, tipo, importo_cent, motivo FROM sanzione "
+        "WHERE stato <> 'annullato'", SCHEMA_VIVE)
+    da_emettere, da_annullare = riconcilia(dovute, vive, pren["id_prenotazione"])
+
+    stage = derivati.select(
+        "id_prenotazione", *DERIVATI,
+        pl.lit(adesso).alias("verificata_il"), pl.lit(profilo.nome).alias("profilo"))
+    nuove = da_emettere.select(
+        "id_prenotazione", "tipo", "importo_cent", pl.lit("emesso").alias("stato"),
+        pl.lit(oggi).alias("data_emissione"), "motivo")
+
+    tabella = "stage_check"
+    campi = [*DERIVATI, "verificata_il", "profilo"]
+    with db.adbc_connection(engine) as conn:
+        db.execute(conn, f"DROP TABLE IF EXISTS {tabella}")
+        db.write_frame(conn, tabella, stage, engine, mode="create")
+        db.execute(conn, f"CREATE INDEX ix_{tabella} ON {tabella} (id_prenotazione)")
+        sets = ", ".join(f"{c} = s.{c}" for c in campi)
+        db.execute(conn, f"""
+            UPDATE prenotazione SET {sets}
+            FROM {tabella} s WHERE prenotazione.id_prenotazione = s.id_prenotazione""")
+        db.execute(conn, f"DROP TABLE {tabella}")
+        if da_annullare.height:
+            db.execute(conn, "DROP TABLE IF EXISTS stage_annulla")
+            db.write_frame(conn, "stage_annulla", da_annullare.select("id"), engine,
+                           mode="create")
+            quando = adesso.strftime("'%Y-%m-%d %H:%M:%S.%f'")
+            db.execute(conn, f"""
+                UPDATE sanzione SET stato = 'annullato', annullata_il = {quando},
+                  motivo_annullamento = 'prenotazione corretta dal CUP: sanzione ricalcolata'
+                WHERE id IN (SELECT id FROM stage_annulla)""")
+            db.execute(conn, "DROP TABLE stage_annulla")
+        db.write_frame(conn, "sanzione", nuove, engine)
+        conn.commit()
+
+    return EsitoCheck(
+        prenotazioni=pren.height,
+        in_garanzia=int(derivati["in_garanzia"].sum()),
+        superamenti=int(derivati["superamento"].sum()),
+        sanzioni_emesse=nuove.height,
+        sanzioni_annullate=da_annullare.height)

@@ -1,0 +1,255 @@
+"""The `registro` command: the operators' contract (names and flags are kept stable)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from registro.errors import ErroreUtente
+from registro.settings import Settings, load_settings
+
+app = typer.Typer(help="Registro delle prestazioni specialistiche e dei ricoveri programmati.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+catalogo_app = typer.Typer(help="Catalogo delle prestazioni.", no_args_is_help=True)
+sedi_app = typer.Typer(help="Anagrafica delle sedi di erogazione.", no_args_is_help=True)
+app.add_typer(catalogo_app, name="catalogo")
+app.add_typer(sedi_app, name="sedi")
+
+err = Console(stderr=True)
+out = Console()
+
+
+class Formato(str, Enum):
+    csv = "csv"
+    json = "json"
+
+
+class Lettura(str, Enum):
+    ex_ante = "ex_ante"
+    ex_post = "ex_post"
+
+
+class NomeProfilo(str, Enum):
+    carta1995 = "carta1995"
+    pngla = "pngla"
+
+
+@app.callback()
+def _globali(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(help="URL del database (REGISTRO_DB_URL).")] = None,
+    config: Annotated[Path | None, typer.Option(help="File TOML delle impostazioni.")] = None,
+) -> None:
+    ctx.obj = {"db": db, "config": config}
+
+
+def _settings(ctx: typer.Context, **extra: Any) -> Settings:
+    obj = ctx.obj or {}
+    return load_settings(obj.get("config"), db_url=obj.get("db"), **extra)
+
+
+def _engine(settings: Settings) -> Any:
+    from registro.db import make_engine
+
+    return make_engine(settings.db_url)
+
+
+@contextmanager
+def _passo(msg: str) -> Iterator[None]:
+    """A spinner on a terminal; nothing when output goes to a file or a pipe."""
+    if err.is_terminal:
+        with err.status(msg):
+            yield
+    else:
+        yield
+
+
+def _ensure_schema(engine: Any) -> None:
+    from registro.catalogo import catalogo_nazionale, importa_catalogo
+    from registro.db import migrate, session_scope
+    from registro.models import Prestazione
+    from sqlmodel import select
+
+    migrate(engine)
+    with session_scope(engine) as s:
+        vuoto = s.exec(select(Prestazione).limit(1)).first() is None
+    if vuoto:
+        importa_catalogo(catalogo_nazionale(), engine=engine)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Crea o aggiorna lo schema del registro; al primo avvio carica il catalogo nazionale."""
+    settings = _settings(ctx)
+    engine = _engine(settings)
+    with _passo("migrazione dello schema"):
+        _ensure_schema(engine)
+    out.print(f"registro pronto: {engine.url.render_as_string(hide_password=True)}")
+
+
+@catalogo_app.command("import")
+def catalogo_import(ctx: typer.Context, file: Path) -> None:
+    """Aggiunge o aggiorna prestazioni da un CSV `codice,descrizione,tipo,branca,tariffa`."""
+    from registro.catalogo import importa_catalogo
+
+    engine = _engine(_settings(ctx))
+    esito = importa_catalogo(file, engine=engine)
+    out.print(f"catalogo: {esito.aggiunte} aggiunte, {esito.aggiornate} aggiornate, "
+              f"{esito.invariate} invariate")
+
+
+@sedi_app.command("import")
+def sedi_import(ctx: typer.Context, file: Path) -> None:
+    """Aggiunge o completa sedi da un CSV `codice,nome,comune,indirizzo`."""
+    from registro.catalogo import importa_sedi
+
+    engine = _engine(_settings(ctx))
+    esito = importa_sedi(file, engine=engine)
+    out.print(f"sedi: {esito.aggiunte} aggiunte, {esito.aggiornate} aggiornate, "
+              f"{esito.invariate} invariate")
+
+
+@app.command()
+def synth(
+    rows: Annotated[int, typer.Option(help="Numero di prenotazioni.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Seme (stesso seme, stesso file).")] = 1,
+    out_file: Annotated[Path, typer.Option("--out", help="File CSV da scrivere.")] = Path(
+        "cup_sintetico.csv"),
+    anno: Annotated[int, typer.Option(help="Anno delle prenotazioni.")] = 2025,
+) -> None:
+    """Scrive un export CUP sintetico realistico (una ASL, un anno), deterministico."""
+    from cup.synthetic import scrivi_csv
+
+    if rows < 1:
+        raise ErroreUtente("--rows deve essere almeno 1")
+    with _passo(f"generazione di {rows:,} prenotazioni"):
+        path = scrivi_csv(out_file, rows=rows, seed=seed, anno=anno)
+    out.print(f"{rows:,} prenotazioni scritte in {path}")
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    file: Path,
+    mapping: Annotated[Path | None, typer.Option(help="Mapping TOML delle colonne.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Riepilogo JSON su stdout.")] = False,
+) -> None:
+    """Carica un export CUP nel registro (righe non valide negli scarti, con il motivo)."""
+    from cup.ingest import ingest as do_ingest
+
+    settings = _settings(ctx)
+    engine = _engine(settings)
+    _ensure_schema(engine)
+    with _passo(f"ingest di {file}"):
+        esito = do_ingest(file, engine=engine, settings=settings, mapping=mapping)
+    if as_json:
+        print(json.dumps(esito.as_dict(), ensure_ascii=False))
+        return
+    out.print(
+        f"{esito.file}: {esito.righe:,} righe, {esito.accettate:,} accettate, "
+        f"{esito.scartate:,} scartate ({esito.nuove:,} nuove, {esito.aggiornate:,} aggiornate, "
+        f"{esito.invariate:,} invariate, {esito.obsolete:,} obsolete, "
+        f"{esito.duplicate:,} duplicate nel file); sedi nuove: {esito.sedi_nuove}")
+    if esito.scartate:
+        out.print(f"scarti: {esito.file_scarti}")
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Riepilogo JSON su stdout.")] = False,
+) -> None:
+    """Calcola attese, garanzia, standard e superamenti; emette bonum e malum (idempotente)."""
+    from registro.check import check as do_check
+
+    settings = _settings(ctx)
+    engine = _engine(settings)
+    _ensure_schema(engine)
+    with _passo("verifica delle prenotazioni"):
+        esito = do_check(engine=engine, settings=settings)
+    if as_json:
+        print(json.dumps(esito.as_dict()))
+        return
+    out.print(f"{esito.prenotazioni:,} prenotazioni verificate, {esito.in_garanzia:,} in "
+              f"garanzia, {esito.superamenti:,} superamenti; sanzioni: "
+              f"{esito.sanzioni_emesse:,} emesse, {esito.sanzioni_annullate:,} annullate")
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Option(help="2026, 2026-H1, 2026-Q2 o 2026-05.")],
+    formato: Annotated[Formato, typer.Option("--format", help="csv o json.")] = Formato.csv,
+    out_file: Annotated[Path, typer.Option("--out", help="File da scrivere.")] = Path(
+        "tempi_attesa.csv"),
+    profilo: Annotated[NomeProfilo | None, typer.Option(
+        help="Profilo degli standard (predefinito: l'impostazione).")] = None,
+    lettura: Annotated[Lettura, typer.Option(help="ex_ante o ex_post.")] = Lettura.ex_ante,
+) -> None:
+    """Tabella dei tempi di attesa per prestazione e sede (e classe sotto pngla)."""
+    from registro.check import leggi_prenotazioni
+    from registro.periodo import Periodo
+    from registro.standards import carica_profilo
+    from reports.stats import scrivi_tabella, tabella_prestazioni
+
+    settings = _settings(ctx)
+    periodo = Periodo.parse(period)
+    prof = carica_profilo(profilo.value if profilo else settings.profilo,
+                          settings.standard_locali)
+    engine = _engine(settings)
+    _ensure_schema(engine)
+    with _passo("calcolo delle statistiche"):
+        tabella = tabella_prestazioni(leggi_prenotazioni(engine).lazy(), profilo=prof,
+                                      periodo=periodo, lettura=lettura.value)
+        path = scrivi_tabella(tabella, out_file, formato.value)
+    out.print(f"{tabella.height:,} righe ({prof.nome}, {lettura.value}) scritte in {path}")
+
+
+@app.command()
+def sanzioni(
+    ctx: typer.Context,
+    formato: Annotated[Formato, typer.Option("--format", help="csv o json.")] = Formato.csv,
+    out_file: Annotated[Path, typer.Option("--out", help="File da scrivere.")] = Path(
+        "sanzioni.csv"),
+) -> None:
+    """Elenco di bonum, malum e rimborsi emessi (con il loro stato)."""
+    from reports.registro_sanzioni import elenco_sanzioni, scrivi_sanzioni
+
+    engine = _engine(_settings(ctx))
+    _ensure_schema(engine)
+    df = elenco_sanzioni(engine)
+    path = scrivi_sanzioni(df, out_file, formato.value)
+    out.print(f"{df.height:,} record scritti in {path}")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Cartella della demo.")] = Path("demo"),
+    rows: Annotated[int, typer.Option(help="Prenotazioni sintetiche.")] = 300_000,
+    seed: Annotated[int, typer.Option(help="Seme.")] = 1,
+) -> None:
+    """Dimostrazione completa: dati sintetici di un anno di una ASL -> registro -> verifiche
+    -> bonum/malum -> tabelle. Usa un database SQLite nella cartella indicata."""
+    from registro.demo import esegui_demo
+
+    esegui_demo(out_dir, rows=rows, seed=seed, console=out, passo=_passo)
+
+
+def main() -> None:
+    try:
+        app()
+    except ErroreUtente as exc:
+        err.print(f"[bold red]errore:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()
