@@ -1,0 +1,38 @@
+"""110,527 real appointments with their own headers go in through a mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import Engine
+
+from cup.ingest import ingest
+from registro.catalogo import catalogo_nazionale, importa_catalogo
+from registro.db import read_frame
+from registro.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+KAGGLE = ROOT.parent / "shared" / "data" / "realworld" / "KaggleV2-May-2016.csv"
+MAPPING = ROOT / "esempi" / "mapping_medical_appointment_no_shows.toml"
+
+
+@pytest.mark.slow
+def test_medical_appointment_no_shows(engine: Engine, settings: Settings) -> None:
+    assert KAGGLE.exists(), f"real-world file missing: {KAGGLE}"
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    esito = ingest(KAGGLE, engine=engine, settings=settings, mapping=MAPPING)
+
+    assert esito.righe == 110_527
+    assert esito.scartate == 5
+    assert esito.accettate == 110_522
+    scarti = pl.read_csv(esito.file_scarti, infer_schema=False)
+    assert set(scarti["campo"]) == {"data_appuntamento"}
+    assert set(scarti["motivo"]) == {"appuntamento precedente alla data di prenotazione"}
+
+    stati = read_frame(engine, "SELECT stato FROM prenotazione", {"stato": pl.String()})
+    no_show = stati.filter(pl.col("stato") == "non_presentato").height / stati.height
+    assert round(no_show * 100, 1) == 20.2
+    # The CUP is the source of sites: every neighbourhood is registered from its code.
+    assert esito.sedi_nuove == 81
