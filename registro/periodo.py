@@ -8,7 +8,7 @@ from datetime import date
 
 from registro.errors import ErroreUtente
 
-_FORMA = re.compile(r"^(\d{4})(?:-(H[12]|Q[1-4]|\d{2}))?$")
+_FORMA = re.compile(r"^([0-9]{4})(?:-(H[12]|Q[1-4]|[0-9]{2}))?$")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class Periodo:
             raise ErroreUtente(
                 f"periodo non valido: {testo!r} (esempi: 2026, 2026-H1, 2026-Q2, 2026-05)")
         anno, parte = int(m.group(1)), m.group(2)
+        if not 1900 <= anno <= 2200:
+            raise ErroreUtente(f"periodo non valido: {testo!r} (anno fuori intervallo)")
         if parte is None:
             primo, mesi = 1, 12
         elif parte[0] == "H":

@@ -15,26 +15,15 @@ import polars as pl
 
 from registro.standards import Profilo
 
-COLONNE_STANDARD = ("tipo", "codice_prestazione", "classe_priorita")
-
-
 def attesa(da: pl.Expr, a: pl.Expr) -> pl.Expr:
     """Calendar days between two timestamps' dates."""
     return (a.cast(pl.Date) - da.cast(pl.Date)).dt.total_days().cast(pl.Int32)
 
 
-def con_standard(lf: pl.LazyFrame, profilo: Profilo) -> pl.LazyFrame:
-    """Join each booking's target (needs columns tipo, codice_prestazione, classe_priorita)."""
-    chiavi = lf.select(COLONNE_STANDARD).unique().collect()
-    tabella = profilo.standard_frame(chiavi)
-    return lf.join(tabella.lazy(), on=list(COLONNE_STANDARD), how="left", nulls_equal=True,
-                   maintain_order="left")
-
-
 def deriva(lf: pl.LazyFrame, profilo: Profilo) -> pl.LazyFrame:
     """Add attesa_giorni, attesa_da_prescrizione, standard_giorni, in_garanzia,
     entro_standard and superamento to bookings that carry their catalog `tipo`."""
-    lf = con_standard(lf, profilo)
+    lf = lf.with_columns(standard_giorni=profilo.standard_expr())
     in_garanzia = (
         (pl.col("tipo_accesso").fill_null("primo") == "primo")
         & ~pl.col("scelta_utente").fill_null(False)

@@ -82,20 +82,15 @@ class Profilo:
                   "codice_patologia": codice_patologia}
         return _best(self.ricoveri, valori, PESI_RICOVERI)
 
-    def standard_frame(self, chiavi: pl.DataFrame) -> pl.DataFrame:
-        """The target for each distinct (tipo, codice_prestazione, classe_priorita) given.
+    def standard_expr(self) -> pl.Expr:
+        """The same choice as `standard`, as one lazy polars expression over the columns
+        tipo, codice_prestazione and classe_priorita: the bulk paths never loop."""
+        return _expr(self.specialistica, PESI_SPECIALISTICA, self.classi_fuori_garanzia)
 
-        The bulk paths join on this small table instead of evaluating rules per row: the
-        rules run once per distinct key (a few hundred), the join is vectorised.
-        """
-        distinct = chiavi.select("tipo", "codice_prestazione", "classe_priorita").unique()
-        giorni = [
-            self.standard(tipo=t, codice_prestazione=c, classe_priorita=k)
-            for t, c, k in zip(distinct["tipo"].to_list(),
-                               distinct["codice_prestazione"].to_list(),
-                               distinct["classe_priorita"].to_list(), strict=True)
-        ]
-        return distinct.with_columns(standard_giorni=pl.Series(giorni, dtype=pl.Int32))
+    def attesa_massima_expr(self) -> pl.Expr:
+        """`attesa_massima` as a lazy expression (classe_priorita, codice_reparto,
+        codice_patologia)."""
+        return _expr(self.ricoveri, PESI_RICOVERI, frozenset())
 
 
 def _best(regole: tuple[Regola, ...], valori: dict[str, str | None],
@@ -108,6 +103,21 @@ def _best(regole: tuple[Regola, ...], valori: dict[str, str | None],
             if best is None or rank > best:
                 best, giorni = rank, regola.giorni
     return giorni
+
+
+def _expr(regole: tuple[Regola, ...], pesi: dict[str, int],
+          fuori: frozenset[str]) -> pl.Expr:
+    """First match in (specificity, order) descending order wins, as in `_best`."""
+    ordinate = sorted(enumerate(regole), key=lambda ir: (ir[1].peso(pesi), ir[0]), reverse=True)
+    expr: pl.Expr = pl.lit(None, dtype=pl.Int32)
+    for _, regola in reversed(ordinate):  # built inside out: the best rule ends outermost
+        cond = pl.all_horizontal([pl.col(k) == v for k, v in regola.chiavi])
+        expr = pl.when(cond.fill_null(False)).then(pl.lit(regola.giorni, dtype=pl.Int32)
+                                                   ).otherwise(expr)
+    if fuori:
+        expr = pl.when(pl.col("classe_priorita").is_in(sorted(fuori)).fill_null(False)
+                       ).then(pl.lit(None, dtype=pl.Int32)).otherwise(expr)
+    return expr
 
 
 def _r(giorni: int, **chiavi: str) -> Regola:
@@ -154,8 +164,10 @@ def carica_profilo(nome: str = "carta1995", locali: Path | None = None) -> Profi
     base = carica_profilo(str(data.get("profilo", nome)))
     spec = base.specialistica + _regole(locali, data.get("specialistica", []), _CHIAVI_SPEC)
     ric = base.ricoveri + _regole(locali, data.get("ricoveri", []), _CHIAVI_RIC)
+    # A class the local file gives a target to is measured against it, urgent ones included.
+    con_target = {v for r in spec for k, v in r.chiavi if k == "classe_priorita"}
     return Profilo(nome=f"{base.nome}+locale", specialistica=spec, ricoveri=ric,
-                   classi_fuori_garanzia=base.classi_fuori_garanzia)
+                   classi_fuori_garanzia=base.classi_fuori_garanzia - con_target)
 
 
 def _regole(path: Path, items: list[dict[str, object]], ammesse: set[str]) -> tuple[Regola, ...]:

@@ -1,0 +1,144 @@
+"""Waiting-time tables of the specialistica register (DESIGN.md "Statistics"), in polars.
+
+One row per codice_prestazione × codice_sede (× classe_priorita when the profile's targets
+depend on the class, i.e. pngla), for every group with at least one booking in the period;
+statistics over the bookings in guarantee only, bookings outside it counted apart:
+
+- `n`: bookings in guarantee;
+- `attesa_media`: mean wait, 1 decimal, rounded **half up** (half away from zero: 2.25 →
+  2.3, never banker's 2.2), computed exactly from the integer sum and count, never from a
+  float mean;
+- `attesa_mediana`: the middle value, or the mean of the two middle values when n is even
+  (so it can end in .5);
+- `attesa_p90`: nearest rank, the ⌈0.9·n⌉-th smallest wait, with ⌈0.9·n⌉ = (9n + 9) // 10
+  computed in integers;
+- `standard_giorni`: the group's target when its bookings in guarantee share a single one,
+  null otherwise (no booking in guarantee, or — only with an inconsistent catalog `tipo` for
+  one code — several targets in one group);
+- `quota_entro_standard`: share of bookings in guarantee waiting ≤ their own target,
+  3 decimals, half up, exact from integer counts;
+- `n_fuori_garanzia`: the group's bookings not in guarantee.
+
+When n is 0 the statistics are null. Two readings: *ex ante* (bookings whose
+`data_prenotazione` date falls in the period, wait to the assigned date) and *ex post*
+(bookings `erogata` whose `data_appuntamento` date falls in the period, wait to delivery).
+Waits, targets and the guarantee come from `registro.rules.deriva`, never re-implemented.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from registro.csvsafe import scrivi_csv
+from registro.periodo import Periodo
+from registro.rules import deriva
+from registro.standards import Profilo
+
+COLONNE = ["periodo", "codice_prestazione", "codice_sede", "classe_priorita", "n",
+           "attesa_media", "attesa_mediana", "attesa_p90", "standard_giorni",
+           "quota_entro_standard", "n_fuori_garanzia"]
+
+SCHEMA = pl.Schema({
+    "periodo": pl.String, "codice_prestazione": pl.String, "codice_sede": pl.String,
+    "classe_priorita": pl.String, "n": pl.Int64, "attesa_media": pl.Float64,
+    "attesa_mediana": pl.Float64, "attesa_p90": pl.Int64, "standard_giorni": pl.Int64,
+    "quota_entro_standard": pl.Float64, "n_fuori_garanzia": pl.Int64,
+})
+
+CHIAVI = ["codice_prestazione", "codice_sede", "classe_priorita"]
+
+Lettura = Literal["ex_ante", "ex_post"]
+
+
+def _nel_periodo(lettura: Lettura, periodo: Periodo) -> pl.Expr:
+    if lettura == "ex_ante":
+        giorno = pl.col("data_prenotazione").cast(pl.Date)
+        return giorno.is_between(pl.lit(periodo.inizio), pl.lit(periodo.fine), closed="left")
+    if lettura == "ex_post":
+        giorno = pl.col("data_appuntamento").cast(pl.Date)
+        return (pl.col("stato") == "erogata") & giorno.is_between(
+            pl.lit(periodo.inizio), pl.lit(periodo.fine), closed="left")
+    raise ValueError(f"lettura sconosciuta: {lettura!r} (ammesse: ex_ante, ex_post)")
+
+
+def _arrotonda(numeratore: pl.Expr, denominatore: pl.Expr, decimali: int) -> pl.Expr:
+    """numeratore / denominatore (integers, denominatore > 0) rounded half away from zero to
+    `decimali` places, exactly: floor((2·10^d·|num| + den) / (2·den)) / 10^d, with the sign."""
+    scala = 10**decimali
+    num = numeratore.cast(pl.Int64)
+    den = denominatore.cast(pl.Int64)
+    unita = (2 * scala * num.abs() + den) // (2 * den)
+    return (num.sign() * unita) / scala
+
+
+def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
+                        lettura: Lettura = "ex_ante") -> pl.DataFrame:
+    """The waiting-time table of one period, one reading, under one standards profile."""
+    filtro = _nel_periodo(lettura, periodo)
+    classe = (pl.col("classe_priorita") if profilo.per_classe
+              else pl.lit(None, dtype=pl.String)).alias("classe_priorita")
+    righe = (
+        deriva(lf.filter(filtro), profilo)
+        .select(pl.col("codice_prestazione"), pl.col("codice_sede"), classe,
+                pl.col("attesa_giorni").cast(pl.Int64), pl.col("standard_giorni").cast(pl.Int64),
+                pl.col("in_garanzia"))
+    )
+
+    gruppi = righe.group_by(CHIAVI).agg(
+        n_fuori_garanzia=(~pl.col("in_garanzia")).sum().cast(pl.Int64),
+    )
+
+    ordinate = pl.col("attesa_giorni").sort()
+    conta = pl.len().cast(pl.Int64)
+    in_garanzia = righe.filter(pl.col("in_garanzia")).group_by(CHIAVI).agg(
+        n=conta,
+        somma=pl.col("attesa_giorni").sum(),
+        # two middle ranks (the same one when n is odd): their sum is exact in integers
+        mezzo=ordinate.get((conta - 1) // 2) + ordinate.get(conta // 2),
+        attesa_p90=ordinate.get((9 * conta + 9) // 10 - 1),
+        standard_giorni=pl.when(pl.col("standard_giorni").n_unique() == 1)
+        .then(pl.col("standard_giorni").first()),
+        entro=(pl.col("attesa_giorni") <= pl.col("standard_giorni")).sum().cast(pl.Int64),
+    )
+
+    tabella = (
+        gruppi.join(in_garanzia, on=CHIAVI, how="left", nulls_equal=True)
+        .select(
+            pl.lit(periodo.etichetta, dtype=pl.String).alias("periodo"),
+            *CHIAVI,
+            pl.col("n").fill_null(0),
+            _arrotonda(pl.col("somma"), pl.col("n"), 1).alias("attesa_media"),
+            (pl.col("mezzo") / 2).alias("attesa_mediana"),
+            pl.col("attesa_p90"),
+            pl.col("standard_giorni"),
+            _arrotonda(pl.col("entro"), pl.col("n"), 3).alias("quota_entro_standard"),
+            pl.col("n_fuori_garanzia"),
+        )
+        .sort(CHIAVI, nulls_last=False)
+        .select(pl.col(c).cast(t) for c, t in SCHEMA.items())
+    )
+    return tabella.collect()
+
+
+def scrivi_tabella(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) -> Path:
+    """Write the table as open data; the file is replaced atomically; returns its path.
+
+    CSV through `registro.csvsafe` (UTF-8, header COLONNE, empty cells for nulls, text cells
+    starting with = + - @ tab CR prefixed with `'`, numbers untouched); JSON a list of
+    objects with the keys COLONNE, values as they are (numbers, null), non-ASCII kept."""
+    tabella = df.select(COLONNE)
+    if formato == "csv":
+        return scrivi_csv(tabella, path)
+    if formato != "json":
+        raise ValueError(f"formato sconosciuto: {formato!r} (ammessi: csv, json)")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    provvisorio = path.with_name(path.name + ".tmp")
+    provvisorio.write_text(json.dumps(tabella.to_dicts(), ensure_ascii=False, indent=2) + "\n",
+                           encoding="utf-8")
+    provvisorio.replace(path)
+    return path

@@ -1,0 +1,91 @@
+"""A plain-Python, row-at-a-time oracle of reports.stats.tabella_prestazioni, for the tests.
+
+Written from DESIGN.md "Statistics" without polars and without registro.rules: the guarantee
+rule is spelled out here, only the target comes from `profilo.standard(...)`.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any
+
+from registro.periodo import Periodo
+from registro.standards import Profilo
+
+
+def _giorno(valore: date | datetime) -> date:
+    return valore.date() if isinstance(valore, datetime) else valore
+
+
+def _mezzo_su(num: int, den: int, decimali: int) -> float:
+    """num/den rounded half away from zero to `decimali` places."""
+    q = Fraction(num, den) * 10**decimali
+    unita = math.floor(abs(q) + Fraction(1, 2))
+    return (unita if q >= 0 else -unita) / 10**decimali
+
+
+def tabella(righe: list[dict[str, Any]], *, profilo: Profilo, periodo: Periodo,
+            lettura: str = "ex_ante") -> list[dict[str, Any]]:
+    gruppi: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
+    for r in righe:
+        if lettura == "ex_ante":
+            giorno = _giorno(r["data_prenotazione"])
+            dentro = periodo.inizio <= giorno < periodo.fine
+        else:
+            giorno = _giorno(r["data_appuntamento"])
+            dentro = r["stato"] == "erogata" and periodo.inizio <= giorno < periodo.fine
+        if not dentro:
+            continue
+        classe = r["classe_priorita"] if profilo.per_classe else None
+        chiave = (r["codice_prestazione"], r["codice_sede"], classe)
+        gruppi.setdefault(chiave, []).append(r)
+
+    out = []
+    for chiave in sorted(gruppi, key=lambda k: (k[0], k[1], k[2] is not None, k[2] or "")):
+        attese: list[int] = []
+        standard: list[int] = []
+        fuori = 0
+        for r in gruppi[chiave]:
+            target = profilo.standard(tipo=r["tipo"], codice_prestazione=r["codice_prestazione"],
+                                      classe_priorita=r["classe_priorita"])
+            primo = r["tipo_accesso"] is None or r["tipo_accesso"] == "primo"
+            scelta = r["scelta_utente"] is True
+            if primo and not scelta and target is not None:
+                wait = (_giorno(r["data_appuntamento"]) - _giorno(r["data_prenotazione"])).days
+                attese.append(wait)
+                standard.append(target)
+            else:
+                fuori += 1
+        n = len(attese)
+        riga: dict[str, Any] = {
+            "periodo": periodo.etichetta,
+            "codice_prestazione": chiave[0],
+            "codice_sede": chiave[1],
+            "classe_priorita": chiave[2],
+            "n": n,
+            "attesa_media": None,
+            "attesa_mediana": None,
+            "attesa_p90": None,
+            "standard_giorni": None,
+            "quota_entro_standard": None,
+            "n_fuori_garanzia": fuori,
+        }
+        if n:
+            ordinate = sorted(attese)
+            if n % 2 == 1:
+                mediana = float(ordinate[n // 2])
+            else:
+                mediana = (ordinate[n // 2 - 1] + ordinate[n // 2]) / 2
+            rango = math.ceil(Fraction(9, 10) * n)  # exact: no float 0.9
+            entro = sum(1 for a, s in zip(attese, standard, strict=True) if a <= s)
+            riga.update(
+                attesa_media=_mezzo_su(sum(attese), n, 1),
+                attesa_mediana=mediana,
+                attesa_p90=ordinate[rango - 1],
+                standard_giorni=standard[0] if len(set(standard)) == 1 else None,
+                quota_entro_standard=_mezzo_su(entro, n, 3),
+            )
+        out.append(riga)
+    return out
