@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from registro.errors import ErroreUtente
@@ -28,7 +29,9 @@ def make_engine(db_url: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(db_url, connect_args={"timeout": 60})
+        # No pooling: bulk writes go through ADBC on their own connection, and a pooled
+        # pysqlite connection can keep an old WAL snapshot open and read stale rows.
+        engine = create_engine(db_url, connect_args={"timeout": 60}, poolclass=NullPool)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
