@@ -18,6 +18,8 @@ demo: setup
 
 test: setup
 	scripts/postgres-avvia.sh
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 test-quick: setup

@@ -178,11 +178,11 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
                            AND s.versione_il < p.versione_il THEN 1 ELSE 0 END), 0)
             FROM {tabella} s LEFT JOIN prenotazione p ON p.id_prenotazione = s.id_prenotazione
             WHERE s._vince = 1""")
-        nuove, invariate, obsolete = (int(x) for x in counts)
+        nuove, invariate, obsolete = (int(str(x)) for x in counts)
         aggiornate = (validi.height - duplicate) - nuove - invariate - obsolete
-        sedi_nuove = int(_una_riga(conn, f"""
+        sedi_nuove = int(str(_una_riga(conn, f"""
             SELECT COUNT(DISTINCT s.codice_sede) FROM {tabella} s
-            WHERE NOT EXISTS (SELECT 1 FROM sede x WHERE x.codice = s.codice_sede)""")[0])
+            WHERE NOT EXISTS (SELECT 1 FROM sede x WHERE x.codice = s.codice_sede)""")[0]))
         db.execute(conn, f"""
             INSERT INTO sede (codice, nome, da_completare)
             SELECT DISTINCT s.codice_sede, s.codice_sede, TRUE FROM {tabella} s

@@ -126,11 +126,11 @@ def _campo_data(nome: str, richiesto: bool) -> Campo:
 def _campo_testo(nome: str, richiesto: bool) -> Campo:
     testo = _testo(nome)
     massimo = LUNGHEZZE.get(nome)
-    errore = pl.when(testo.is_null() & pl.lit(richiesto)).then(
-        pl.lit("campo obbligatorio mancante"))
-    if massimo:
-        errore = errore.when(testo.str.len_chars() > massimo).then(
-            pl.lit(f"valore troppo lungo (massimo {massimo} caratteri)"))
+    troppo_lungo = testo.str.len_chars() > (massimo or 10**9)
+    errore = (
+        pl.when(testo.is_null() & pl.lit(richiesto)).then(pl.lit("campo obbligatorio mancante"))
+        .when(troppo_lungo).then(pl.lit(f"valore troppo lungo (massimo {massimo} caratteri)"))
+    )
     return Campo(nome, testo, errore)
 
 
@@ -231,14 +231,14 @@ def valida(df: pl.DataFrame, codici_catalogo: list[str]) -> tuple[pl.DataFrame, 
         ).alias("e:data_disdetta"),
     )
     errori = [f"e:{s.nome}" for s in specs]
-    typed = typed.with_columns(
+    esaminate = typed.with_columns(
         _ok=pl.all_horizontal([pl.col(e).is_null() for e in errori])).collect()
 
-    validi = typed.filter(pl.col("_ok")).select(
+    validi = esaminate.filter(pl.col("_ok")).select(
         [pl.col(RIGA)]
         + [pl.col(f"v:{s.nome}").cast(SCHEMA_VALIDO[s.nome]).alias(s.nome) for s in specs]
     )
-    bad = typed.filter(~pl.col("_ok"))
+    bad = esaminate.filter(~pl.col("_ok"))
     scarti = (
         bad.select(
             pl.col(RIGA),

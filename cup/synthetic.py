@@ -23,7 +23,8 @@ What makes it realistic (so the demo's breaches and bonum/malum totals mean some
   is what a non-exempt citizen pays, on every row.
 
 Everything is drawn with numpy in whole-column arrays, in a fixed order, and turned into
-text with polars (lookup tables and gathers): no loop over rows (loops over the catalog and the calendar only);
+text with polars (lookup tables and gathers): no loop over rows (loops over the catalog
+and the calendar only);
 a million rows take a couple of seconds. The structure of the ASL (who offers what, how
 good each site is) comes from a fixed seed, so it is the same ASL for every `seed`.
 """

@@ -67,9 +67,10 @@ def importa_catalogo(path: Path, *, engine: Engine) -> EsitoImport:
         .then(pl.lit("tariffa non valida")).alias("motivo"),
     ).filter(pl.col("motivo").is_not_null())
     if problemi.height:
+        primi = problemi.head(20)
         elenco = "; ".join(f"riga {r}: {m}" for r, m in
-                           zip(problemi["_riga"].to_list(), problemi["motivo"].to_list(),
-                               strict=True)[:20])
+                           zip(primi["_riga"].to_list(), primi["motivo"].to_list(),
+                               strict=True))
         raise ErroreUtente(f"{path}: catalogo non importato: {elenco}")
     esito = EsitoImport(0, 0, 0)
     with db.session_scope(engine) as session:

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,17 +27,17 @@ err = Console(stderr=True)
 out = Console()
 
 
-class Formato(str, Enum):
+class Formato(StrEnum):
     csv = "csv"
     json = "json"
 
 
-class Lettura(str, Enum):
+class Lettura(StrEnum):
     ex_ante = "ex_ante"
     ex_post = "ex_post"
 
 
-class NomeProfilo(str, Enum):
+class NomeProfilo(StrEnum):
     carta1995 = "carta1995"
     pngla = "pngla"
 
@@ -73,10 +73,11 @@ def _passo(msg: str) -> Iterator[None]:
 
 
 def _ensure_schema(engine: Any) -> None:
+    from sqlmodel import select
+
     from registro.catalogo import catalogo_nazionale, importa_catalogo
     from registro.db import migrate, session_scope
     from registro.models import Prestazione
-    from sqlmodel import select
 
     migrate(engine)
     with session_scope(engine) as s:

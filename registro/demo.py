@@ -65,7 +65,7 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
         for profilo in ("carta1995", "pngla"):
             for lettura in ("ex_ante", "ex_post"):
                 t = tabella_prestazioni(pren, profilo=carica_profilo(profilo),
-                                        periodo=periodo, lettura=lettura)  # type: ignore[arg-type]
+                                        periodo=periodo, lettura=lettura)
                 tabelle[(profilo, lettura)] = scrivi_tabella(
                     t, out_dir / f"tempi_attesa_{anno}_{profilo}_{lettura}.csv", "csv")
         sanz = elenco_sanzioni(engine)

@@ -15,6 +15,7 @@ import polars as pl
 
 from registro.standards import Profilo
 
+
 def attesa(da: pl.Expr, a: pl.Expr) -> pl.Expr:
     """Calendar days between two timestamps' dates."""
     return (a.cast(pl.Date) - da.cast(pl.Date)).dt.total_days().cast(pl.Int32)

@@ -26,7 +26,8 @@ def test_carta1995_targets(tipo: str, giorni: int) -> None:
 
 @pytest.mark.parametrize("classe, tipo, giorni", [
     ("U", "visita", 3), ("B", "immagini", 10), ("D", "visita", 30), ("D", "immagini", 60),
-    ("D", "strumentale", 60), ("D", "laboratorio", 60), ("P", "visita", 120), (None, "visita", None),
+    ("D", "strumentale", 60), ("D", "laboratorio", 60), ("P", "visita", 120),
+    (None, "visita", None),
 ])
 def test_pngla_targets(classe: str | None, tipo: str, giorni: int | None) -> None:
     assert PNGLA.standard(tipo=tipo, codice_prestazione="x", classe_priorita=classe) == giorni
