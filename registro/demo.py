@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from registro.money import format_euro
+from registro.money import format_euro_it
 from registro.settings import load_settings
 
 
@@ -75,7 +75,7 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
 
     def riga(tipo: str) -> str:
         n, c = tot.get(tipo, (0, 0))
-        return f"{n:,} per € {format_euro(c)}"
+        return f"{n:,} per {format_euro_it(c)}"
 
     console.print(f"\n[bold]registro demo[/] — {settings.ente}, anno {anno} ({secondi:.0f} s)")
     console.print(f"  prenotazioni: {esito.righe:,} lette, {esito.accettate:,} nel registro, "

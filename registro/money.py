@@ -19,3 +19,10 @@ def cents(amount: Decimal | str | int) -> int:
 def format_euro(cents_value: int | None) -> str:
     """'25.82': decimal point, two places, as the CSV contracts want."""
     return f"{euro(cents_value):.2f}"
+
+
+def format_euro_it(cents_value: int | None) -> str:
+    """'€ 1.234,56': how an Italian reader expects an amount in a summary."""
+    intero, frazione = f"{euro(cents_value):.2f}".split(".")
+    gruppi = f"{int(intero):,}".replace(",", ".")
+    return f"€ {gruppi},{frazione}"
