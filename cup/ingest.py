@@ -1,4 +1,4 @@
-"""Ingest of a CUP specialistica export: read -> map -> validate -> merge, all or nothing.
+"""Ingest of a CUP export (either register): read -> map -> validate -> merge, all or nothing.
 
 Guarantees (DESIGN.md, "Data"): a file that cannot be read at all is refused and nothing is
 written; otherwise valid rows land and every invalid row goes to `scarto` and to a rejects
@@ -24,19 +24,31 @@ from sqlmodel import select
 from cup import pseudonimi
 from cup.mapping import Mapping
 from cup.readers import RIGA, leggi
-from cup.schema import CANONICHE, SCHEMA_VALIDO, colonne_mancanti, valida
+from cup.schema import PRENOTAZIONI, TRACCIATI, Tracciato, colonne_mancanti, valida
 from registro import db
 from registro.csvsafe import scrivi_csv
 from registro.errors import ErroreUtente
 from registro.models import IngestRun, Prestazione
 from registro.settings import Settings
 
-CONTENUTO = [c for c in SCHEMA_VALIDO if c != "id_prenotazione"]
-COLONNE_REGISTRO = ["id_prenotazione", *CONTENUTO, "versione_il", "ingest_run_id"]
-DERIVATI = ["attesa_giorni", "attesa_da_prescrizione", "standard_giorni", "in_garanzia",
-            "entro_standard", "superamento", "percorso_tutela", "preferenziale",
-            "verificata_il", "profilo"]
 GREZZO_MAX = 500
+
+
+def contenuto(t: Tracciato) -> list[str]:
+    """The columns that make a version: everything the export says but the key."""
+    return [c for c in t.schema_valido if c != t.chiave]
+
+
+def colonne_registro(t: Tracciato) -> list[str]:
+    return [t.chiave, *contenuto(t), "versione_il", "ingest_run_id"]
+
+
+def derivati(t: Tracciato) -> list[str]:
+    """What `registro check` derives: reset whenever a newer version arrives."""
+    from sqlmodel import SQLModel
+
+    proprie = set(colonne_registro(t))
+    return [c.name for c in SQLModel.metadata.tables[t.tabella].columns if c.name not in proprie]
 
 
 @dataclass
@@ -83,25 +95,26 @@ def archivia(path: Path, sha: str, settings: Settings, quando: datetime) -> Path
     return dest
 
 
-def prepara(path: Path, mapping: Path | None, codici_catalogo: list[str], key: bytes
-            ) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+def prepara(path: Path, mapping: Path | None, codici_catalogo: list[str], key: bytes,
+            tracciato: Tracciato = PRENOTAZIONI) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     """Read and validate a file without touching the database.
 
     Returns (valid rows, reject lines with `grezzo`, rows read, codici fiscali replaced).
     Raises ErroreUtente when the file cannot be read at all.
     """
+    canoniche = tracciato.canoniche
     raw = leggi(path)
-    m = Mapping.carica(mapping, CANONICHE) if mapping else Mapping()
-    df = m.applica(raw, CANONICHE, path)
-    mancanti = colonne_mancanti(df.columns)
+    m = Mapping.carica(mapping, canoniche) if mapping else Mapping()
+    df = m.applica(raw, canoniche, path)
+    mancanti = colonne_mancanti(df.columns, tracciato)
     if mancanti:
         raise ErroreUtente(
             f"{path}: colonne obbligatorie assenti: {', '.join(mancanti)}"
             + ("" if mapping else " (serve un --mapping per questo tracciato?)")
             + "; nessun dato è stato scritto")
     df, n_cf = pseudonimi.pseudonimizza(df, "id_assistito", key)
-    validi, scarti = valida(df, codici_catalogo)
-    presenti = [c for c in CANONICHE if c in df.columns]
+    validi, scarti = valida(df, codici_catalogo, tracciato)
+    presenti = [c for c in canoniche if c in df.columns]
     grezzo = df.select(
         pl.col(RIGA),
         pl.concat_str([pl.col(c).fill_null("") for c in presenti], separator=";")
@@ -123,25 +136,33 @@ def _ts(value: datetime) -> str:
 
 
 def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | None = None,
-           utente: str | None = None, progress: Callable[[str], None] | None = None
-           ) -> EsitoIngest:
-    """Ingest one specialistica export. Raises ErroreUtente when it cannot be read at all."""
+           registro: str = "prestazioni", utente: str | None = None,
+           progress: Callable[[str], None] | None = None) -> EsitoIngest:
+    """Ingest one export into `registro` (`prestazioni` or `ricoveri`).
+
+    Raises ErroreUtente when the file cannot be read at all: then nothing is written."""
     say = progress or (lambda _msg: None)
     path = Path(path)
-    with db.session_scope(engine) as session:
-        codici = list(session.exec(select(Prestazione.codice)).all())
-    if not codici:
-        raise ErroreUtente("il catalogo delle prestazioni è vuoto: eseguire prima "
-                           "`registro init` (carica il catalogo nazionale) o "
-                           "`registro catalogo import FILE.csv`")
+    if registro not in TRACCIATI:
+        raise ErroreUtente(f"registro sconosciuto: {registro!r} "
+                           f"(ammessi: {', '.join(TRACCIATI)})")
+    t = TRACCIATI[registro]
+    codici: list[str] = []
+    if t.usa_catalogo:
+        with db.session_scope(engine) as session:
+            codici = list(session.exec(select(Prestazione.codice)).all())
+        if not codici:
+            raise ErroreUtente("il catalogo delle prestazioni è vuoto: eseguire prima "
+                               "`registro init` (carica il catalogo nazionale) o "
+                               "`registro catalogo import FILE.csv`")
     say("lettura e validazione")
-    validi, scarti, righe, n_cf = prepara(path, mapping, codici, pseudonimi.chiave(settings))
+    validi, scarti, righe, n_cf = prepara(path, mapping, codici, pseudonimi.chiave(settings), t)
 
     inizio = datetime.now()
     sha = sha256_file(path)
     archivio = archivia(path, sha, settings, inizio)
     with db.session_scope(engine) as session:
-        run = IngestRun(registro="prestazioni", file=str(path), sha256=sha,
+        run = IngestRun(registro=t.registro, file=str(path), sha256=sha,
                         archiviato_in=str(archivio), mapping=str(mapping) if mapping else None,
                         utente=utente, iniziato_il=inizio, righe=righe)
         session.add(run)
@@ -154,55 +175,58 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
         versione_il=pl.coalesce(pl.col("aggiornato_il"), pl.lit(inizio)),
         ingest_run_id=pl.lit(run_id, dtype=pl.Int64),
     ).with_columns(
-        _vince=(pl.struct("versione_il", RIGA).rank("ordinal", descending=True)
-                .over("id_prenotazione") == 1).cast(pl.Int64),
-    )
+    ).sort("versione_il", RIGA).with_columns(
+        _vince=pl.col(t.chiave).is_last_distinct().cast(pl.Int64))
     duplicate = validi.height - int(validi["_vince"].sum())
-    stage = validi.select([*COLONNE_REGISTRO, "_vince"])
+    colonne = colonne_registro(t)
+    stage = validi.select([*colonne, "_vince"])
 
     say("scrittura nel registro")
     sqlite = db.is_sqlite(engine)
-    tabella = f"stage_prenotazione_{run_id}"
-    cols = ", ".join(COLONNE_REGISTRO)
-    s_cols = ", ".join(f"s.{c}" for c in COLONNE_REGISTRO)
-    same = _uguali("s", "p", CONTENUTO, sqlite)
+    tabella = f"stage_{t.tabella}_{run_id}"
+    key = t.chiave
+    anagrafica, col_codice = t.anagrafica
+    cols = ", ".join(colonne)
+    s_cols = ", ".join(f"s.{c}" for c in colonne)
+    same = _uguali("s", "p", contenuto(t), sqlite)
     with db.adbc_connection(engine) as conn:
         db.write_frame(conn, tabella, stage, engine, mode="create")
-        db.execute(conn, f"CREATE INDEX ix_{tabella} ON {tabella} (id_prenotazione)")
+        db.execute(conn, f"CREATE INDEX ix_{tabella} ON {tabella} ({key})")
         counts = _una_riga(conn, f"""
             SELECT
-              COALESCE(SUM(CASE WHEN p.id_prenotazione IS NULL THEN 1 ELSE 0 END), 0),
-              COALESCE(SUM(CASE WHEN p.id_prenotazione IS NOT NULL AND ({same})
+              COALESCE(SUM(CASE WHEN p.{key} IS NULL THEN 1 ELSE 0 END), 0),
+              COALESCE(SUM(CASE WHEN p.{key} IS NOT NULL AND ({same})
                            THEN 1 ELSE 0 END), 0),
-              COALESCE(SUM(CASE WHEN p.id_prenotazione IS NOT NULL AND NOT ({same})
+              COALESCE(SUM(CASE WHEN p.{key} IS NOT NULL AND NOT ({same})
                            AND s.versione_il < p.versione_il THEN 1 ELSE 0 END), 0)
-            FROM {tabella} s LEFT JOIN prenotazione p ON p.id_prenotazione = s.id_prenotazione
+            FROM {tabella} s LEFT JOIN {t.tabella} p ON p.{key} = s.{key}
             WHERE s._vince = 1""")
         nuove, invariate, obsolete = (int(str(x)) for x in counts)
         aggiornate = (validi.height - duplicate) - nuove - invariate - obsolete
         sedi_nuove = int(str(_una_riga(conn, f"""
-            SELECT COUNT(DISTINCT s.codice_sede) FROM {tabella} s
-            WHERE NOT EXISTS (SELECT 1 FROM sede x WHERE x.codice = s.codice_sede)""")[0]))
+            SELECT COUNT(DISTINCT s.{col_codice}) FROM {tabella} s
+            WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x
+                              WHERE x.codice = s.{col_codice})""")[0]))
         db.execute(conn, f"""
-            INSERT INTO sede (codice, nome, da_completare)
-            SELECT DISTINCT s.codice_sede, s.codice_sede, TRUE FROM {tabella} s
-            WHERE NOT EXISTS (SELECT 1 FROM sede x WHERE x.codice = s.codice_sede)""")
+            INSERT INTO {anagrafica} (codice, nome, da_completare)
+            SELECT DISTINCT s.{col_codice}, s.{col_codice}, TRUE FROM {tabella} s
+            WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x WHERE x.codice = s.{col_codice})""")
         # Every version ever received, once: same content and same aggiornato_il is the
         # same version whatever the file it came in.
         db.execute(conn, f"""
-            INSERT INTO prenotazione_storia ({cols})
+            INSERT INTO {t.storia} ({cols})
             SELECT {s_cols} FROM {tabella} s
-            WHERE NOT EXISTS (SELECT 1 FROM prenotazione_storia p
-                              WHERE p.id_prenotazione = s.id_prenotazione AND {same})""")
-        aggiorna = ", ".join(f"{c} = excluded.{c}" for c in COLONNE_REGISTRO[1:])
-        azzera = ", ".join(f"{c} = NULL" for c in DERIVATI)
+            WHERE NOT EXISTS (SELECT 1 FROM {t.storia} p
+                              WHERE p.{key} = s.{key} AND {same})""")
+        aggiorna = ", ".join(f"{c} = excluded.{c}" for c in colonne[1:])
+        azzera = ", ".join(f"{c} = NULL" for c in derivati(t))
         db.execute(conn, f"""
-            INSERT INTO prenotazione ({cols})
+            INSERT INTO {t.tabella} ({cols})
             SELECT {s_cols} FROM {tabella} s
-            LEFT JOIN prenotazione p ON p.id_prenotazione = s.id_prenotazione
-            WHERE s._vince = 1 AND (p.id_prenotazione IS NULL
+            LEFT JOIN {t.tabella} p ON p.{key} = s.{key}
+            WHERE s._vince = 1 AND (p.{key} IS NULL
                   OR (NOT ({same}) AND s.versione_il >= p.versione_il))
-            ON CONFLICT (id_prenotazione) DO UPDATE SET {aggiorna}, {azzera}""")
+            ON CONFLICT ({key}) DO UPDATE SET {aggiorna}, {azzera}""")
         db.execute(conn, f"DROP TABLE {tabella}")
         scarti_db = scarti.select(
             pl.lit(run_id, dtype=pl.Int64).alias("ingest_run_id"),

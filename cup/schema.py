@@ -13,62 +13,24 @@ from datetime import datetime
 import polars as pl
 
 from cup.readers import RIGA
-from registro.types import CLASSI_PRIORITA, ESITI_ANNULLAMENTO, STATI_PRENOTAZIONE, TIPI_ACCESSO
-
-# name -> required
-COLONNE: dict[str, bool] = {
-    "id_prenotazione": True,
-    "data_prescrizione": False,
-    "data_prenotazione": True,
-    "data_appuntamento": True,
-    "codice_prestazione": True,
-    "codice_sede": True,
-    "classe_priorita": False,
-    "tipo_accesso": False,
-    "scelta_utente": False,
-    "stato": True,
-    "data_disdetta": False,
-    "causale_annullamento": False,
-    "esito_annullamento": False,
-    "importo_ticket": False,
-    "quota_ordinaria": False,
-    "forza_maggiore": False,
-    "id_assistito": True,
-    "aggiornato_il": False,
-}
-CANONICHE: tuple[str, ...] = tuple(COLONNE)
-OBBLIGATORIE: tuple[str, ...] = tuple(c for c, req in COLONNE.items() if req)
+from registro.types import (
+    CLASSI_PRIORITA,
+    CLASSI_RICOVERO,
+    ESITI_ANNULLAMENTO,
+    STATI_PRENOTAZIONE,
+    STATI_RICOVERO,
+    TIPI_ACCESSO,
+)
 
 # Dates outside this window are typing errors (1900, 2200), not bookings.
 DATA_MIN = datetime(1990, 1, 1)
 DATA_MAX = datetime(2100, 1, 1)
 LUNGHEZZE = {"id_prenotazione": 64, "codice_prestazione": 20, "codice_sede": 40,
-             "id_assistito": 64}
+             "id_assistito": 64, "id_ricovero": 64, "codice_reparto": 40,
+             "codice_patologia": 20}
 
 _VERO = ("1", "true", "si", "sì", "s", "y", "yes", "vero")
 _FALSO = ("0", "false", "no", "n", "falso")
-
-# The typed frame that leaves validation (money as integer cents).
-SCHEMA_VALIDO: dict[str, pl.DataType] = {
-    "id_prenotazione": pl.String(),
-    "data_prescrizione": pl.Date(),
-    "data_prenotazione": pl.Datetime("us"),
-    "data_appuntamento": pl.Datetime("us"),
-    "codice_prestazione": pl.String(),
-    "codice_sede": pl.String(),
-    "classe_priorita": pl.String(),
-    "tipo_accesso": pl.String(),
-    "scelta_utente": pl.Boolean(),
-    "stato": pl.String(),
-    "data_disdetta": pl.Datetime("us"),
-    "causale_annullamento": pl.String(),
-    "esito_annullamento": pl.String(),
-    "importo_ticket_cent": pl.Int64(),
-    "quota_ordinaria_cent": pl.Int64(),
-    "forza_maggiore": pl.Boolean(),
-    "id_assistito": pl.String(),
-    "aggiornato_il": pl.Datetime("us"),
-}
 
 MOTIVO_DATA = "data non valida (formati ammessi: AAAA-MM-GG o GG/MM/AAAA, con ora facoltativa)"
 MOTIVO_FUORI = "data fuori dall'intervallo plausibile (1990–2099)"
@@ -87,6 +49,8 @@ class Campo:
     """text -> typed value (null when empty or invalid)."""
     errore: Callable[[pl.Expr, pl.Expr], pl.Expr]
     """(text, typed value) -> an Italian reason, or null when the field is fine."""
+    dtype: pl.DataType = pl.String()
+    richiesto: bool = False
 
 
 def _testo(col: pl.Expr) -> pl.Expr:
@@ -129,12 +93,13 @@ def _mancante(richiesto: bool) -> Callable[[pl.Expr], pl.Expr]:
     return check
 
 
-def _campo_data(nome: str, richiesto: bool) -> Campo:
+def _campo_data(nome: str, richiesto: bool, solo_data: bool = False) -> Campo:
     manca = _mancante(richiesto)
     return Campo(nome, nome, parse_datetime, lambda t, v: (
         pl.when(manca(t)).then(pl.lit("campo obbligatorio mancante"))
         .when(t.is_not_null() & v.is_null()).then(pl.lit(MOTIVO_DATA))
-        .when((v < DATA_MIN) | (v >= DATA_MAX)).then(pl.lit(MOTIVO_FUORI))))
+        .when((v < DATA_MIN) | (v >= DATA_MAX)).then(pl.lit(MOTIVO_FUORI))),
+        dtype=pl.Date() if solo_data else pl.Datetime("us"), richiesto=richiesto)
 
 
 def _campo_testo(nome: str, richiesto: bool) -> Campo:
@@ -143,7 +108,8 @@ def _campo_testo(nome: str, richiesto: bool) -> Campo:
     return Campo(nome, nome, lambda t: t, lambda t, v: (
         pl.when(manca(t)).then(pl.lit("campo obbligatorio mancante"))
         .when(t.str.len_chars() > massimo)
-        .then(pl.lit(f"valore troppo lungo (massimo {massimo} caratteri)"))))
+        .then(pl.lit(f"valore troppo lungo (massimo {massimo} caratteri)"))),
+        richiesto=richiesto)
 
 
 def _campo_scelta(nome: str, ammessi: tuple[str, ...], richiesto: bool,
@@ -160,7 +126,8 @@ def _campo_scelta(nome: str, ammessi: tuple[str, ...], richiesto: bool,
 
     return Campo(nome, nome, valore, lambda t, v: (
         pl.when(manca(t)).then(pl.lit("campo obbligatorio mancante"))
-        .when(t.is_not_null() & ~norma(t).is_in(list(ammessi))).then(pl.lit(ammessi_testo))))
+        .when(t.is_not_null() & ~norma(t).is_in(list(ammessi))).then(pl.lit(ammessi_testo))),
+        richiesto=richiesto)
 
 
 def _campo_flag(nome: str) -> Campo:
@@ -168,20 +135,20 @@ def _campo_flag(nome: str) -> Campo:
         nome, nome,
         lambda t: t.str.to_lowercase().is_in(list(_VERO)).fill_null(False),
         lambda t, v: pl.when(t.is_not_null() & ~t.str.to_lowercase().is_in(list(_VERO + _FALSO)))
-        .then(pl.lit("valore non ammesso (ammessi: 1, 0 o vuoto)")))
+        .then(pl.lit("valore non ammesso (ammessi: 1, 0 o vuoto)")), dtype=pl.Boolean())
 
 
 def _campo_importo(nome: str) -> Campo:
     return Campo(f"{nome}_cent", nome, parse_cents, lambda t, v: (
         pl.when(t.is_not_null() & v.is_null())
         .then(pl.lit("importo non valido (un numero in euro con al più due decimali)"))
-        .when(v < 0).then(pl.lit("importo negativo"))))
+        .when(v < 0).then(pl.lit("importo negativo"))), dtype=pl.Int64())
 
 
-def campi() -> list[Campo]:
-    return [
+def _campi_prenotazioni() -> tuple[Campo, ...]:
+    return (
         _campo_testo("id_prenotazione", True),
-        _campo_data("data_prescrizione", False),
+        _campo_data("data_prescrizione", False, solo_data=True),
         _campo_data("data_prenotazione", True),
         _campo_data("data_appuntamento", True),
         _campo_testo("codice_prestazione", True),
@@ -198,21 +165,112 @@ def campi() -> list[Campo]:
         _campo_flag("forza_maggiore"),
         _campo_testo("id_assistito", True),
         _campo_data("aggiornato_il", False),
-    ]
+    )
 
 
-def colonne_mancanti(columns: list[str]) -> list[str]:
-    return [c for c in OBBLIGATORIE if c not in columns]
+def _campi_ricoveri() -> tuple[Campo, ...]:
+    return (
+        _campo_testo("id_ricovero", True),
+        _campo_data("data_inserimento", True),
+        _campo_testo("codice_reparto", True),
+        _campo_testo("codice_patologia", True),
+        _campo_testo("descrizione_patologia", False),
+        _campo_scelta("classe_priorita", CLASSI_RICOVERO, True, maiuscolo=True),
+        _campo_scelta("stato", STATI_RICOVERO, True),
+        _campo_data("data_ricovero", False),
+        _campo_data("data_cancellazione", False),
+        _campo_testo("id_assistito", True),
+        _campo_data("aggiornato_il", False),
+    )
 
 
-def valida(df: pl.DataFrame, codici_catalogo: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+Regole = Callable[[dict[str, pl.Expr], list[str]], dict[str, pl.Expr]]
+
+
+def _regole_prenotazioni(v: dict[str, pl.Expr], catalogo: list[str]) -> dict[str, pl.Expr]:
+    codici = pl.Series(catalogo, dtype=pl.String).implode()
+    return {
+        "codice_prestazione": pl.when(v["codice_prestazione"].is_not_null()
+                                      & ~v["codice_prestazione"].is_in(codici))
+        .then(pl.lit("codice prestazione non presente nel catalogo "
+                     "(registro catalogo import, poi reingestare il file)")),
+        "data_appuntamento": pl.when(
+            v["data_appuntamento"].cast(pl.Date) < v["data_prenotazione"].cast(pl.Date))
+        .then(pl.lit("appuntamento precedente alla data di prenotazione")),
+        "data_disdetta": pl.when((v["stato"] == "disdetta_utente") & v["data_disdetta"].is_null())
+        .then(pl.lit("data_disdetta obbligatoria quando lo stato è disdetta_utente")),
+    }
+
+
+def _regole_ricoveri(v: dict[str, pl.Expr], _catalogo: list[str]) -> dict[str, pl.Expr]:
+    return {
+        "data_ricovero": pl.when((v["stato"] == "ricoverato") & v["data_ricovero"].is_null())
+        .then(pl.lit("data_ricovero obbligatoria quando lo stato è ricoverato"))
+        .when((v["stato"] != "ricoverato") & v["data_ricovero"].is_not_null())
+        .then(pl.lit("data_ricovero presente ma il paziente non risulta ricoverato"))
+        .when(v["data_ricovero"].cast(pl.Date) < v["data_inserimento"].cast(pl.Date))
+        .then(pl.lit("ricovero precedente all'inserimento in lista")),
+    }
+
+
+@dataclass(frozen=True)
+class Tracciato:
+    """One export layout and the register table it feeds."""
+
+    registro: str
+    campi: tuple[Campo, ...]
+    regole: Regole
+    """Rules across fields, on the typed values: {field: reason or null}."""
+    tabella: str
+    storia: str
+    chiave: str
+    anagrafica: tuple[str, str]
+    """(table, column): codes not yet known are registered with the code as name."""
+    usa_catalogo: bool
+
+    @property
+    def canoniche(self) -> tuple[str, ...]:
+        return tuple(c.sorgente for c in self.campi)
+
+    @property
+    def obbligatorie(self) -> tuple[str, ...]:
+        return tuple(c.sorgente for c in self.campi if c.richiesto)
+
+    @property
+    def schema_valido(self) -> dict[str, pl.DataType]:
+        return {c.nome: c.dtype for c in self.campi}
+
+
+PRENOTAZIONI = Tracciato(
+    registro="prestazioni", campi=_campi_prenotazioni(), regole=_regole_prenotazioni,
+    tabella="prenotazione", storia="prenotazione_storia", chiave="id_prenotazione",
+    anagrafica=("sede", "codice_sede"), usa_catalogo=True)
+
+RICOVERI = Tracciato(
+    registro="ricoveri", campi=_campi_ricoveri(), regole=_regole_ricoveri,
+    tabella="ricovero", storia="ricovero_storia", chiave="id_ricovero",
+    anagrafica=("reparto", "codice_reparto"), usa_catalogo=False)
+
+TRACCIATI = {t.registro: t for t in (PRENOTAZIONI, RICOVERI)}
+
+# The specialistica layout, by the names the rest of the code has always used.
+CANONICHE = PRENOTAZIONI.canoniche
+SCHEMA_VALIDO = PRENOTAZIONI.schema_valido
+
+
+def colonne_mancanti(columns: list[str], tracciato: Tracciato = PRENOTAZIONI) -> list[str]:
+    return [c for c in tracciato.obbligatorie if c not in columns]
+
+
+def valida(df: pl.DataFrame, codici_catalogo: list[str],
+           tracciato: Tracciato = PRENOTAZIONI) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split a mapped text frame into (valid typed rows with `_riga`, reject lines).
 
     Reject lines: `_riga`, `campo`, `valore`, `motivo`, one per faulty field.
     """
     df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c)
-                          for c in CANONICHE if c not in df.columns])
-    specs = campi()
+                          for c in tracciato.canoniche if c not in df.columns])
+    specs = tracciato.campi
     testi = {sp.sorgente for sp in specs}
     typed = df.lazy().with_columns(
         [_testo(pl.col(c)).alias(f"t:{c}") for c in testi]
@@ -222,36 +280,17 @@ def valida(df: pl.DataFrame, codici_catalogo: list[str]) -> tuple[pl.DataFrame, 
         [sp.errore(pl.col(f"t:{sp.sorgente}"), pl.col(f"v:{sp.nome}")).alias(f"e:{sp.nome}")
          for sp in specs]
     )
-    # Rules across fields, on the typed values.
     v = {sp.nome: pl.col(f"v:{sp.nome}") for sp in specs}
-    catalogo = pl.Series(codici_catalogo, dtype=pl.String)
     typed = typed.with_columns(
-        pl.coalesce(
-            pl.col("e:codice_prestazione"),
-            pl.when(v["codice_prestazione"].is_not_null()
-                    & ~v["codice_prestazione"].is_in(catalogo.implode()))
-            .then(pl.lit("codice prestazione non presente nel catalogo "
-                         "(registro catalogo import, poi reingestare il file)")),
-        ).alias("e:codice_prestazione"),
-        pl.coalesce(
-            pl.col("e:data_appuntamento"),
-            pl.when(v["data_appuntamento"].cast(pl.Date) < v["data_prenotazione"].cast(pl.Date))
-            .then(pl.lit("appuntamento precedente alla data di prenotazione")),
-        ).alias("e:data_appuntamento"),
-        pl.coalesce(
-            pl.col("e:data_disdetta"),
-            pl.when((v["stato"] == "disdetta_utente") & v["data_disdetta"].is_null()
-                    & pl.col("e:data_disdetta").is_null())
-            .then(pl.lit("data_disdetta obbligatoria quando lo stato è disdetta_utente")),
-        ).alias("e:data_disdetta"),
-    )
+        pl.coalesce(pl.col(f"e:{nome}"), errore).alias(f"e:{nome}")
+        for nome, errore in tracciato.regole(v, codici_catalogo).items())
     errori = [f"e:{sp.nome}" for sp in specs]
     esaminate = typed.with_columns(
         _ok=pl.all_horizontal([pl.col(e).is_null() for e in errori])).collect()
 
     validi = esaminate.filter(pl.col("_ok")).select(
         [pl.col(RIGA)]
-        + [pl.col(f"v:{sp.nome}").cast(SCHEMA_VALIDO[sp.nome]).alias(sp.nome) for sp in specs]
+        + [pl.col(f"v:{sp.nome}").cast(sp.dtype).alias(sp.nome) for sp in specs]
     )
     bad = esaminate.filter(~pl.col("_ok"))
     scarti = (

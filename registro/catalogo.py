@@ -15,11 +15,12 @@ from sqlalchemy import Engine
 
 from registro import db
 from registro.errors import ErroreUtente
-from registro.models import Prestazione, Sede
+from registro.models import Prestazione, Reparto, Sede
 from registro.types import TIPI_PRESTAZIONE
 
 COLONNE_CATALOGO = ("codice", "descrizione", "tipo", "branca", "tariffa")
 COLONNE_SEDI = ("codice", "nome", "comune", "indirizzo")
+COLONNE_REPARTI = ("codice", "nome", "presidio")
 
 
 @dataclass
@@ -93,14 +94,29 @@ def importa_catalogo(path: Path, *, engine: Engine) -> EsitoImport:
 
 def importa_sedi(path: Path, *, engine: Engine) -> EsitoImport:
     """Add or complete delivery sites from a CSV `codice,nome,comune,indirizzo`."""
-    df = _leggi(path, COLONNE_SEDI, ("codice", "nome"))
-    df = df.with_columns(pl.col(c).str.strip_chars() for c in COLONNE_SEDI)
+    return _importa_anagrafica(path, engine, Sede, COLONNE_SEDI)
+
+
+def importa_reparti(path: Path, *, engine: Engine) -> EsitoImport:
+    """Add or complete hospital wards from a CSV `codice,nome,presidio`."""
+    return _importa_anagrafica(path, engine, Reparto, COLONNE_REPARTI)
+
+
+def _importa_anagrafica(path: Path, engine: Engine, model: type[Sede] | type[Reparto],
+                        colonne: tuple[str, ...]) -> EsitoImport:
+    """Sites and wards: add new codes, complete the ones an ingest registered bare."""
+    df = _leggi(path, colonne, ("codice", "nome"))
+    df = df.with_columns(pl.col(c).str.strip_chars() for c in colonne)
+    vuoti = df.filter(pl.col("codice").is_null() | pl.col("nome").is_null())
+    if vuoti.height:
+        raise ErroreUtente(f"{path}: codice o nome vuoti alle righe "
+                           f"{', '.join(map(str, vuoti['_riga'].head(20).to_list()))}")
     esito = EsitoImport(0, 0, 0)
     with db.session_scope(engine) as session:
-        for rec in df.select(COLONNE_SEDI).to_dicts():  # a site list: tens of rows
-            vecchio = session.get(Sede, rec["codice"])
+        for rec in df.select(colonne).to_dicts():  # an anagrafica: tens of rows
+            vecchio = session.get(model, rec["codice"])
             if vecchio is None:
-                session.add(Sede(**rec))
+                session.add(model(**rec))
                 esito.aggiunte += 1
             else:
                 cambiato = any(getattr(vecchio, k) != v for k, v in rec.items())

@@ -20,8 +20,11 @@ app = typer.Typer(help="Registro delle prestazioni specialistiche e dei ricoveri
                   no_args_is_help=True, pretty_exceptions_enable=False)
 catalogo_app = typer.Typer(help="Catalogo delle prestazioni.", no_args_is_help=True)
 sedi_app = typer.Typer(help="Anagrafica delle sedi di erogazione.", no_args_is_help=True)
+reparti_app = typer.Typer(help="Anagrafica dei reparti (ricoveri programmati).",
+                          no_args_is_help=True)
 app.add_typer(catalogo_app, name="catalogo")
 app.add_typer(sedi_app, name="sedi")
+app.add_typer(reparti_app, name="reparti")
 
 err = Console(stderr=True)
 out = Console()
@@ -35,6 +38,16 @@ class Formato(StrEnum):
 class Lettura(StrEnum):
     ex_ante = "ex_ante"
     ex_post = "ex_post"
+
+
+class Registro(StrEnum):
+    prestazioni = "prestazioni"
+    ricoveri = "ricoveri"
+
+
+class Oggetto(StrEnum):
+    superamento = "superamento"
+    fuori_ordine = "fuori_ordine"
 
 
 class NomeProfilo(StrEnum):
@@ -118,6 +131,46 @@ def sedi_import(ctx: typer.Context, file: Path) -> None:
               f"{esito.invariate} invariate")
 
 
+@reparti_app.command("import")
+def reparti_import(ctx: typer.Context, file: Path) -> None:
+    """Aggiunge o completa reparti da un CSV `codice,nome,presidio`."""
+    from registro.catalogo import importa_reparti
+
+    engine = _engine(_settings(ctx))
+    _ensure_schema(engine)
+    esito = importa_reparti(file, engine=engine)
+    out.print(f"reparti: {esito.aggiunte} aggiunti, {esito.aggiornate} aggiornati, "
+              f"{esito.invariate} invariati")
+
+
+@app.command()
+def motiva(
+    ctx: typer.Context,
+    testo: Annotated[str, typer.Option(help="La motivazione.")],
+    ricovero: Annotated[str | None, typer.Option(help="id_ricovero.")] = None,
+    prenotazione: Annotated[str | None, typer.Option(help="id_prenotazione.")] = None,
+    autore: Annotated[str, typer.Option(help="Chi la registra.")] = "Direzione Sanitaria",
+    oggetto: Annotated[Oggetto | None, typer.Option(
+        help="superamento o fuori_ordine (predefinito: quello che serve).")] = None,
+) -> None:
+    """Registra la motivazione di un superamento o di un ricovero fuori ordine (una nuova
+    motivazione sostituisce la precedente, che resta agli atti)."""
+    from registro.db import session_scope
+    from registro.motivazioni import registra
+
+    if (ricovero is None) == (prenotazione is None):
+        raise ErroreUtente("indicare uno e uno solo tra --ricovero e --prenotazione")
+    engine = _engine(_settings(ctx))
+    _ensure_schema(engine)
+    registro, rif = ("ricoveri", ricovero) if ricovero else ("prestazioni", prenotazione)
+    assert rif is not None
+    with session_scope(engine) as session:
+        m = registra(session=session, registro=registro, riferimento=rif, testo=testo,
+                     autore=autore, oggetto=oggetto.value if oggetto else None)
+    sostituisce = f" (sostituisce la n. {m.sostituisce_id})" if m.sostituisce_id else ""
+    out.print(f"motivazione n. {m.id} registrata: {registro} {rif}, {m.oggetto}{sostituisce}")
+
+
 @app.command()
 def synth(
     rows: Annotated[int, typer.Option(help="Numero di prenotazioni.")] = 100_000,
@@ -142,15 +195,19 @@ def ingest(
     file: Path,
     mapping: Annotated[Path | None, typer.Option(help="Mapping TOML delle colonne.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Riepilogo JSON su stdout.")] = False,
+    registro: Annotated[Registro, typer.Option(
+        help="prestazioni (export CUP) o ricoveri (lista dei ricoveri programmati).")
+    ] = Registro.prestazioni,
 ) -> None:
-    """Carica un export CUP nel registro (righe non valide negli scarti, con il motivo)."""
+    """Carica un export nel registro (righe non valide negli scarti, con il motivo)."""
     from cup.ingest import ingest as do_ingest
 
     settings = _settings(ctx)
     engine = _engine(settings)
     _ensure_schema(engine)
     with _passo(f"ingest di {file}"):
-        esito = do_ingest(file, engine=engine, settings=settings, mapping=mapping)
+        esito = do_ingest(file, engine=engine, settings=settings, mapping=mapping,
+                          registro=registro.value)
     if as_json:
         print(json.dumps(esito.as_dict(), ensure_ascii=False))
         return
@@ -158,7 +215,8 @@ def ingest(
         f"{esito.file}: {esito.righe:,} righe, {esito.accettate:,} accettate, "
         f"{esito.scartate:,} scartate ({esito.nuove:,} nuove, {esito.aggiornate:,} aggiornate, "
         f"{esito.invariate:,} invariate, {esito.obsolete:,} obsolete, "
-        f"{esito.duplicate:,} duplicate nel file); sedi nuove: {esito.sedi_nuove}")
+        f"{esito.duplicate:,} duplicate nel file); "
+        f"{'reparti' if registro == Registro.ricoveri else 'sedi'} nuovi: {esito.sedi_nuove}")
     if esito.scartate:
         out.print(f"scarti: {esito.file_scarti}")
 

@@ -162,3 +162,73 @@ class Esecuzione(SQLModel, table=True):
     finita_il: NaiveDatetime | None = None
     stato: str = Field(default="in_corso", max_length=12)
     dettaglio: str | None = None
+
+
+class Reparto(SQLModel, table=True):
+    """Hospital ward (planned admissions). Unknown codes arrive from the export like sites."""
+
+    codice: str = Field(primary_key=True, max_length=40)
+    nome: str
+    presidio: str | None = None
+    da_completare: bool = False
+
+
+class RicoveroBase(SQLModel):
+    """One version of a planned-admission list entry, as the export sent it."""
+
+    id_ricovero: str = Field(max_length=64)
+    data_inserimento: NaiveDatetime
+    codice_reparto: str = Field(max_length=40)
+    codice_patologia: str = Field(max_length=20)
+    descrizione_patologia: str | None = None
+    classe_priorita: str = Field(max_length=1)
+    stato: str = Field(max_length=12)
+    data_ricovero: NaiveDatetime | None = None
+    data_cancellazione: NaiveDatetime | None = None
+    id_assistito: str = Field(max_length=64)
+    aggiornato_il: NaiveDatetime | None = None
+    versione_il: NaiveDatetime
+    ingest_run_id: int
+
+
+class Ricovero(RicoveroBase, table=True):
+    """The latest version of each list entry, plus what `registro check` derived."""
+
+    id_ricovero: str = Field(primary_key=True, max_length=64)
+    attesa_giorni: int | None = None
+    attesa_massima: int | None = None
+    superamento: bool | None = None
+    fuori_ordine: int | None = None
+    """How many entries this admission overtook (0 when in order)."""
+    verificata_il: NaiveDatetime | None = None
+    profilo: str | None = None
+
+    __table_args__ = (Index("ix_ricovero_reparto", "codice_reparto", "data_inserimento"),)
+
+
+class RicoveroStoria(RicoveroBase, table=True):
+    """Every version of a list entry ever ingested."""
+
+    __tablename__ = "ricovero_storia"
+    id: int | None = Field(default=None, primary_key=True)
+
+    __table_args__ = (Index("ix_ricovero_storia_id_versione", "id_ricovero", "versione_il"),)
+
+
+class Motivazione(SQLModel, table=True):
+    """The reason recorded for a breach or an out-of-order admission (Carta §4.3: "deve
+    essere sempre motivato"). Never edited: a newer one supersedes the older."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    registro: str = Field(max_length=12)
+    """`prestazioni` or `ricoveri`."""
+    riferimento: str = Field(max_length=64)
+    """id_prenotazione or id_ricovero."""
+    oggetto: str = Field(max_length=12)
+    """`superamento` or `fuori_ordine`."""
+    testo: str
+    autore: str
+    registrata_il: NaiveDatetime
+    sostituisce_id: int | None = None
+
+    __table_args__ = (Index("ix_motivazione_rif", "registro", "riferimento", "oggetto"),)

@@ -9,6 +9,7 @@ TipoAccesso = Literal["primo", "controllo"]
 StatoPrenotazione = Literal[
     "prenotata", "erogata", "annullata_ente", "disdetta_utente", "non_presentato"
 ]
+StatoRicovero = Literal["in_attesa", "ricoverato", "cancellato"]
 EsitoAnnullamento = Literal["rinuncia", "riprogrammata"]
 TipoSanzione = Literal["bonum", "malum", "rimborso_ticket", "rimborso_differenza"]
 StatoSanzione = Literal["emesso", "notificato", "pagato", "contestato", "annullato"]
@@ -18,6 +19,7 @@ CLASSI_PRIORITA: tuple[str, ...] = get_args(ClassePriorita)
 CLASSI_RICOVERO: tuple[str, ...] = get_args(ClasseRicovero)
 TIPI_ACCESSO: tuple[str, ...] = get_args(TipoAccesso)
 STATI_PRENOTAZIONE: tuple[str, ...] = get_args(StatoPrenotazione)
+STATI_RICOVERO: tuple[str, ...] = get_args(StatoRicovero)
 ESITI_ANNULLAMENTO: tuple[str, ...] = get_args(EsitoAnnullamento)
 TIPI_SANZIONE: tuple[str, ...] = get_args(TipoSanzione)
 STATI_SANZIONE: tuple[str, ...] = get_args(StatoSanzione)
