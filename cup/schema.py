@@ -7,7 +7,7 @@ a row with any error is rejected whole, with one reject line per faulty field.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import polars as pl
@@ -49,7 +49,7 @@ class Campo:
     """text -> typed value (null when empty or invalid)."""
     errore: Callable[[pl.Expr, pl.Expr], pl.Expr]
     """(text, typed value) -> an Italian reason, or null when the field is fine."""
-    dtype: pl.DataType = pl.String()
+    dtype: pl.DataType = field(default_factory=pl.String)
     richiesto: bool = False
 
 
