@@ -232,8 +232,11 @@ def check(
     settings = _settings(ctx)
     engine = _engine(settings)
     _ensure_schema(engine)
-    with _passo("verifica delle prenotazioni"):
+    from registro.esecuzioni import esecuzione
+
+    with _passo("verifica delle prenotazioni"), esecuzione(engine, "check") as run:
         esito = do_check(engine=engine, settings=settings)
+        run.dettaglio = json.dumps(esito.as_dict())
     if as_json:
         print(json.dumps(esito.as_dict()))
         return
@@ -265,7 +268,9 @@ def stats(
                           settings.standard_locali)
     engine = _engine(settings)
     _ensure_schema(engine)
-    with _passo("calcolo delle statistiche"):
+    from registro.esecuzioni import esecuzione
+
+    with _passo("calcolo delle statistiche"), esecuzione(engine, "stats", period):
         tabella = tabella_prestazioni(leggi_prenotazioni(engine).lazy(), profilo=prof,
                                       periodo=periodo, lettura=lettura.value)
         path = scrivi_tabella(tabella, out_file, formato.value)

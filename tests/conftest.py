@@ -20,7 +20,7 @@ from registro.db import make_engine, migrate
 from registro.settings import Settings, load_settings
 
 PG_ADMIN = os.environ.get("REGISTRO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-TEMPLATE = "registro_test_template"
+TEMPLATE = f"registro_tpl_{os.getpid()}"
 
 
 def _pg_admin() -> object:

@@ -70,6 +70,16 @@ def test_ingest_json_check_stats_sanzioni(settings: Settings, export: Path,
     assert res.returncode == 0, res.stderr
     assert {r["classe_priorita"] for r in json.loads(pngla.read_text())} >= {"B"}
 
+    from sqlmodel import select
+
+    from registro.db import make_engine, session_scope
+    from registro.models import Esecuzione
+
+    with session_scope(make_engine(settings.db_url)) as s:
+        log = [(e.attivita, e.stato) for e in s.exec(select(Esecuzione)).all()]
+    assert log == [("check", "completata"), ("check", "completata"),
+                   ("stats", "completata"), ("stats", "completata")]
+
     sanz = tmp_path / "sanzioni.csv"
     res = registro(settings, "sanzioni", "--format", "csv", "--out", str(sanz))
     assert res.returncode == 0, res.stderr
