@@ -34,6 +34,11 @@ def catalogo_nazionale() -> Path:
     return Path(str(resources.files("registro") / "data" / "catalogo.csv"))
 
 
+def reparti_demo() -> Path:
+    """The wards of the synthetic ASL (the demo's planned-admission list)."""
+    return Path(str(resources.files("registro") / "data" / "reparti_demo.csv"))
+
+
 def _leggi(path: Path, colonne: tuple[str, ...], obbligatorie: tuple[str, ...]) -> pl.DataFrame:
     from cup.readers import leggi  # the same sniffing as the CUP files
 

@@ -15,6 +15,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from registro import db
+from registro.ordine import conta_fuori_ordine, derivati_ricoveri, fuori_ordine
 from registro.rules import deriva
 from registro.sanzioni import RegimeSanzioni, riconcilia, sanzioni_dovute
 from registro.settings import Settings
@@ -48,6 +49,14 @@ SCHEMA_VIVE: dict[str, pl.DataType] = {
 DERIVATI = ["attesa_giorni", "attesa_da_prescrizione", "standard_giorni", "in_garanzia",
             "entro_standard", "superamento", "percorso_tutela", "preferenziale"]
 
+SCHEMA_RICOVERI: dict[str, pl.DataType] = {
+    "id_ricovero": pl.String(), "data_inserimento": pl.Datetime("us"),
+    "codice_reparto": pl.String(), "codice_patologia": pl.String(),
+    "classe_priorita": pl.String(), "stato": pl.String(), "data_ricovero": pl.Datetime("us"),
+    "data_cancellazione": pl.Datetime("us"),
+}
+DERIVATI_RICOVERI = ["attesa_giorni", "attesa_massima", "superamento", "fuori_ordine"]
+
 
 @dataclass
 class EsitoCheck:
@@ -56,6 +65,9 @@ class EsitoCheck:
     superamenti: int
     sanzioni_emesse: int
     sanzioni_annullate: int
+    ricoveri: int = 0
+    superamenti_ricoveri: int = 0
+    fuori_ordine: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -69,6 +81,40 @@ def leggi_prenotazioni(engine: Engine) -> pl.DataFrame:
         f"SELECT {cols}, c.tipo FROM prenotazione p "
         "JOIN prestazione c ON c.codice = p.codice_prestazione",
         SCHEMA_LETTURA)
+
+
+def leggi_ricoveri(engine: Engine) -> pl.DataFrame:
+    return db.read_frame(engine, f"SELECT {', '.join(SCHEMA_RICOVERI)} FROM ricovero",
+                         SCHEMA_RICOVERI)
+
+
+def ricoveri_verificati(engine: Engine, settings: Settings, oggi: date
+                        ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The list entries with their derived fields as of `oggi`, and the overtaken pairs."""
+    profilo = carica_profilo(settings.profilo, settings.standard_locali)
+    lista = leggi_ricoveri(engine).lazy()
+    coppie = fuori_ordine(lista)
+    conteggi = conta_fuori_ordine(coppie)
+    derivati = derivati_ricoveri(lista, profilo, oggi).join(
+        conteggi.lazy(), on="id_ricovero", how="left", maintain_order="left",
+    ).with_columns(
+        fuori_ordine=pl.when(pl.col("stato") == "ricoverato")
+        .then(pl.col("n_scavalcati").fill_null(0)).cast(pl.Int64),
+    ).drop("n_scavalcati").collect()
+    return derivati, coppie
+
+
+def _aggiorna(conn: object, engine: Engine, tabella: str, chiave: str,
+              frame: pl.DataFrame, campi: list[str]) -> None:
+    """Write derived columns back: one staging table, one set-based UPDATE."""
+    stage = f"stage_check_{tabella}"
+    db.execute(conn, f"DROP TABLE IF EXISTS {stage}")
+    db.write_frame(conn, stage, frame.select(chiave, *campi), engine, mode="create")
+    db.execute(conn, f"CREATE INDEX ix_{stage} ON {stage} ({chiave})")
+    sets = ", ".join(f"{c} = s.{c}" for c in campi)
+    db.execute(conn, f"UPDATE {tabella} SET {sets} FROM {stage} s "
+                     f"WHERE {tabella}.{chiave} = s.{chiave}")
+    db.execute(conn, f"DROP TABLE {stage}")
 
 
 def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> EsitoCheck:
@@ -101,17 +147,15 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
         "id_prenotazione", "tipo", "importo_cent", pl.lit("emesso").alias("stato"),
         pl.lit(oggi).alias("data_emissione"), "motivo")
 
-    tabella = "stage_check"
+    ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi)
+    stage_ricoveri = ricoveri.with_columns(
+        verificata_il=pl.lit(adesso), profilo=pl.lit(profilo.nome))
+
     campi = [*DERIVATI, "verificata_il", "profilo"]
     with db.adbc_connection(engine) as conn:
-        db.execute(conn, f"DROP TABLE IF EXISTS {tabella}")
-        db.write_frame(conn, tabella, stage, engine, mode="create")
-        db.execute(conn, f"CREATE INDEX ix_{tabella} ON {tabella} (id_prenotazione)")
-        sets = ", ".join(f"{c} = s.{c}" for c in campi)
-        db.execute(conn, f"""
-            UPDATE prenotazione SET {sets}
-            FROM {tabella} s WHERE prenotazione.id_prenotazione = s.id_prenotazione""")
-        db.execute(conn, f"DROP TABLE {tabella}")
+        _aggiorna(conn, engine, "prenotazione", "id_prenotazione", stage, campi)
+        _aggiorna(conn, engine, "ricovero", "id_ricovero", stage_ricoveri,
+                  [*DERIVATI_RICOVERI, "verificata_il", "profilo"])
         if da_annullare.height:
             db.execute(conn, "DROP TABLE IF EXISTS stage_annulla")
             db.write_frame(conn, "stage_annulla", da_annullare.select("id"), engine,
@@ -130,4 +174,7 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
         in_garanzia=int(derivati["in_garanzia"].sum()),
         superamenti=int(derivati["superamento"].sum()),
         sanzioni_emesse=nuove.height,
-        sanzioni_annullate=da_annullare.height)
+        sanzioni_annullate=da_annullare.height,
+        ricoveri=ricoveri.height,
+        superamenti_ricoveri=int(ricoveri["superamento"].sum()),
+        fuori_ordine=int((ricoveri["fuori_ordine"].fill_null(0) > 0).sum()))

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,8 +27,8 @@ app.add_typer(catalogo_app, name="catalogo")
 app.add_typer(sedi_app, name="sedi")
 app.add_typer(reparti_app, name="reparti")
 
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 class Formato(StrEnum):
@@ -221,10 +222,22 @@ def ingest(
         out.print(f"scarti: {esito.file_scarti}")
 
 
+def _data(testo: str | None) -> date:
+    if testo is None:
+        return date.today()
+    try:
+        return date.fromisoformat(testo)
+    except ValueError as exc:
+        raise ErroreUtente(f"data non valida: {testo!r} (formato AAAA-MM-GG)") from exc
+
+
 @app.command()
 def check(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Riepilogo JSON su stdout.")] = False,
+    al: Annotated[str | None, typer.Option(
+        help="Data di riferimento AAAA-MM-GG per le attese in corso (predefinita: oggi).")
+    ] = None,
 ) -> None:
     """Calcola attese, garanzia, standard e superamenti; emette bonum e malum (idempotente)."""
     from registro.check import check as do_check
@@ -235,14 +248,16 @@ def check(
     from registro.esecuzioni import esecuzione
 
     with _passo("verifica delle prenotazioni"), esecuzione(engine, "check") as run:
-        esito = do_check(engine=engine, settings=settings)
+        esito = do_check(engine=engine, settings=settings, oggi=_data(al))
         run.dettaglio = json.dumps(esito.as_dict())
     if as_json:
         print(json.dumps(esito.as_dict()))
         return
     out.print(f"{esito.prenotazioni:,} prenotazioni verificate, {esito.in_garanzia:,} in "
               f"garanzia, {esito.superamenti:,} superamenti; sanzioni: "
-              f"{esito.sanzioni_emesse:,} emesse, {esito.sanzioni_annullate:,} annullate")
+              f"{esito.sanzioni_emesse:,} emesse, {esito.sanzioni_annullate:,} annullate; "
+              f"{esito.ricoveri:,} ricoveri, {esito.superamenti_ricoveri:,} oltre l'attesa "
+              f"massima, {esito.fuori_ordine:,} fuori ordine")
 
 
 @app.command()
@@ -255,8 +270,12 @@ def stats(
     profilo: Annotated[NomeProfilo | None, typer.Option(
         help="Profilo degli standard (predefinito: l'impostazione).")] = None,
     lettura: Annotated[Lettura, typer.Option(help="ex_ante o ex_post.")] = Lettura.ex_ante,
+    registro: Annotated[Registro, typer.Option(
+        help="prestazioni (per prestazione e sede) o ricoveri (per reparto, patologia, "
+             "classe).")] = Registro.prestazioni,
 ) -> None:
-    """Tabella dei tempi di attesa per prestazione e sede (e classe sotto pngla)."""
+    """Tabella dei tempi di attesa per prestazione e sede (e classe sotto pngla), o per
+    reparto, patologia e classe con --registro ricoveri."""
     from registro.check import leggi_prenotazioni
     from registro.periodo import Periodo
     from registro.standards import carica_profilo
@@ -271,10 +290,51 @@ def stats(
     from registro.esecuzioni import esecuzione
 
     with _passo("calcolo delle statistiche"), esecuzione(engine, "stats", period):
-        tabella = tabella_prestazioni(leggi_prenotazioni(engine).lazy(), profilo=prof,
-                                      periodo=periodo, lettura=lettura.value)
-        path = scrivi_tabella(tabella, out_file, formato.value)
-    out.print(f"{tabella.height:,} righe ({prof.nome}, {lettura.value}) scritte in {path}")
+        if registro == Registro.ricoveri:
+            from registro.check import leggi_ricoveri
+            from registro.ordine import fuori_ordine
+            from reports.stats_ricoveri import scrivi_tabella_ricoveri, tabella_ricoveri
+
+            lista = leggi_ricoveri(engine).lazy()
+            tabella = tabella_ricoveri(lista, profilo=prof, periodo=periodo,
+                                       fuori_ordine=fuori_ordine(lista))
+            path = scrivi_tabella_ricoveri(tabella, out_file, formato.value)
+        else:
+            tabella = tabella_prestazioni(leggi_prenotazioni(engine).lazy(), profilo=prof,
+                                          periodo=periodo, lettura=lettura.value)
+            path = scrivi_tabella(tabella, out_file, formato.value)
+    out.print(f"{tabella.height:,} righe ({registro.value}, {prof.nome}) scritte in {path}")
+
+
+@app.command()
+def monitoring(
+    ctx: typer.Context,
+    formato: Annotated[Formato, typer.Option("--format", help="csv o json.")] = Formato.csv,
+    out_file: Annotated[Path, typer.Option("--out", help="File da scrivere.")] = Path(
+        "monitoraggio.csv"),
+    al: Annotated[str | None, typer.Option(
+        help="Data di riferimento AAAA-MM-GG (predefinita: oggi).")] = None,
+    includi_motivati: Annotated[bool, typer.Option(
+        help="Includi anche le voci già motivate (motivato=true), per verifica.")] = False,
+) -> None:
+    """La lista del Direttore Sanitario: superamenti e ricoveri fuori ordine senza
+    motivazione, ricoveri in scadenza; i più urgenti per primi."""
+    from registro.esecuzioni import esecuzione
+    from reports.monitoring import calcola_lista, scrivi_lista
+
+    settings = _settings(ctx)
+    engine = _engine(settings)
+    _ensure_schema(engine)
+    with _passo("lista di monitoraggio"), esecuzione(engine, "monitoring") as run:
+        lista = calcola_lista(engine=engine, settings=settings, oggi=_data(al),
+                              includi_motivati=includi_motivati)
+        path = scrivi_lista(lista, out_file, formato.value)
+        run.dettaglio = f"{lista.height} voci"
+    conteggi = lista.group_by("lista").len().sort("lista")
+    dettaglio = ", ".join(f"{n:,} {nome}" for nome, n in
+                          zip(conteggi["lista"].to_list(), conteggi["len"].to_list(),
+                              strict=True))
+    out.print(f"{lista.height:,} voci ({dettaglio or 'nessuna'}) scritte in {path}")
 
 
 @app.command()

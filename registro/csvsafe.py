@@ -29,3 +29,18 @@ def scrivi_csv(df: pl.DataFrame, path: Path) -> Path:
     neutralizza(df).write_csv(tmp)
     tmp.replace(path)
     return path
+
+
+def scrivi_json(df: pl.DataFrame, path: Path) -> Path:
+    """A list of objects (dates as ISO text, numbers as numbers), written atomically."""
+    import json
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    testo = df.with_columns(pl.col(n).cast(pl.String) for n, t in df.schema.items()
+                            if t.is_temporal())
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(testo.to_dicts(), ensure_ascii=False, indent=2) + "\n",
+                   encoding="utf-8")
+    tmp.replace(path)
+    return path

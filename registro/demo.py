@@ -1,8 +1,10 @@
 """`registro demo`: the whole main job on synthetic data, on an embedded SQLite register.
 
-Composition layer (like the CLI): synthetic CUP export for one ASL-year -> init -> ingest ->
-check -> statistics -> sanctions listing, then a short summary of what a Direttore Sanitario
-would look at and where the outputs are.
+Composition layer (like the CLI): synthetic CUP export and planned-admission list for one
+ASL-year -> init -> ingest -> check -> statistics -> monitoring list -> sanctions listing,
+then a short summary of what a Direttore Sanitario would look at and where the outputs are.
+The reference date is the last day of the demo year, so waits in progress are those of
+31 December.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 
+from registro.catalogo import reparti_demo
 from registro.money import format_euro_it
 from registro.settings import load_settings
 
@@ -22,14 +26,18 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                 passo: Callable[[str], AbstractContextManager[None]]) -> dict[str, object]:
     from cup.ingest import ingest
     from cup.synthetic import SEDI, scrivi_csv
-    from registro.catalogo import catalogo_nazionale, importa_catalogo
-    from registro.check import check, leggi_prenotazioni
+    from cup.synthetic_ricoveri import scrivi_csv_ricoveri
+    from registro.catalogo import catalogo_nazionale, importa_catalogo, importa_reparti
+    from registro.check import check, leggi_prenotazioni, leggi_ricoveri
     from registro.csvsafe import scrivi_csv as scrivi_tabella_csv
     from registro.db import make_engine, migrate
+    from registro.ordine import fuori_ordine
     from registro.periodo import Periodo
     from registro.standards import carica_profilo
+    from reports.monitoring import calcola_lista, scrivi_lista
     from reports.registro_sanzioni import elenco_sanzioni, scrivi_sanzioni, totali
     from reports.stats import scrivi_tabella, tabella_prestazioni
+    from reports.stats_ricoveri import scrivi_tabella_ricoveri, tabella_ricoveri
 
     t0 = time.perf_counter()
     anno = 2025
@@ -42,8 +50,11 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     engine = make_engine(settings.db_url)
 
     export = out_dir / f"cup_{anno}.csv"
-    with passo(f"1/5 export CUP sintetico ({rows:,} prenotazioni)"):
+    lista_ricoveri = out_dir / f"ricoveri_{anno}.csv"
+    al = date(anno, 12, 31)
+    with passo(f"1/5 export CUP sintetico ({rows:,} prenotazioni) e lista dei ricoveri"):
         scrivi_csv(export, rows=rows, seed=seed, anno=anno)
+        scrivi_csv_ricoveri(lista_ricoveri, rows=max(rows // 15, 100), seed=seed, anno=anno)
     with passo("2/5 schema e catalogo"):
         migrate(engine)
         importa_catalogo(catalogo_nazionale(), engine=engine)
@@ -54,10 +65,13 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
         scrivi_tabella_csv(pl.DataFrame(SEDI, schema=["codice", "nome", "comune", "indirizzo"],
                                         orient="row"), sedi_csv)
         importa_sedi(sedi_csv, engine=engine)
+        importa_reparti(reparti_demo(), engine=engine)
     with passo("3/5 ingest"):
         esito = ingest(export, engine=engine, settings=settings)
-    with passo("4/5 verifica, bonum e malum"):
-        verifica = check(engine=engine, settings=settings)
+        esito_ric = ingest(lista_ricoveri, engine=engine, settings=settings,
+                           registro="ricoveri")
+    with passo("4/5 verifica, bonum e malum, ordine cronologico"):
+        verifica = check(engine=engine, settings=settings, oggi=al)
     with passo("5/5 tabelle dei tempi di attesa"):
         pren = leggi_prenotazioni(engine).lazy()
         periodo = Periodo.parse(str(anno))
@@ -68,6 +82,13 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                                         periodo=periodo, lettura=lettura)
                 tabelle[(profilo, lettura)] = scrivi_tabella(
                     t, out_dir / f"tempi_attesa_{anno}_{profilo}_{lettura}.csv", "csv")
+        lista = leggi_ricoveri(engine).lazy()
+        ric_path = scrivi_tabella_ricoveri(
+            tabella_ricoveri(lista, profilo=carica_profilo(settings.profilo), periodo=periodo,
+                             fuori_ordine=fuori_ordine(lista)),
+            out_dir / f"ricoveri_{anno}.tabella.csv", "csv")
+        monitoraggio = calcola_lista(engine=engine, settings=settings, oggi=al)
+        mon_path = scrivi_lista(monitoraggio, out_dir / "monitoraggio.csv", "csv")
         sanz = elenco_sanzioni(engine)
         sanz_path = scrivi_sanzioni(sanz, out_dir / "sanzioni.csv", "csv")
     tot = totali(sanz)
@@ -85,8 +106,19 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     console.print(f"  bonum: {riga('bonum')}; rimborsi ticket: {riga('rimborso_ticket')}")
     console.print(f"  malum: {riga('malum')}; rimborsi della differenza: "
                   f"{riga('rimborso_differenza')}")
+    per_lista = dict(zip(*monitoraggio.group_by("lista").len().get_columns(), strict=True))
+    console.print(f"  ricoveri programmati: {esito_ric.accettate:,} in lista; "
+                  f"{verifica.superamenti_ricoveri:,} oltre l'attesa massima, "
+                  f"{verifica.fuori_ordine:,} ricoveri fuori ordine")
+    console.print("  Direttore Sanitario, da esaminare: "
+                  f"{per_lista.get('superamento_senza_motivazione', 0):,} superamenti senza "
+                  f"motivazione, {per_lista.get('fuori_ordine_senza_motivazione', 0):,} "
+                  f"ricoveri fuori ordine senza motivazione, "
+                  f"{per_lista.get('in_scadenza', 0):,} ricoveri in scadenza")
     console.print(f"  registro: {db_path}")
     console.print(f"  tabelle: {tabelle[('carta1995', 'ex_ante')]} (e le altre tre letture)")
+    console.print(f"  ricoveri: {ric_path}")
+    console.print(f"  lista di monitoraggio: {mon_path}")
     console.print(f"  sanzioni: {sanz_path}")
     if esito.scartate:
         console.print(f"  scarti: {esito.file_scarti}")

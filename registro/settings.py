@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     """HMAC key for codici fiscali found in id_assistito; if unset, one is generated once
     into data_dir/chiave_pseudonimi and kept there."""
 
+    giorni_in_scadenza: int = 14
+    """Monitoring list: a waiting admission this close to its maximum is `in_scadenza`."""
     soglia_pubblicazione: int = 5
 
     ente: str = "ASL di esempio"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
@@ -10,7 +9,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from registro import db
-from registro.csvsafe import scrivi_csv
+from registro.csvsafe import scrivi_csv, scrivi_json
 
 COLONNE = ["id_prenotazione", "tipo", "importo", "stato", "data_emissione", "motivo"]
 
@@ -34,9 +33,7 @@ def scrivi_sanzioni(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"
     out = df.select(COLONNE).with_columns(pl.col("data_emissione").cast(pl.String))
     if formato == "csv":
         return scrivi_csv(out, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out.to_dicts(), ensure_ascii=False, indent=1), encoding="utf-8")
-    return path
+    return scrivi_json(out, path)
 
 
 def totali(df: pl.DataFrame) -> dict[str, tuple[int, int]]:

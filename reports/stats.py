@@ -27,13 +27,12 @@ Waits, targets and the guarantee come from `registro.rules.deriva`, never re-imp
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 
-from registro.csvsafe import scrivi_csv
+from registro.csvsafe import scrivi_csv, scrivi_json
 from registro.periodo import Periodo
 from registro.rules import deriva
 from registro.standards import Profilo
@@ -72,7 +71,9 @@ def _arrotonda(numeratore: pl.Expr, denominatore: pl.Expr, decimali: int) -> pl.
     num = numeratore.cast(pl.Int64)
     den = denominatore.cast(pl.Int64)
     unita = (2 * scala * num.abs() + den) // (2 * den)
-    return (num.sign() * unita) / scala
+    # Polars may divide by a literal as a multiplication by its inverse (207 * 0.1 =
+    # 20.700000000000003): rounding the quotient gives back the nearest float, 20.7.
+    return ((num.sign() * unita) / scala).round(decimali)
 
 
 def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
@@ -124,21 +125,16 @@ def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
     return tabella.collect()
 
 
-def scrivi_tabella(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) -> Path:
-    """Write the table as open data; the file is replaced atomically; returns its path.
+def scrivi_tabella(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"],
+                   colonne: list[str] = COLONNE) -> Path:
+    """Write a table as open data, replaced atomically; returns its path.
 
-    CSV through `registro.csvsafe` (UTF-8, header COLONNE, empty cells for nulls, text cells
+    CSV through `registro.csvsafe` (UTF-8, header `colonne`, empty cells for nulls, text cells
     starting with = + - @ tab CR prefixed with `'`, numbers untouched); JSON a list of
-    objects with the keys COLONNE, values as they are (numbers, null), non-ASCII kept."""
-    tabella = df.select(COLONNE)
+    objects with the keys `colonne`, values as they are (numbers, null), non-ASCII kept."""
+    tabella = df.select(colonne)
     if formato == "csv":
         return scrivi_csv(tabella, path)
     if formato != "json":
         raise ValueError(f"formato sconosciuto: {formato!r} (ammessi: csv, json)")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    provvisorio = path.with_name(path.name + ".tmp")
-    provvisorio.write_text(json.dumps(tabella.to_dicts(), ensure_ascii=False, indent=2) + "\n",
-                           encoding="utf-8")
-    provvisorio.replace(path)
-    return path
+    return scrivi_json(tabella, path)

@@ -1,0 +1,157 @@
+"""The Direttore Sanitario's monitoring list (DESIGN.md "Rules": Breach, Chronological order).
+
+One row per item, columns COLONNE, most urgent first:
+
+- `superamento_senza_motivazione`: a booking (registro `prestazioni`) or a list entry
+  (registro `ricoveri`, waiting or admitted) past its target with no motivazione for the
+  breach; `giorni` the wait, `soglia` the target, `dal` the first day past it
+  (date of booking / insertion + target + 1);
+- `fuori_ordine_senza_motivazione`: an admission out of chronological order with no
+  motivazione for it, one row per admission; `giorni` the number of entries it overtook,
+  `soglia` null, `dal` the admission date;
+- `in_scadenza`: an entry still waiting, not yet past its maximum, with at most
+  `giorni_preavviso` days left; `dal` the first day it will be past it.
+
+A motivazione is matched on (registro, id, oggetto): `superamento` for a breach (and for an
+entry nearing its maximum: a reason recorded in advance), `fuori_ordine` for an overtake.
+Motivazioni are never edited, a new one supersedes the old: any one recorded makes the item
+motivated. By default motivated items are left out; `includi_motivati=True` keeps them with
+`motivato = true`, for audit.
+
+Sorted by list (in the order above), then by how far past — or how near — the threshold
+(`giorni − soglia` descending; for the overtakes `giorni` descending), then id, then registro.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+from sqlalchemy import Engine
+
+from registro.ordine import conta_fuori_ordine
+from registro.settings import Settings
+
+COLONNE = ["lista", "registro", "id", "codice_reparto_o_prestazione", "codice_sede_o_patologia",
+           "classe_priorita", "giorni", "soglia", "dal", "motivato"]
+
+SCHEMA = pl.Schema({
+    "lista": pl.String, "registro": pl.String, "id": pl.String,
+    "codice_reparto_o_prestazione": pl.String, "codice_sede_o_patologia": pl.String,
+    "classe_priorita": pl.String, "giorni": pl.Int64, "soglia": pl.Int64, "dal": pl.Date,
+    "motivato": pl.Boolean,
+})
+
+LISTE = ["superamento_senza_motivazione", "fuori_ordine_senza_motivazione", "in_scadenza"]
+
+
+def _motivati(motivazioni: pl.DataFrame, registro: str, oggetto: str) -> pl.DataFrame:
+    """Ids with at least one motivazione for (registro, oggetto), as a one-column frame."""
+    return (motivazioni.lazy()
+            .filter((pl.col("registro") == registro) & (pl.col("oggetto") == oggetto))
+            .select(pl.col("id").cast(pl.String)).unique().collect()
+            .with_columns(motivato=pl.lit(True)))
+
+
+def _con_motivato(df: pl.DataFrame, motivati: pl.DataFrame) -> pl.DataFrame:
+    return (df.join(motivati, on="id", how="left")
+            .with_columns(pl.col("motivato").fill_null(False)))
+
+
+def _dopo(giorno: pl.Expr, giorni: pl.Expr) -> pl.Expr:
+    """The first day past a target of `giorni` days counted from `giorno`."""
+    return giorno.cast(pl.Date) + pl.duration(days=giorni.cast(pl.Int64) + 1)
+
+
+def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
+                       fuori_ordine: pl.DataFrame, motivazioni: pl.DataFrame, oggi: date,
+                       giorni_preavviso: int = 14,
+                       includi_motivati: bool = False) -> pl.DataFrame:
+    """The monitoring list as of `oggi` (the ricoveri frame's waits are those of that day:
+    `registro.ordine.derivati_ricoveri(…, oggi)`, so `oggi` itself is not read again here);
+    columns COLONNE, dtypes SCHEMA."""
+    pezzi: list[pl.DataFrame] = []
+
+    pren = prenotazioni.filter(pl.col("superamento").fill_null(False)).select(
+        lista=pl.lit(LISTE[0]), registro=pl.lit("prestazioni"),
+        id=pl.col("id_prenotazione"),
+        codice_reparto_o_prestazione=pl.col("codice_prestazione"),
+        codice_sede_o_patologia=pl.col("codice_sede"),
+        classe_priorita=pl.col("classe_priorita"),
+        giorni=pl.col("attesa_giorni"), soglia=pl.col("standard_giorni"),
+        dal=_dopo(pl.col("data_prenotazione"), pl.col("standard_giorni")),
+    )
+    pezzi.append(_con_motivato(pren, _motivati(motivazioni, "prestazioni", "superamento")))
+
+    motivati_sup = _motivati(motivazioni, "ricoveri", "superamento")
+    ric = ricoveri.filter(pl.col("superamento").fill_null(False)).select(
+        lista=pl.lit(LISTE[0]), registro=pl.lit("ricoveri"), id=pl.col("id_ricovero"),
+        codice_reparto_o_prestazione=pl.col("codice_reparto"),
+        codice_sede_o_patologia=pl.col("codice_patologia"),
+        classe_priorita=pl.col("classe_priorita"),
+        giorni=pl.col("attesa_giorni"), soglia=pl.col("attesa_massima"),
+        dal=_dopo(pl.col("data_inserimento"), pl.col("attesa_massima")),
+    )
+    pezzi.append(_con_motivato(ric, motivati_sup))
+
+    fuori = ricoveri.join(conta_fuori_ordine(fuori_ordine), on="id_ricovero", how="inner").select(
+        lista=pl.lit(LISTE[1]), registro=pl.lit("ricoveri"), id=pl.col("id_ricovero"),
+        codice_reparto_o_prestazione=pl.col("codice_reparto"),
+        codice_sede_o_patologia=pl.col("codice_patologia"),
+        classe_priorita=pl.col("classe_priorita"),
+        giorni=pl.col("n_scavalcati"), soglia=pl.lit(None, dtype=pl.Int64),
+        dal=pl.col("data_ricovero").cast(pl.Date),
+    )
+    pezzi.append(_con_motivato(fuori, _motivati(motivazioni, "ricoveri", "fuori_ordine")))
+
+    margine = pl.col("attesa_massima") - pl.col("attesa_giorni")
+    scadenza = ricoveri.filter(
+        (pl.col("stato") == "in_attesa") & (margine >= 0) & (margine <= giorni_preavviso)
+    ).select(
+        lista=pl.lit(LISTE[2]), registro=pl.lit("ricoveri"), id=pl.col("id_ricovero"),
+        codice_reparto_o_prestazione=pl.col("codice_reparto"),
+        codice_sede_o_patologia=pl.col("codice_patologia"),
+        classe_priorita=pl.col("classe_priorita"),
+        giorni=pl.col("attesa_giorni"), soglia=pl.col("attesa_massima"),
+        dal=_dopo(pl.col("data_inserimento"), pl.col("attesa_massima")),
+    )
+    pezzi.append(_con_motivato(scadenza, motivati_sup))
+
+    lista = pl.concat([p.select(pl.col(c).cast(t) for c, t in SCHEMA.items()) for p in pezzi])
+    if not includi_motivati:
+        lista = lista.filter(~pl.col("motivato"))
+    rango = pl.col("lista").replace_strict(LISTE, list(range(len(LISTE))),
+                                           return_dtype=pl.Int64)
+    distanza = pl.when(pl.col("soglia").is_null()).then(pl.col("giorni")
+                                                         ).otherwise(pl.col("giorni")
+                                                                     - pl.col("soglia"))
+    return (lista.with_columns(_rango=rango, _distanza=distanza)
+            .sort(["_rango", "_distanza", "id", "registro"],
+                  descending=[False, True, False, False], nulls_last=True)
+            .drop("_rango", "_distanza"))
+
+
+def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
+                  includi_motivati: bool = False) -> pl.DataFrame:
+    """The list from the register as it is now: the rules are re-applied as of `oggi`, so the
+    list never depends on when `registro check` last ran."""
+    from registro.check import leggi_prenotazioni, ricoveri_verificati
+    from registro.motivazioni import vigenti
+    from registro.rules import deriva
+    from registro.standards import carica_profilo
+
+    profilo = carica_profilo(settings.profilo, settings.standard_locali)
+    prenotazioni = deriva(leggi_prenotazioni(engine).lazy(), profilo).collect()
+    ricoveri, coppie = ricoveri_verificati(engine, settings, oggi)
+    return lista_monitoraggio(prenotazioni=prenotazioni, ricoveri=ricoveri,
+                              fuori_ordine=coppie, motivazioni=vigenti(engine), oggi=oggi,
+                              giorni_preavviso=settings.giorni_in_scadenza,
+                              includi_motivati=includi_motivati)
+
+
+def scrivi_lista(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) -> Path:
+    from reports.stats import scrivi_tabella
+
+    return scrivi_tabella(df, path, formato, colonne=COLONNE)
