@@ -10,12 +10,15 @@ from test_cli import registro
 
 from registro.settings import Settings
 
-LISTA = """id_ricovero,data_inserimento,codice_reparto,codice_patologia,descrizione_patologia,classe_priorita,stato,data_ricovero,id_assistito
-R1,2026-01-05T09:00,36.01,81.51,Protesi d'anca,B,in_attesa,,A1
+LISTA = (
+    "id_ricovero,data_inserimento,codice_reparto,codice_patologia,descrizione_patologia,"
+    "classe_priorita,stato,data_ricovero,id_assistito\n"
+    """R1,2026-01-05T09:00,36.01,81.51,Protesi d'anca,B,in_attesa,,A1
 R2,2026-01-10T09:00,36.01,81.51,Protesi d'anca,B,ricoverato,2026-02-02,A2
 R3,2026-01-20T09:00,36.01,81.51,Protesi d'anca,A,ricoverato,2026-01-25,A3
 R4,2026-03-01T09:00,36.01,81.54,Protesi di ginocchio,B,in_attesa,,A4
 """
+)
 
 
 def _leggi(path: Path) -> list[dict[str, str]]:
