@@ -210,7 +210,8 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
         db.execute(conn, f"""
             INSERT INTO {anagrafica} (codice, nome, da_completare)
             SELECT DISTINCT s.{col_codice}, s.{col_codice}, TRUE FROM {tabella} s
-            WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x WHERE x.codice = s.{col_codice})""")
+            WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x WHERE x.codice = s.{col_codice})
+            ON CONFLICT (codice) DO NOTHING""")
         # Every version ever received, once: same content and same aggiornato_il is the
         # same version whatever the file it came in.
         db.execute(conn, f"""

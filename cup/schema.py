@@ -27,7 +27,8 @@ DATA_MIN = datetime(1990, 1, 1)
 DATA_MAX = datetime(2100, 1, 1)
 LUNGHEZZE = {"id_prenotazione": 64, "codice_prestazione": 20, "codice_sede": 40,
              "id_assistito": 64, "id_ricovero": 64, "codice_reparto": 40,
-             "codice_patologia": 20}
+             "codice_patologia": 20, "causale_annullamento": 500,
+             "descrizione_patologia": 500}
 
 _VERO = ("1", "true", "si", "sì", "s", "y", "yes", "vero")
 _FALSO = ("0", "false", "no", "n", "falso")

@@ -34,7 +34,9 @@ def riga(id_prenotazione: str, **campi: str) -> dict[str, str]:
 def scrivi_export(path: Path, righe: list[dict[str, str]], sep: str = ",",
                   encoding: str = "utf-8", colonne: tuple[str, ...] = CANONICHE) -> Path:
     def cell(v: str) -> str:
-        return f'"{v}"' if any(ch in v for ch in (sep, '"', "\n")) else v
+        if any(ch in v for ch in (sep, '"', "\n")):
+            return '"' + v.replace('"', '""') + '"'
+        return v
 
     lines = [sep.join(colonne)]
     lines += [sep.join(cell(r.get(c, "")) for c in colonne) for r in righe]

@@ -1,0 +1,60 @@
+"""Writes the bad-input corpus (run once; the files are committed; pseudonymous ids only).
+
+The 10-MB single line is not committed: tests/integration/test_bad_input.py makes it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from helpers import riga, scrivi_export
+
+from cup.schema import CANONICHE
+
+QUI = Path(__file__).parent
+
+
+def main() -> None:
+    buono = scrivi_export(QUI / "_buono.tmp", [riga(f"B{i}") for i in range(4)])
+    testo = buono.read_bytes()
+    buono.unlink()
+    (QUI / "troncato.csv").write_bytes(testo[: len(testo) - 40])
+    (QUI / "binario.csv").write_bytes(bytes(range(256)) * 8)
+    (QUI / "bom_utf8.csv").write_bytes(b"\xef\xbb\xbf" + testo)
+    (QUI / "crlf.csv").write_bytes(testo.replace(b"\n", b"\r\n"))
+    # Declared UTF-8 by its BOM, but the body is Windows-1252 (an accented site name).
+    cp = scrivi_export(QUI / "_cp.tmp", [riga("E1", codice_sede="Città di Castello")],
+                       encoding="cp1252")
+    (QUI / "codifica_dichiarata_errata.csv").write_bytes(b"\xef\xbb\xbf" + cp.read_bytes())
+    cp.unlink()
+    righe = testo.decode().splitlines()
+    misti = [righe[0], righe[1], righe[2].replace(",", ";"), righe[3]]
+    (QUI / "separatori_misti.csv").write_text("\n".join(misti) + "\n", encoding="utf-8")
+    scrivi_export(QUI / "virgolette_e_a_capo.csv", [
+        riga("Q1", causale_annullamento='guasto "grave"\nall\'apparecchiatura',
+             stato="annullata_ente", esito_annullamento="rinuncia"),
+        riga("Q2", codice_sede='Sede, "centrale"')])
+    scrivi_export(QUI / "formule.csv", [
+        riga("F1", codice_sede='=HYPERLINK("http://x.invalid","clic")'),
+        riga("F2", stato='=1+1'),
+        riga("F3", causale_annullamento="@SUM(A1)", stato="annullata_ente")])
+    scrivi_export(QUI / "duplicati.csv", [
+        riga("D1", stato="prenotata"), riga("D2"), riga("D1", stato="erogata")])
+    scrivi_export(QUI / "date_1900_2200.csv", [
+        riga("T1", data_prenotazione="1900-01-02T10:00"),
+        riga("T2", data_appuntamento="2200-01-01T10:00"),
+        riga("T3")])
+    scrivi_export(QUI / "codice_fiscale.csv", [
+        riga("C1", id_assistito="RSSMRA80A01H501U"), riga("C2", id_assistito="VRDLGU75T12F205X")])
+    scrivi_export(QUI / "importi.csv", [
+        riga("M1", importo_ticket="-12.00"), riga("M2", importo_ticket="dodici"),
+        riga("M3", quota_ordinaria="12,345"), riga("M4", importo_ticket="1.234,50")])
+    (QUI / "solo_intestazione.csv").write_text(",".join(CANONICHE) + "\n", encoding="utf-8")
+    (QUI / "vuoto.csv").write_bytes(b"")
+
+
+if __name__ == "__main__":
+    main()

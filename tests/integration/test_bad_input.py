@@ -1,0 +1,169 @@
+"""The bad-input corpus: each file gets a clear Italian message or reject reasons, none
+crashes, counts always add up, and nothing formula-like leaves in a CSV we write."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from helpers import riga, scrivi_export
+from sqlalchemy import Engine
+from sqlmodel import func, select
+
+from cup.ingest import EsitoIngest, ingest
+from registro.catalogo import catalogo_nazionale, importa_catalogo
+from registro.check import check, leggi_prenotazioni
+from registro.db import session_scope
+from registro.errors import ErroreUtente
+from registro.models import IngestRun, Prenotazione, Scarto
+from registro.periodo import Periodo
+from registro.settings import Settings
+from registro.standards import CARTA1995
+from reports.registro_sanzioni import elenco_sanzioni, scrivi_sanzioni
+from reports.stats import scrivi_tabella, tabella_prestazioni
+
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
+
+
+@pytest.fixture
+def registro(engine: Engine) -> Engine:
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    return engine
+
+
+def _ingest(engine: Engine, settings: Settings, nome: str) -> EsitoIngest:
+    esito = ingest(BAD / nome, engine=engine, settings=settings)
+    assert esito.righe == esito.accettate + esito.scartate
+    assert esito.accettate == (esito.nuove + esito.aggiornate + esito.invariate
+                               + esito.obsolete + esito.duplicate)
+    return esito
+
+
+def _scarti(engine: Engine) -> dict[tuple[int, str], str]:
+    with session_scope(engine) as s:
+        return {(x.riga, x.campo): x.motivo for x in s.exec(select(Scarto)).all()}
+
+
+def _n(engine: Engine, model: type) -> int:
+    with session_scope(engine) as s:
+        return int(s.exec(select(func.count()).select_from(model)).one())
+
+
+@pytest.mark.parametrize("nome, messaggio", [
+    ("binario.csv", "non è un testo"),
+    ("vuoto.csv", "il file è vuoto"),
+    ("solo_intestazione.csv", "non contiene righe di dati"),
+])
+def test_unreadable(registro: Engine, settings: Settings, nome: str, messaggio: str) -> None:
+    with pytest.raises(ErroreUtente, match=messaggio):
+        ingest(BAD / nome, engine=registro, settings=settings)
+    assert _n(registro, IngestRun) == 0 and _n(registro, Prenotazione) == 0
+
+
+@pytest.mark.parametrize("nome", ["bom_utf8.csv", "crlf.csv"])
+def test_bom_and_crlf(registro: Engine, settings: Settings, nome: str) -> None:
+    esito = _ingest(registro, settings, nome)
+    assert (esito.accettate, esito.scartate) == (4, 0)
+
+
+def test_truncated_file(registro: Engine, settings: Settings) -> None:
+    esito = _ingest(registro, settings, "troncato.csv")
+    assert (esito.righe, esito.accettate, esito.scartate) == (4, 3, 1)
+    assert "campo obbligatorio mancante" in set(_scarti(registro).values())
+
+
+def test_wrong_declared_encoding(registro: Engine, settings: Settings) -> None:
+    esito = _ingest(registro, settings, "codifica_dichiarata_errata.csv")
+    assert esito.accettate == 1
+    with session_scope(registro) as s:
+        assert s.get(Prenotazione, "E1").codice_sede == "Città di Castello"  # type: ignore[union-attr]
+
+
+def test_mixed_separators(registro: Engine, settings: Settings) -> None:
+    esito = _ingest(registro, settings, "separatori_misti.csv")
+    assert (esito.accettate, esito.scartate) == (2, 1)
+    assert _scarti(registro)[(3, "data_prenotazione")] == "campo obbligatorio mancante"
+
+
+def test_quotes_and_newlines_inside_fields(registro: Engine, settings: Settings) -> None:
+    esito = _ingest(registro, settings, "virgolette_e_a_capo.csv")
+    assert esito.accettate == 2
+    with session_scope(registro) as s:
+        q1, q2 = s.get(Prenotazione, "Q1"), s.get(Prenotazione, "Q2")
+        assert q1 is not None and q2 is not None
+        assert q1.causale_annullamento == 'guasto "grave"\nall\'apparecchiatura'
+        assert q2.codice_sede == 'Sede, "centrale"'
+
+
+def test_duplicates_later_line_wins(registro: Engine, settings: Settings) -> None:
+    esito = _ingest(registro, settings, "duplicati.csv")
+    assert (esito.duplicate, esito.nuove) == (1, 2)
+    with session_scope(registro) as s:
+        assert s.get(Prenotazione, "D1").stato == "erogata"  # type: ignore[union-attr]
+
+
+def test_dates_1900_and_2200(registro: Engine, settings: Settings) -> None:
+    esito = _ingest(registro, settings, "date_1900_2200.csv")
+    assert (esito.accettate, esito.scartate) == (1, 2)
+    scarti = _scarti(registro)
+    assert "intervallo plausibile" in scarti[(2, "data_prenotazione")]
+    assert "intervallo plausibile" in scarti[(3, "data_appuntamento")]
+
+
+def test_amounts(registro: Engine, settings: Settings) -> None:
+    esito = _ingest(registro, settings, "importi.csv")
+    assert (esito.accettate, esito.scartate) == (1, 3)
+    scarti = _scarti(registro)
+    assert scarti[(2, "importo_ticket")] == "importo negativo"
+    assert "non valido" in scarti[(3, "importo_ticket")]
+    assert "non valido" in scarti[(4, "quota_ordinaria")]
+    with session_scope(registro) as s:
+        assert s.get(Prenotazione, "M4").importo_ticket_cent == 123450  # type: ignore[union-attr]
+
+
+def test_codice_fiscale_never_stored(registro: Engine, settings: Settings) -> None:
+    esito = _ingest(registro, settings, "codice_fiscale.csv")
+    assert esito.pseudonimizzati == 2
+    if registro.dialect.name == "sqlite":
+        db_file = Path(registro.url.database or "")
+        blob = b"".join(p.read_bytes() for p in db_file.parent.glob(db_file.name + "*"))
+        for cf in (b"RSSMRA80A01H501U", b"VRDLGU75T12F205X"):
+            assert cf not in blob
+    archivio = Path(esito.archiviato_in)
+    assert archivio.exists()  # the original is archived as received, for the record
+
+
+def test_ten_megabyte_line(registro: Engine, settings: Settings, tmp_path: Path) -> None:
+    path = scrivi_export(tmp_path / "lunga.csv", [
+        riga("L1", causale_annullamento="x" * 10_000_000, stato="annullata_ente"),
+        riga("L2")])
+    esito = ingest(path, engine=registro, settings=settings)
+    assert (esito.righe, esito.accettate, esito.scartate) == (2, 1, 1)
+    assert "troppo lungo" in _scarti(registro)[(2, "causale_annullamento")]
+    with session_scope(registro) as s:
+        grezzo = s.exec(select(Scarto.grezzo)).first()
+    assert grezzo is not None and len(grezzo) <= 500
+
+
+def test_formulas_are_neutralised_in_every_csv(registro: Engine, settings: Settings,
+                                               tmp_path: Path) -> None:
+    esito = _ingest(registro, settings, "formule.csv")
+    assert (esito.accettate, esito.scartate) == (2, 1)
+    check(engine=registro, settings=settings)
+    with open(esito.file_scarti, encoding="utf-8") as fh:
+        scarti = list(csv.DictReader(fh))
+    assert scarti[0]["valore"] == "'=1+1"
+    tabella = tabella_prestazioni(leggi_prenotazioni(registro).lazy(), profilo=CARTA1995,
+                                  periodo=Periodo.parse("2026"))
+    stats = scrivi_tabella(tabella, tmp_path / "stats.csv", "csv")
+    sanz = scrivi_sanzioni(elenco_sanzioni(registro), tmp_path / "sanz.csv", "csv")
+    for path in (Path(esito.file_scarti), stats, sanz):
+        with open(path, encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    assert cell[:1] not in ("=", "+", "@"), (path, cell)
+                    assert not (cell[:1] == "-" and not cell[1:2].isdigit()), (path, cell)
+    with open(stats, encoding="utf-8") as fh:
+        sedi = {r["codice_sede"] for r in csv.DictReader(fh)}
+    assert "'=HYPERLINK(\"http://x.invalid\",\"clic\")" in sedi
