@@ -354,6 +354,29 @@ def sanzioni(
     out.print(f"{df.height:,} record scritti in {path}")
 
 
+@app.command("backup")
+def backup_cmd(
+    ctx: typer.Context,
+    out_file: Annotated[Path, typer.Option("--out", help="File di backup da scrivere.")],
+) -> None:
+    """Copia coerente dell'intero registro (SQLite: API di backup; PostgreSQL: pg_dump)."""
+    from registro.backup import backup
+
+    engine = _engine(_settings(ctx))
+    path = backup(engine, out_file)
+    out.print(f"backup scritto in {path}")
+
+
+@app.command("restore")
+def restore_cmd(ctx: typer.Context, file: Path) -> None:
+    """Ripristina il registro da un backup (sostituisce il contenuto attuale)."""
+    from registro.backup import restore
+
+    engine = _engine(_settings(ctx))
+    restore(engine, file)
+    out.print(f"registro ripristinato da {file}")
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Cartella della demo.")] = Path("demo"),
