@@ -25,7 +25,7 @@ from cup import pseudonimi
 from cup.mapping import Mapping
 from cup.readers import RIGA, leggi
 from cup.schema import PRENOTAZIONI, TRACCIATI, Tracciato, colonne_mancanti, valida
-from registro import db
+from registro import blocco, db
 from registro.csvsafe import scrivi_csv
 from registro.errors import ErroreUtente
 from registro.models import IngestRun, Prestazione
@@ -190,6 +190,7 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
     s_cols = ", ".join(f"s.{c}" for c in colonne)
     same = _uguali("s", "p", contenuto(t), sqlite)
     with db.adbc_connection(engine) as conn:
+        blocco.prendi(conn, f"ingest {run_id}")
         db.write_frame(conn, tabella, stage, engine, mode="create")
         db.execute(conn, f"CREATE INDEX ix_{tabella} ON {tabella} ({key})")
         counts = _una_riga(conn, f"""

@@ -14,7 +14,7 @@ from datetime import date, datetime
 import polars as pl
 from sqlalchemy import Engine
 
-from registro import db
+from registro import blocco, db
 from registro.ordine import conta_fuori_ordine, derivati_ricoveri, fuori_ordine
 from registro.rules import deriva
 from registro.sanzioni import RegimeSanzioni, riconcilia, sanzioni_dovute
@@ -45,6 +45,10 @@ SCHEMA_VIVE: dict[str, pl.DataType] = {
     "id": pl.Int64(), "id_prenotazione": pl.String(), "tipo": pl.String(),
     "importo_cent": pl.Int64(), "motivo": pl.String(),
 }
+
+MOTIVO_RICALCOLO = "prenotazione corretta dal CUP: sanzione ricalcolata"
+"""The reason the check writes when it annuls a record itself. Any other annulment is a
+person's decision (UPT, Direzione) and is final: the check never reissues that record."""
 
 DERIVATI = ["attesa_giorni", "attesa_da_prescrizione", "standard_giorni", "in_garanzia",
             "entro_standard", "superamento", "percorso_tutela", "preferenziale"]
@@ -123,36 +127,44 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
     oggi = oggi or date.today()
     adesso = datetime.now()
 
-    pren = leggi_prenotazioni(engine)
-    esenti = [c.strip().lower() for c in settings.causali_esenti]
-    derivati = deriva(pren.lazy(), profilo).with_columns(
-        percorso_tutela=pl.lit(regime.regime == "dl73") & pl.col("superamento"),
-        preferenziale=(pl.col("stato") == "annullata_ente")
-        & (pl.col("esito_annullamento") == "riprogrammata")
-        & ~pl.col("causale_annullamento").fill_null("").str.strip_chars()
-        .str.to_lowercase().is_in(esenti),
-    ).collect()
-
-    dovute = sanzioni_dovute(pren.lazy(), regime).collect()
-    vive = db.read_frame(
-        engine,
-        "SELECT id, id_prenotazione, tipo, importo_cent, motivo FROM sanzione "
-        "WHERE stato <> 'annullato'", SCHEMA_VIVE)
-    da_emettere, da_annullare = riconcilia(dovute, vive, pren["id_prenotazione"])
-
-    stage = derivati.select(
-        "id_prenotazione", *DERIVATI,
-        pl.lit(adesso).alias("verificata_il"), pl.lit(profilo.nome).alias("profilo"))
-    nuove = da_emettere.select(
-        "id_prenotazione", "tipo", "importo_cent", pl.lit("emesso").alias("stato"),
-        pl.lit(oggi).alias("data_emissione"), "motivo")
-
-    ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi)
-    stage_ricoveri = ricoveri.with_columns(
-        verificata_il=pl.lit(adesso), profilo=pl.lit(profilo.nome))
-
-    campi = [*DERIVATI, "verificata_il", "profilo"]
     with db.adbc_connection(engine) as conn:
+        # The lock first: what is read below cannot change until this transaction ends.
+        blocco.prendi(conn, "check")
+        pren = leggi_prenotazioni(engine)
+        esenti = [c.strip().lower() for c in settings.causali_esenti]
+        derivati = deriva(pren.lazy(), profilo).with_columns(
+            percorso_tutela=pl.lit(regime.regime == "dl73") & pl.col("superamento"),
+            preferenziale=(pl.col("stato") == "annullata_ente")
+            & (pl.col("esito_annullamento") == "riprogrammata")
+            & ~pl.col("causale_annullamento").fill_null("").str.strip_chars()
+            .str.to_lowercase().is_in(esenti),
+        ).collect()
+
+        dovute = sanzioni_dovute(pren.lazy(), regime).collect()
+        vive = db.read_frame(
+            engine,
+            "SELECT id, id_prenotazione, tipo, importo_cent, motivo FROM sanzione "
+            "WHERE stato <> 'annullato'", SCHEMA_VIVE)
+        decise = db.read_frame(
+            engine,
+            "SELECT DISTINCT id_prenotazione, tipo FROM sanzione WHERE stato = 'annullato' "
+            f"AND (motivo_annullamento IS NULL OR motivo_annullamento <> '{MOTIVO_RICALCOLO}')",
+            {"id_prenotazione": pl.String(), "tipo": pl.String()})
+        dovute = dovute.join(decise, on=["id_prenotazione", "tipo"], how="anti")
+        da_emettere, da_annullare = riconcilia(dovute, vive, pren["id_prenotazione"])
+
+        stage = derivati.select(
+            "id_prenotazione", *DERIVATI,
+            pl.lit(adesso).alias("verificata_il"), pl.lit(profilo.nome).alias("profilo"))
+        nuove = da_emettere.select(
+            "id_prenotazione", "tipo", "importo_cent", pl.lit("emesso").alias("stato"),
+            pl.lit(oggi).alias("data_emissione"), "motivo")
+
+        ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi)
+        stage_ricoveri = ricoveri.with_columns(
+            verificata_il=pl.lit(adesso), profilo=pl.lit(profilo.nome))
+
+        campi = [*DERIVATI, "verificata_il", "profilo"]
         _aggiorna(conn, engine, "prenotazione", "id_prenotazione", stage, campi)
         _aggiorna(conn, engine, "ricovero", "id_ricovero", stage_ricoveri,
                   [*DERIVATI_RICOVERI, "verificata_il", "profilo"])
@@ -163,7 +175,7 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
             quando = adesso.strftime("'%Y-%m-%d %H:%M:%S.%f'")
             db.execute(conn, f"""
                 UPDATE sanzione SET stato = 'annullato', annullata_il = {quando},
-                  motivo_annullamento = 'prenotazione corretta dal CUP: sanzione ricalcolata'
+                  motivo_annullamento = '{MOTIVO_RICALCOLO}'
                 WHERE id IN (SELECT id FROM stage_annulla)""")
             db.execute(conn, "DROP TABLE stage_annulla")
         db.write_frame(conn, "sanzione", nuove, engine)

@@ -27,6 +27,17 @@ app.add_typer(catalogo_app, name="catalogo")
 app.add_typer(sedi_app, name="sedi")
 app.add_typer(reparti_app, name="reparti")
 
+
+def _registra_comandi_api() -> None:
+    """The API's commands live with the API (registro/api/cli.py)."""
+    from registro.api.cli import serve, token_app
+
+    app.add_typer(token_app, name="token")
+    app.command()(serve)
+
+
+_registra_comandi_api()
+
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 

@@ -31,14 +31,14 @@ def make_engine(db_url: str) -> Engine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # No pooling: bulk writes go through ADBC on their own connection, and a pooled
         # pysqlite connection can keep an old WAL snapshot open and read stale rows.
-        engine = create_engine(db_url, connect_args={"timeout": 60}, poolclass=NullPool)
+        engine = create_engine(db_url, connect_args={"timeout": 600}, poolclass=NullPool)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA busy_timeout=600000")
             cur.close()
 
         return engine
@@ -62,7 +62,9 @@ def migrate(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # configparser interpolates %: a URL-encoded path or password must be escaped.
+    cfg.set_main_option("sqlalchemy.url",
+                        engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
@@ -84,7 +86,7 @@ def adbc_connection(engine: Engine) -> Iterator[Any]:
         import adbc_driver_sqlite.dbapi as driver
         conn = driver.connect(_adbc_uri(engine))
         cur = conn.cursor()
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA busy_timeout=600000")
         cur.close()
     else:
         import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]

@@ -78,6 +78,7 @@ class Prenotazione(PrenotazioneBase, table=True):
     __table_args__ = (
         Index("ix_prenotazione_data_prenotazione", "data_prenotazione"),
         Index("ix_prenotazione_prestazione_sede", "codice_prestazione", "codice_sede"),
+        Index("ix_prenotazione_sede", "codice_sede"),
     )
 
 
@@ -232,3 +233,42 @@ class Motivazione(SQLModel, table=True):
     sostituisce_id: int | None = None
 
     __table_args__ = (Index("ix_motivazione_rif", "registro", "riferimento", "oggetto"),)
+
+
+class UtenteApi(SQLModel, table=True):
+    """A bearer token of the internal API: only its SHA-256 is stored, never the token."""
+
+    __tablename__ = "utente_api"
+    id: int | None = Field(default=None, primary_key=True)
+    nome: str = Field(max_length=80, index=True)
+    ruolo: str = Field(max_length=12)
+    """`direzione`, `cup`, `upt` or `lettura`."""
+    token_hash: str = Field(max_length=64, unique=True)
+    creato_il: NaiveDatetime
+    revocato_il: NaiveDatetime | None = None
+
+
+class Audit(SQLModel, table=True):
+    """Every write through the API (and token management): who, when, what, before/after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    quando: NaiveDatetime = Field(index=True)
+    utente: str = Field(max_length=80)
+    ruolo: str = Field(max_length=12)
+    azione: str = Field(max_length=80)
+    """Method and path, e.g. `PATCH /sanzioni/12`."""
+    risorsa: str = Field(max_length=40)
+    riferimento: str | None = Field(default=None, max_length=64)
+    prima: str | None = None
+    """JSON of the record before the change (null for a creation)."""
+    dopo: str | None = None
+    """JSON of the record after the change."""
+
+
+class BloccoRegistro(SQLModel, table=True):
+    """The register-wide write lock (see registro.blocco): exactly one row, id 1."""
+
+    __tablename__ = "blocco_registro"
+    id: int = Field(primary_key=True)
+    preso_il: NaiveDatetime | None = None
+    da: str | None = None

@@ -47,6 +47,20 @@ class Settings(BaseSettings):
 
     ente: str = "ASL di esempio"
 
+    # Public site (public_site.build): the links every PA site carries, and how to reach the
+    # Ufficio di Pubblica Tutela. Unset links are left out of the footer and reported.
+    url_dichiarazione_accessibilita: str | None = None
+    url_privacy: str | None = None
+    url_note_legali: str | None = None
+    upt_telefono: str | None = None
+    upt_email: str | None = None
+    upt_indirizzo: str | None = None
+    upt_orari: str | None = None
+
+    # --- internal API (registro serve) ---
+    api_max_upload_mb: int = Field(default=200, ge=1)
+    """POST /ingest: uploads larger than this (MB, whole request body) are refused with 413."""
+
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Environment < TOML file (`REGISTRO_CONFIG` or `config`) < explicit overrides."""

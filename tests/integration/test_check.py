@@ -137,3 +137,16 @@ def test_dl73_regime(registro: Engine, settings: Settings, tmp_path: Path) -> No
     }
     with session_scope(registro) as s:
         assert s.get(Prenotazione, "LUNGA").percorso_tutela is True  # type: ignore[union-attr]
+
+
+def test_a_sanction_annulled_by_a_person_is_not_reissued(registro: Engine, settings: Settings,
+                                                         tmp_path: Path) -> None:
+    _carica(registro, settings, tmp_path / "a.csv", [riga("NS", stato="non_presentato")])
+    check(engine=registro, settings=settings)
+    with session_scope(registro) as s:
+        malum = s.exec(select(Sanzione).where(Sanzione.tipo == "malum")).one()
+        malum.stato, malum.motivo_annullamento = "annullato", "contestazione accolta dall'UPT"
+        s.commit()
+    again = check(engine=registro, settings=settings)
+    assert (again.sanzioni_emesse, again.sanzioni_annullate) == (0, 0)
+    assert _vive(registro) == {("NS", "rimborso_differenza"): Decimal("10.33")}

@@ -1,0 +1,71 @@
+"""`create_app(settings)`: the API application, built from the settings passed in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from registro.settings import Settings
+
+DESCRIZIONE = """
+API interna del registro dei tempi di attesa, per la Direzione Sanitaria, l'ufficio CUP e
+l'Ufficio di Pubblica Tutela.
+
+**Autenticazione**: `Authorization: Bearer <token>`; i token si creano con
+`registro token create --ruolo direzione|cup|upt|lettura --nome NOME` (mostrato una volta
+sola, conservato solo come impronta SHA-256) e si revocano con `registro token revoke`.
+
+**Ruoli**: `direzione` tutto, comprese le motivazioni; `cup` il caricamento degli export;
+`upt` gli stati di bonum e malum; `lettura` solo consultazione. Senza token valido 401,
+con il ruolo sbagliato 403. Ogni scrittura è registrata nella tabella `audit`.
+
+**Errori**: sempre `{"errore": …, "dettaglio": …}`; importi in euro come testo ("25.82").
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the application; the engine is created here and disposed at shutdown."""
+    from registro.api import health, ingest, motivazioni, prenotazioni, ricoveri, sanzioni, stats
+    from registro.api.errori import installa
+    from registro.db import make_engine
+
+    engine = make_engine(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="registro — API interna",
+        description=DESCRIZIONE,
+        version="1",
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "prenotazioni", "description": "Registro delle prestazioni specialistiche."},
+            {"name": "ricoveri", "description": "Lista dei ricoveri programmati."},
+            {"name": "motivazioni", "description": "Motivazioni dei superamenti e dei "
+                                                   "ricoveri fuori ordine."},
+            {"name": "sanzioni", "description": "Bonum, malum e rimborsi."},
+            {"name": "ingest", "description": "Caricamento degli export."},
+            {"name": "statistiche", "description": "Tabelle dei tempi di attesa e lista di "
+                                                   "monitoraggio."},
+            {"name": "servizio", "description": "Stato del servizio."},
+        ],
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.cache_tabelle = stats.CacheTabelle()
+    installa(app)
+    for modulo in (prenotazioni, ricoveri, motivazioni, sanzioni, ingest, stats, health):
+        app.include_router(modulo.router)
+    return app
+
+
+def app_da_ambiente() -> FastAPI:
+    """Factory for `uvicorn --factory` (several workers): settings from the environment."""
+    from registro.settings import load_settings
+
+    return create_app(load_settings())

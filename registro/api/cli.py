@@ -1,0 +1,95 @@
+"""`registro token create|revoke` and `registro serve` (registered by registro.cli)."""
+
+from __future__ import annotations
+
+import getpass
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+token_app = typer.Typer(help="Token dell'API interna (bearer, con ruolo).",
+                        no_args_is_help=True)
+
+
+class Ruolo(StrEnum):
+    direzione = "direzione"
+    cup = "cup"
+    upt = "upt"
+    lettura = "lettura"
+
+
+def _operatore() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers
+        return "cli"
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    ruolo: Annotated[Ruolo, typer.Option(help="direzione, cup, upt o lettura.")],
+    nome: Annotated[str, typer.Option(help="Chi userà il token (persona o servizio).")],
+) -> None:
+    """Crea un token e lo stampa una sola volta (si conserva solo la sua impronta)."""
+    from registro.api import service
+    from registro.cli import _engine, _ensure_schema, _settings
+
+    engine = _engine(_settings(ctx))
+    _ensure_schema(engine)
+    with service.transazione(engine) as session:
+        token = service.crea_token(session=session, nome=nome, ruolo=ruolo.value)
+        service.registra_audit(session=session, utente=_operatore(), ruolo="cli",
+                               azione="token create", risorsa="utente_api", riferimento=nome,
+                               prima=None, dopo={"nome": nome, "ruolo": ruolo.value})
+    typer.echo(token)
+    typer.echo(f"token per {nome!r} (ruolo {ruolo.value}): conservarlo ora, non sarà più "
+               "mostrato", err=True)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    nome: Annotated[str, typer.Option(help="Il nome del token da revocare.")],
+) -> None:
+    """Revoca i token attivi di NOME: da subito le richieste con quel token hanno 401."""
+    from registro.api import service
+    from registro.cli import _engine, _ensure_schema, _settings
+
+    engine = _engine(_settings(ctx))
+    _ensure_schema(engine)
+    with service.transazione(engine) as session:
+        n = service.revoca_token(session=session, nome=nome)
+        service.registra_audit(session=session, utente=_operatore(), ruolo="cli",
+                               azione="token revoke", risorsa="utente_api", riferimento=nome,
+                               prima=None, dopo={"nome": nome, "revocati": n})
+    typer.echo(f"token di {nome!r} revocato")
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Indirizzo di ascolto.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Porta.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Processi uvicorn.")] = 1,
+) -> None:
+    """Avvia l'API interna (uvicorn); documentazione su /docs."""
+    import uvicorn
+
+    from registro.api.app import create_app
+    from registro.cli import _engine, _ensure_schema, _settings
+
+    settings = _settings(ctx)
+    engine = _engine(settings)
+    _ensure_schema(engine)
+    engine.dispose()
+    if workers > 1:
+        # uvicorn needs an import string for several workers: the factory reads the
+        # settings from the environment and REGISTRO_CONFIG, as `load_settings` does.
+        import os
+
+        os.environ["REGISTRO_DB_URL"] = settings.db_url
+        uvicorn.run("registro.api.app:app_da_ambiente", factory=True, host=host, port=port,
+                    workers=workers, log_level="info")
+        return
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -1,0 +1,108 @@
+"""One error body for every 4xx: `{"errore": …, "dettaglio": …}`, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from registro.errors import ErroreUtente
+
+log = logging.getLogger("registro.api")
+
+
+class NonTrovato(ErroreUtente):
+    """The resource asked for does not exist (404)."""
+
+
+class Conflitto(ErroreUtente):
+    """The request contradicts the resource's state, e.g. an illegal transition (409)."""
+
+
+class TroppoGrande(ErroreUtente):
+    """The upload is larger than `api_max_upload_mb` (413)."""
+
+
+class ErrorePublic(BaseModel):
+    """Corpo di ogni risposta di errore."""
+
+    model_config = ConfigDict(extra="forbid")
+    errore: str = Field(description="Che cosa non va, in breve.")
+    dettaglio: Any = Field(
+        default=None,
+        description="Dettagli: un testo, o l'elenco dei campi non validi "
+                    "(`campo`, `messaggio`) per gli errori di validazione.")
+
+
+TITOLI = {
+    400: "richiesta non valida", 401: "autenticazione richiesta", 403: "operazione non consentita",
+    404: "risorsa non trovata", 405: "metodo non ammesso", 409: "conflitto con lo stato attuale",
+    413: "file troppo grande", 415: "tipo di contenuto non supportato",
+    422: "dati non validi", 500: "errore interno", 503: "servizio non disponibile",
+}
+
+
+def corpo(status: int, dettaglio: Any = None, errore: str | None = None) -> dict[str, Any]:
+    return {"errore": errore or TITOLI.get(status, "errore"), "dettaglio": dettaglio}
+
+
+def risposta(status: int, dettaglio: Any = None, errore: str | None = None,
+             headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(corpo(status, dettaglio, errore), status_code=status, headers=headers)
+
+
+def risposte(*codici: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entry documenting the error body for the given codes."""
+    return {c: {"model": ErrorePublic, "description": TITOLI.get(c, "errore")} for c in codici}
+
+
+def _campo(loc: tuple[Any, ...] | list[Any]) -> str:
+    parti = [str(p) for p in loc]
+    if parti and parti[0] in ("body", "query", "path", "header"):
+        parti = parti[1:] or parti
+    return ".".join(parti)
+
+
+def installa(app: FastAPI) -> None:
+    """Register the handlers that turn every error into the common body."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        dettaglio = exc.detail if exc.detail != TITOLI.get(exc.status_code) else None
+        if isinstance(dettaglio, str) and dettaglio in ("Not Found", "Method Not Allowed"):
+            dettaglio = None
+        return risposta(exc.status_code, dettaglio, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validazione(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        campi = [{"campo": _campo(e.get("loc", ())), "messaggio": str(e.get("msg", ""))}
+                 for e in exc.errors()]
+        return risposta(422, jsonable_encoder(campi))
+
+    @app.exception_handler(NonTrovato)
+    async def _non_trovato(_req: Request, exc: NonTrovato) -> JSONResponse:
+        return risposta(404, str(exc))
+
+    @app.exception_handler(Conflitto)
+    async def _conflitto(_req: Request, exc: Conflitto) -> JSONResponse:
+        return risposta(409, str(exc))
+
+    @app.exception_handler(TroppoGrande)
+    async def _troppo_grande(_req: Request, exc: TroppoGrande) -> JSONResponse:
+        # The client may still be sending: closing the connection stops it.
+        return risposta(413, str(exc), headers={"Connection": "close"})
+
+    @app.exception_handler(ErroreUtente)
+    async def _utente(_req: Request, exc: ErroreUtente) -> JSONResponse:
+        return risposta(422, str(exc))
+
+    @app.exception_handler(Exception)
+    async def _interno(req: Request, exc: Exception) -> JSONResponse:
+        log.exception("errore interno su %s %s", req.method, req.url.path)
+        return risposta(500, "errore inatteso: è stato registrato nel log del server")

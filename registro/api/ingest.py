@@ -1,0 +1,113 @@
+"""`POST /ingest` (cup): upload a CUP export or a planned-admission list."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from registro.api import service
+from registro.api.deps import EngineDep, SettingsDep, Utente, richiede
+from registro.api.errori import TroppoGrande, risposte
+from registro.api.models import EsitoIngestPublic
+from registro.api.upload import ricevi_modulo
+from registro.errors import ErroreUtente
+
+router = APIRouter(tags=["ingest"], responses=risposte(401, 403, 413, 422))
+
+MB = 1024 * 1024
+REGISTRI = ("prestazioni", "ricoveri")
+
+_CORPO = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object",
+            "required": ["file"],
+            "additionalProperties": False,
+            "properties": {
+                "file": {"type": "string", "format": "binary",
+                         "description": "L'export: CSV (`;` `,` tab `|`), Parquet o JSON "
+                                        "Lines."},
+                "registro": {"type": "string", "enum": list(REGISTRI),
+                             "default": "prestazioni",
+                             "description": "prestazioni (export CUP) o ricoveri (lista dei "
+                                            "ricoveri programmati)."},
+                "mapping": {"type": "string", "format": "binary",
+                            "description": "Mapping TOML delle colonne (facoltativo)."},
+            },
+        }}},
+    },
+}
+
+
+def cartella_upload(settings: Any) -> Path:
+    """Where uploads are streamed to while being ingested (emptied after every request)."""
+    return Path(settings.data_dir) / "upload"
+
+
+@router.post("/ingest", response_model=EsitoIngestPublic, openapi_extra=_CORPO,
+             summary="Carica un export nel registro")
+async def carica(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    utente: Annotated[Utente, Depends(richiede("cup"))],
+) -> EsitoIngestPublic:
+    """Carica un export CUP (o, con `registro=ricoveri`, una lista dei ricoveri programmati)
+    come `registro ingest --json`, con la stessa risposta. Il file è scritto su disco a
+    blocchi mentre arriva; oltre il limite (`api_max_upload_mb`) la richiesta è rifiutata
+    subito con 413. Un file illeggibile è un 422 con il motivo. Ruoli `cup` e
+    `direzione`."""
+    limite = settings.api_max_upload_mb * MB
+    lunghezza = request.headers.get("content-length")
+    if lunghezza is not None and lunghezza.isdigit() and int(lunghezza) > limite:
+        raise TroppoGrande(f"il file supera il limite di {settings.api_max_upload_mb} MB "
+                           "(impostazione api_max_upload_mb)")
+    base = cartella_upload(settings)
+    base.mkdir(parents=True, exist_ok=True)
+    cartella = Path(tempfile.mkdtemp(prefix="ingest-", dir=base))
+    try:
+        modulo = await ricevi_modulo(request.stream(), request.headers.get("content-type"),
+                                     cartella, limite, campi_file={"file", "mapping"},
+                                     campi_testo={"registro"})
+        if "file" not in modulo.file:
+            raise ErroreUtente("manca il campo `file` con l'export da caricare")
+        registro = modulo.campi.get("registro", "prestazioni") or "prestazioni"
+        if registro not in REGISTRI:
+            raise ErroreUtente(f"registro sconosciuto: {registro!r} "
+                               f"(ammessi: {', '.join(REGISTRI)})")
+        path = modulo.file["file"]
+        nome = modulo.nomi["file"]
+        esito = await run_in_threadpool(_ingest, path, nome, engine, settings,
+                                        modulo.file.get("mapping"), registro, utente)
+    finally:
+        shutil.rmtree(cartella, ignore_errors=True)
+    return EsitoIngestPublic.model_validate(esito)
+
+
+def _ingest(path: Path, nome: str, engine: Any, settings: Any, mapping: Path | None,
+            registro: str, utente: Utente) -> dict[str, Any]:
+    from cup.ingest import ingest
+
+    try:
+        esito = ingest(path, engine=engine, settings=settings, mapping=mapping,
+                       registro=registro, utente=utente.nome).as_dict()
+    except ErroreUtente as exc:
+        # the message names the temporary file: name the uploaded one instead
+        testo = str(exc).replace(str(path), nome)
+        if mapping is not None:
+            testo = testo.replace(str(mapping), "mapping")
+        raise ErroreUtente(testo) from exc
+    esito["file"] = nome
+    # The ingest commits its own transaction (ADBC bulk path): the audit row follows it.
+    with service.transazione(engine) as session:
+        service.registra_audit(
+            session=session, utente=utente.nome, ruolo=utente.ruolo, azione="POST /ingest",
+            risorsa="ingest_run", riferimento=str(esito["ingest_run_id"]), prima=None,
+            dopo={**esito, "registro": registro})
+    return esito

@@ -1,0 +1,282 @@
+"""Response and request models of the API (`…Public`, `…Richiesta`): Italian descriptions,
+money as text with two decimals ("25.82"), never a float; request bodies refuse unknown
+fields."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from registro.types import StatoSanzione
+
+T = TypeVar("T")
+
+DataOra = Annotated[datetime, WithJsonSchema({
+    "type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}",
+    "examples": ["2026-03-05T09:30:00"]})]
+"""Local date and time as the register keeps it (ISO 8601 without offset: not an RFC 3339
+`date-time`, which requires one)."""
+
+Euro = str
+EURO_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
+
+
+class Pagina(BaseModel, Generic[T]):
+    """Una pagina di risultati."""
+
+    totale: int = Field(description="Numero totale di elementi che rispondono ai filtri.")
+    pagina: int = Field(description="Numero della pagina (da 1).")
+    per_pagina: int = Field(description="Elementi per pagina (massimo 500).")
+    elementi: list[T] = Field(description="Gli elementi di questa pagina.")
+
+
+class SanzionePublic(BaseModel):
+    """Un bonum, malum o rimborso."""
+
+    id: int = Field(description="Numero del record.")
+    id_prenotazione: str = Field(description="Prenotazione a cui si riferisce.")
+    tipo: str = Field(description="bonum, malum, rimborso_ticket o rimborso_differenza.")
+    importo: Euro = Field(description="Importo in euro, due decimali (es. 25.82).",
+                          pattern=EURO_PATTERN, examples=["25.82"])
+    stato: StatoSanzione = Field(
+        description="emesso, notificato, pagato, contestato o annullato.")
+    data_emissione: date = Field(description="Data di emissione.")
+    motivo: str = Field(description="Perché è stato emesso.")
+    annullata_il: DataOra | None = Field(default=None, description="Quando è stato annullato.")
+    motivo_annullamento: str | None = Field(default=None,
+                                            description="Perché è stato annullato.")
+
+
+class MotivazionePublic(BaseModel):
+    """La motivazione registrata per un superamento o un ricovero fuori ordine."""
+
+    id: int = Field(description="Numero della motivazione.")
+    registro: str = Field(description="prestazioni o ricoveri.")
+    riferimento: str = Field(description="id_prenotazione o id_ricovero.")
+    oggetto: str = Field(description="superamento o fuori_ordine.")
+    testo: str = Field(description="Il testo della motivazione.")
+    autore: str = Field(description="Chi l'ha registrata.")
+    registrata_il: DataOra = Field(description="Quando è stata registrata.")
+    sostituisce_id: int | None = Field(default=None,
+                                       description="La motivazione precedente che sostituisce.")
+
+
+class VersionePrenotazionePublic(BaseModel):
+    """Una versione della prenotazione come inviata dal CUP (storico)."""
+
+    data_prescrizione: date | None = Field(default=None, description="Data della ricetta.")
+    data_prenotazione: DataOra = Field(description="Quando il cittadino ha prenotato.")
+    data_appuntamento: DataOra = Field(description="Data e ora assegnate.")
+    codice_prestazione: str = Field(description="Codice del nomenclatore.")
+    codice_sede: str = Field(description="Sede di erogazione.")
+    classe_priorita: str | None = Field(default=None, description="U, B, D, P o vuota.")
+    tipo_accesso: str = Field(description="primo o controllo.")
+    scelta_utente: bool = Field(description="Data o sede scelte dal cittadino.")
+    stato: str = Field(description="Stato della prenotazione.")
+    data_disdetta: DataOra | None = Field(default=None, description="Quando è stata disdetta.")
+    causale_annullamento: str | None = Field(default=None,
+                                             description="Causale dell'annullamento dell'ente.")
+    esito_annullamento: str | None = Field(default=None, description="rinuncia o riprogrammata.")
+    importo_ticket: Euro | None = Field(default=None, pattern=EURO_PATTERN,
+                                        description="Ticket pagato, in euro (es. 25.82).")
+    quota_ordinaria: Euro | None = Field(
+        default=None, pattern=EURO_PATTERN,
+        description="Ticket ordinario della prestazione, in euro.")
+    forza_maggiore: bool = Field(description="Disdetta tardiva o assenza giustificata (dl73).")
+    id_assistito: str = Field(description="Identificativo pseudonimo dell'assistito.")
+    aggiornato_il: DataOra | None = Field(default=None,
+                                           description="Ultima modifica secondo il CUP.")
+    versione_il: DataOra = Field(description="Ordina le versioni.")
+    ingest_run_id: int = Field(description="Caricamento che l'ha portata.")
+
+
+class PrenotazionePublic(VersionePrenotazionePublic):
+    """Una prenotazione del registro (ultima versione) con i campi derivati dalla verifica."""
+
+    id_prenotazione: str = Field(description="Identificativo CUP della prenotazione.")
+    attesa_giorni: int | None = Field(default=None,
+                                      description="Giorni di calendario dalla prenotazione "
+                                                  "all'appuntamento.")
+    attesa_da_prescrizione: int | None = Field(default=None,
+                                               description="Giorni dalla data della ricetta.")
+    standard_giorni: int | None = Field(default=None, description="Tempo massimo garantito.")
+    in_garanzia: bool | None = Field(default=None, description="Coperta dalla garanzia.")
+    entro_standard: bool | None = Field(default=None, description="Attesa entro lo standard.")
+    superamento: bool | None = Field(default=None,
+                                     description="In garanzia e oltre lo standard: "
+                                                 "va motivato.")
+    percorso_tutela: bool | None = Field(default=None,
+                                         description="dl73: diritto al percorso di tutela.")
+    preferenziale: bool | None = Field(default=None,
+                                       description="Da riprogrammare con precedenza.")
+    verificata_il: DataOra | None = Field(default=None,
+                                           description="Ultima verifica (registro check).")
+    profilo: str | None = Field(default=None, description="Profilo degli standard applicato.")
+
+
+class PrenotazioneDettaglioPublic(PrenotazionePublic):
+    """Una prenotazione con lo storico delle versioni, le sanzioni e le motivazioni."""
+
+    storia: list[VersionePrenotazionePublic] = Field(
+        description="Tutte le versioni ricevute, dalla più vecchia.")
+    sanzioni: list[SanzionePublic] = Field(description="Bonum, malum e rimborsi.")
+    motivazioni: list[MotivazionePublic] = Field(description="Motivazioni registrate.")
+
+
+class VersioneRicoveroPublic(BaseModel):
+    """Una versione della voce di lista come inviata (storico)."""
+
+    data_inserimento: DataOra = Field(description="Inserimento in lista.")
+    codice_reparto: str = Field(description="Reparto.")
+    codice_patologia: str = Field(description="Patologia (codice).")
+    descrizione_patologia: str | None = Field(default=None, description="Patologia.")
+    classe_priorita: str = Field(description="Classe A, B, C o D.")
+    stato: str = Field(description="in_attesa, ricoverato o cancellato.")
+    data_ricovero: DataOra | None = Field(default=None, description="Data del ricovero.")
+    data_cancellazione: DataOra | None = Field(default=None,
+                                                description="Data della cancellazione.")
+    id_assistito: str = Field(description="Identificativo pseudonimo dell'assistito.")
+    aggiornato_il: DataOra | None = Field(default=None, description="Ultima modifica.")
+    versione_il: DataOra = Field(description="Ordina le versioni.")
+    ingest_run_id: int = Field(description="Caricamento che l'ha portata.")
+
+
+class RicoveroPublic(VersioneRicoveroPublic):
+    """Una voce della lista dei ricoveri programmati con i campi derivati."""
+
+    id_ricovero: str = Field(description="Identificativo della voce di lista.")
+    attesa_giorni: int | None = Field(default=None, description="Giorni di attesa.")
+    attesa_massima: int | None = Field(default=None, description="Attesa massima (giorni).")
+    superamento: bool | None = Field(default=None, description="Oltre l'attesa massima.")
+    fuori_ordine: int | None = Field(default=None,
+                                     description="Quante voci ha scavalcato (0: in ordine).")
+    verificata_il: DataOra | None = Field(default=None, description="Ultima verifica.")
+    profilo: str | None = Field(default=None, description="Profilo degli standard applicato.")
+
+
+class FuoriOrdinePublic(BaseModel):
+    """Un ricovero che ne ha scavalcato un altro in attesa da prima."""
+
+    id_ricovero: str = Field(description="Il ricovero fuori ordine.")
+    id_scavalcato: str = Field(description="La voce scavalcata.")
+    codice_reparto: str = Field(description="Reparto.")
+    classe_priorita: str = Field(description="Classe del ricovero.")
+    classe_scavalcato: str = Field(description="Classe della voce scavalcata.")
+    data_ricovero: DataOra = Field(description="Data del ricovero.")
+    data_inserimento_scavalcato: DataOra = Field(
+        description="Inserimento in lista della voce scavalcata.")
+
+
+class RicoveroDettaglioPublic(RicoveroPublic):
+    """Una voce di lista con lo storico, le voci scavalcate e le motivazioni."""
+
+    storia: list[VersioneRicoveroPublic] = Field(description="Tutte le versioni ricevute.")
+    scavalcati: list[FuoriOrdinePublic] = Field(
+        description="Le voci che questo ricovero ha scavalcato.")
+    motivazioni: list[MotivazionePublic] = Field(description="Motivazioni registrate.")
+
+
+class MotivazioneRichiesta(BaseModel):
+    """Una nuova motivazione (l'autore è il nome del token)."""
+
+    model_config = ConfigDict(extra="forbid")
+    registro: Literal["prestazioni", "ricoveri"] = Field(description="prestazioni o ricoveri.")
+    riferimento: str = Field(min_length=1, max_length=64,
+                             description="id_prenotazione o id_ricovero.")
+    testo: str = Field(min_length=1, max_length=5000, description="La motivazione.")
+    oggetto: Literal["superamento", "fuori_ordine"] | None = Field(
+        default=None, description="superamento o fuori_ordine (predefinito: quello che serve).")
+
+
+class CambioStatoRichiesta(BaseModel):
+    """Il nuovo stato di una sanzione."""
+
+    model_config = ConfigDict(extra="forbid")
+    stato: StatoSanzione = Field(
+        description="Nuovo stato: emesso → notificato → pagato; emesso o notificato → "
+                    "contestato; contestato → emesso o annullato; qualunque stato non finale "
+                    "→ annullato (con motivo). pagato e annullato sono finali.")
+    motivo: str | None = Field(default=None, max_length=2000,
+                               description="Motivo: obbligatorio per annullare.")
+
+
+class EsitoIngestPublic(BaseModel):
+    """Il riepilogo del caricamento, lo stesso di `registro ingest --json`."""
+
+    file: str = Field(description="Il file caricato.")
+    righe: int = Field(description="Righe lette (= accettate + scartate).")
+    accettate: int = Field(description="Righe valide.")
+    scartate: int = Field(description="Righe scartate (negli scarti, con il motivo).")
+    nuove: int = Field(description="Prenotazioni o voci nuove.")
+    aggiornate: int = Field(description="Aggiornate a una versione più recente.")
+    invariate: int = Field(description="Già presenti, identiche.")
+    obsolete: int = Field(description="Più vecchie della versione registrata.")
+    duplicate: int = Field(description="Righe ripetute nello stesso file.")
+    sedi_nuove: int = Field(description="Sedi (o reparti) nuovi registrati.")
+    pseudonimizzati: int = Field(description="Codici fiscali sostituiti da pseudonimi.")
+    file_scarti: str = Field(description="Il CSV degli scarti.")
+    ingest_run_id: int = Field(description="Numero del caricamento.")
+    sha256: str = Field(description="Impronta SHA-256 del file.")
+    archiviato_in: str = Field(description="Dove è stato archiviato l'originale.")
+
+
+class RigaStatsPrestazioni(BaseModel):
+    """Una riga della tabella dei tempi di attesa (prestazione × sede [× classe])."""
+
+    periodo: str = Field(description="Periodo.")
+    codice_prestazione: str = Field(description="Prestazione.")
+    codice_sede: str = Field(description="Sede.")
+    classe_priorita: str | None = Field(description="Classe (solo profilo pngla).")
+    n: int = Field(description="Prenotazioni in garanzia.")
+    attesa_media: float | None = Field(description="Attesa media (giorni, 1 decimale).")
+    attesa_mediana: float | None = Field(description="Attesa mediana.")
+    attesa_p90: int | None = Field(description="90° percentile (rango più vicino).")
+    standard_giorni: int | None = Field(description="Standard del gruppo.")
+    quota_entro_standard: float | None = Field(description="Quota entro lo standard.")
+    n_fuori_garanzia: int = Field(description="Prenotazioni fuori garanzia.")
+
+
+class RigaStatsRicoveri(BaseModel):
+    """Una riga della tabella dei ricoveri (reparto × patologia × classe)."""
+
+    periodo: str = Field(description="Periodo.")
+    codice_reparto: str = Field(description="Reparto.")
+    codice_patologia: str = Field(description="Patologia.")
+    classe_priorita: str = Field(description="Classe.")
+    n: int = Field(description="Ricoveri nel periodo.")
+    attesa_media: float | None = Field(description="Attesa media (giorni).")
+    attesa_mediana: float | None = Field(description="Attesa mediana.")
+    attesa_p90: int | None = Field(description="90° percentile.")
+    standard_giorni: int | None = Field(description="Attesa massima.")
+    quota_entro_standard: float | None = Field(description="Quota entro l'attesa massima.")
+    in_attesa: int = Field(description="Voci in attesa a fine periodo.")
+    attesa_massima_in_corso: int | None = Field(description="Attesa più lunga in corso.")
+    fuori_ordine: int = Field(description="Ricoveri fuori ordine nel periodo.")
+
+
+class RigaMonitoraggio(BaseModel):
+    """Una voce della lista del Direttore Sanitario."""
+
+    lista: str = Field(description="superamento_senza_motivazione, "
+                                   "fuori_ordine_senza_motivazione o in_scadenza.")
+    registro: str = Field(description="prestazioni o ricoveri.")
+    id: str = Field(description="id_prenotazione o id_ricovero.")
+    codice_reparto_o_prestazione: str | None = Field(description="Reparto o prestazione.")
+    codice_sede_o_patologia: str | None = Field(description="Sede o patologia.")
+    classe_priorita: str | None = Field(description="Classe di priorità.")
+    giorni: int | None = Field(description="Attesa, o voci scavalcate.")
+    soglia: int | None = Field(description="Standard o attesa massima.")
+    dal: date | None = Field(description="Primo giorno oltre la soglia.")
+    motivato: bool = Field(description="Ha già una motivazione.")
+
+
+class SaluteRisposta(BaseModel):
+    """Stato del servizio."""
+
+    database: Literal["raggiungibile", "non raggiungibile"] = Field(
+        description="Il database risponde?")
+    ultimo_ingest: DataOra | None = Field(description="Fine dell'ultimo caricamento riuscito.")
+    ultima_costruzione_sito: DataOra | None = Field(
+        description="Fine dell'ultima costruzione del sito pubblico.")

@@ -1,0 +1,342 @@
+"""The API's database functions: keyword-only, they take the session (or the engine for the
+bulk readers the CLI already uses). Routes call these; no SQL lives in a handler."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import secrets
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, text
+from sqlmodel import Session, col, select
+
+from registro.api.errori import Conflitto, NonTrovato
+from registro.errors import ErroreUtente
+from registro.models import (
+    Audit,
+    Esecuzione,
+    IngestRun,
+    Motivazione,
+    Prenotazione,
+    PrenotazioneStoria,
+    Ricovero,
+    RicoveroStoria,
+    Sanzione,
+    UtenteApi,
+)
+from registro.money import format_euro
+from registro.periodo import Periodo
+
+RUOLI = ("direzione", "cup", "upt", "lettura")
+
+
+# --- transactions ---------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def transazione(engine: Engine) -> Iterator[Session]:
+    """One database transaction for a write and its audit row.
+
+    The session joins an outer transaction in `rollback_only` mode: a service that calls
+    `session.commit()` (like `registro.motivazioni.registra`) only flushes, and the change and
+    its audit row are committed together when the block ends, or not at all."""
+    with (engine.connect() as conn, conn.begin(),
+          Session(bind=conn, expire_on_commit=False,
+                  join_transaction_mode="rollback_only") as session):
+        yield session
+        session.flush()
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def crea_token(*, session: Session, nome: str, ruolo: str) -> str:
+    """Create a token for `nome` with `ruolo`; returns the token in clear, the only time it
+    exists in clear (only its SHA-256 is stored). The caller commits."""
+    nome = nome.strip()
+    if not nome:
+        raise ErroreUtente("il nome del token è vuoto")
+    if ruolo not in RUOLI:
+        raise ErroreUtente(f"ruolo sconosciuto: {ruolo!r} (ammessi: {', '.join(RUOLI)})")
+    attivo = session.exec(select(UtenteApi).where(
+        UtenteApi.nome == nome, col(UtenteApi.revocato_il).is_(None))).first()
+    if attivo is not None:
+        raise ErroreUtente(f"esiste già un token attivo per {nome!r}: revocarlo prima")
+    token = secrets.token_urlsafe(32)
+    session.add(UtenteApi(nome=nome, ruolo=ruolo, token_hash=hash_token(token),
+                          creato_il=datetime.now()))
+    session.flush()
+    return token
+
+
+def revoca_token(*, session: Session, nome: str) -> int:
+    """Revoke the live tokens of `nome`; returns how many. The caller commits."""
+    attivi = session.exec(select(UtenteApi).where(
+        UtenteApi.nome == nome.strip(), col(UtenteApi.revocato_il).is_(None))).all()
+    if not attivi:
+        raise ErroreUtente(f"nessun token attivo per {nome!r}")
+    adesso = datetime.now()
+    for u in attivi:
+        u.revocato_il = adesso
+        session.add(u)
+    session.flush()
+    return len(attivi)
+
+
+def utente_da_token(*, session: Session, token: str) -> UtenteApi | None:
+    """The live user of a token, or None (unknown or revoked)."""
+    utente = session.exec(select(UtenteApi).where(
+        UtenteApi.token_hash == hash_token(token))).first()
+    if utente is None or utente.revocato_il is not None:
+        return None
+    return utente
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+def _json(valore: dict[str, Any] | None) -> str | None:
+    if valore is None:
+        return None
+    return json.dumps(valore, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def registra_audit(*, session: Session, utente: str, ruolo: str, azione: str, risorsa: str,
+                   riferimento: str | None, prima: dict[str, Any] | None,
+                   dopo: dict[str, Any] | None) -> Audit:
+    riga = Audit(quando=datetime.now(), utente=utente, ruolo=ruolo, azione=azione[:80],
+                 risorsa=risorsa, riferimento=riferimento, prima=_json(prima),
+                 dopo=_json(dopo))
+    session.add(riga)
+    return riga
+
+
+# --- conversions ----------------------------------------------------------------------------
+
+def _con_euro(dati: dict[str, Any]) -> dict[str, Any]:
+    """`*_cent` integers become euro text with two decimals (`importo_cent` → `importo`)."""
+    out: dict[str, Any] = {}
+    for k, v in dati.items():
+        if k.endswith("_cent"):
+            out[k[: -len("_cent")]] = None if v is None else format_euro(v)
+        else:
+            out[k] = v
+    return out
+
+
+def sanzione_dict(s: Sanzione) -> dict[str, Any]:
+    return _con_euro(s.model_dump())
+
+
+def prenotazione_dict(p: Prenotazione | PrenotazioneStoria) -> dict[str, Any]:
+    return _con_euro(p.model_dump())
+
+
+# --- pagination -----------------------------------------------------------------------------
+
+def _pagina(session: Session, query: Any, ordine: Any, pagina: int, per_pagina: int
+            ) -> tuple[int, list[Any]]:
+    totale = session.exec(select(func.count()).select_from(query.subquery())).one()
+    righe = session.exec(query.order_by(ordine).offset((pagina - 1) * per_pagina)
+                         .limit(per_pagina)).all()
+    return int(totale), list(righe)
+
+
+def _mezzanotte(giorno: date) -> datetime:
+    return datetime.combine(giorno, datetime.min.time())
+
+
+# --- prenotazioni ---------------------------------------------------------------------------
+
+def elenco_prenotazioni(*, session: Session, pagina: int, per_pagina: int,
+                        prestazione: str | None = None, sede: str | None = None,
+                        classe: str | None = None, stato: str | None = None,
+                        periodo: str | None = None, superamento: bool | None = None,
+                        in_garanzia: bool | None = None) -> tuple[int, list[Prenotazione]]:
+    """Bookings matching the filters; `periodo` selects by date of booking (ex ante)."""
+    q = select(Prenotazione)
+    if prestazione is not None:
+        q = q.where(Prenotazione.codice_prestazione == prestazione)
+    if sede is not None:
+        q = q.where(Prenotazione.codice_sede == sede)
+    if classe is not None:
+        q = q.where(Prenotazione.classe_priorita == classe)
+    if stato is not None:
+        q = q.where(Prenotazione.stato == stato)
+    if periodo is not None:
+        p = Periodo.parse(periodo)
+        q = q.where(col(Prenotazione.data_prenotazione) >= _mezzanotte(p.inizio),
+                    col(Prenotazione.data_prenotazione) < _mezzanotte(p.fine))
+    if superamento is not None:
+        q = q.where(Prenotazione.superamento == superamento)
+    if in_garanzia is not None:
+        q = q.where(Prenotazione.in_garanzia == in_garanzia)
+    return _pagina(session, q, col(Prenotazione.id_prenotazione), pagina, per_pagina)
+
+
+def _motivazioni(session: Session, registro: str, riferimento: str) -> list[Motivazione]:
+    return list(session.exec(select(Motivazione).where(
+        Motivazione.registro == registro, Motivazione.riferimento == riferimento)
+        .order_by(col(Motivazione.id))).all())
+
+
+def dettaglio_prenotazione(*, session: Session, id_prenotazione: str) -> dict[str, Any]:
+    p = session.get(Prenotazione, id_prenotazione)
+    if p is None:
+        raise NonTrovato(f"prenotazione {id_prenotazione!r} non presente nel registro")
+    storia = session.exec(select(PrenotazioneStoria).where(
+        PrenotazioneStoria.id_prenotazione == id_prenotazione)
+        .order_by(col(PrenotazioneStoria.versione_il), col(PrenotazioneStoria.id))).all()
+    sanzioni = session.exec(select(Sanzione).where(Sanzione.id_prenotazione == id_prenotazione)
+                            .order_by(col(Sanzione.id))).all()
+    return {**prenotazione_dict(p),
+            "storia": [prenotazione_dict(v) for v in storia],
+            "sanzioni": [sanzione_dict(s) for s in sanzioni],
+            "motivazioni": [m.model_dump() for m in _motivazioni(session, "prestazioni",
+                                                                 id_prenotazione)]}
+
+
+# --- ricoveri -------------------------------------------------------------------------------
+
+def elenco_ricoveri(*, session: Session, pagina: int, per_pagina: int,
+                    reparto: str | None = None, patologia: str | None = None,
+                    classe: str | None = None, stato: str | None = None,
+                    periodo: str | None = None, superamento: bool | None = None,
+                    fuori_ordine: bool | None = None) -> tuple[int, list[Ricovero]]:
+    """List entries matching the filters; `periodo` selects by date of insertion."""
+    q = select(Ricovero)
+    if reparto is not None:
+        q = q.where(Ricovero.codice_reparto == reparto)
+    if patologia is not None:
+        q = q.where(Ricovero.codice_patologia == patologia)
+    if classe is not None:
+        q = q.where(Ricovero.classe_priorita == classe)
+    if stato is not None:
+        q = q.where(Ricovero.stato == stato)
+    if periodo is not None:
+        p = Periodo.parse(periodo)
+        q = q.where(col(Ricovero.data_inserimento) >= _mezzanotte(p.inizio),
+                    col(Ricovero.data_inserimento) < _mezzanotte(p.fine))
+    if superamento is not None:
+        q = q.where(Ricovero.superamento == superamento)
+    if fuori_ordine is not None:
+        q = q.where(col(Ricovero.fuori_ordine) > 0 if fuori_ordine
+                    else func.coalesce(col(Ricovero.fuori_ordine), 0) == 0)
+    return _pagina(session, q, col(Ricovero.id_ricovero), pagina, per_pagina)
+
+
+def coppie_fuori_ordine(*, engine: Engine) -> list[dict[str, Any]]:
+    """Every (admission out of order, entry it overtook) pair: `registro.ordine.fuori_ordine`
+    over the list as the CLI reads it."""
+    from registro.check import leggi_ricoveri
+    from registro.ordine import fuori_ordine
+
+    return fuori_ordine(leggi_ricoveri(engine).lazy()).to_dicts()
+
+
+def dettaglio_ricovero(*, session: Session, engine: Engine, id_ricovero: str) -> dict[str, Any]:
+    r = session.get(Ricovero, id_ricovero)
+    if r is None:
+        raise NonTrovato(f"ricovero {id_ricovero!r} non presente nel registro")
+    storia = session.exec(select(RicoveroStoria).where(RicoveroStoria.id_ricovero == id_ricovero)
+                          .order_by(col(RicoveroStoria.versione_il),
+                                    col(RicoveroStoria.id))).all()
+    scavalcati = ([c for c in coppie_fuori_ordine(engine=engine) if c["id_ricovero"] == id_ricovero]
+                  if r.stato == "ricoverato" else [])
+    return {**r.model_dump(), "storia": [v.model_dump() for v in storia],
+            "scavalcati": scavalcati,
+            "motivazioni": [m.model_dump() for m in _motivazioni(session, "ricoveri",
+                                                                 id_ricovero)]}
+
+
+# --- sanzioni -------------------------------------------------------------------------------
+
+FINALI = ("pagato", "annullato")
+TRANSIZIONI: dict[str, tuple[str, ...]] = {
+    "emesso": ("notificato", "contestato", "annullato"),
+    "notificato": ("pagato", "contestato", "annullato"),
+    "contestato": ("emesso", "annullato"),
+    "pagato": (),
+    "annullato": (),
+}
+
+
+def elenco_sanzioni(*, session: Session, pagina: int, per_pagina: int,
+                    id_prenotazione: str | None = None, tipo: str | None = None,
+                    stato: str | None = None, dal: date | None = None,
+                    al: date | None = None) -> tuple[int, list[Sanzione]]:
+    q = select(Sanzione)
+    if id_prenotazione is not None:
+        q = q.where(Sanzione.id_prenotazione == id_prenotazione)
+    if tipo is not None:
+        q = q.where(Sanzione.tipo == tipo)
+    if stato is not None:
+        q = q.where(Sanzione.stato == stato)
+    if dal is not None:
+        q = q.where(col(Sanzione.data_emissione) >= dal)
+    if al is not None:
+        q = q.where(col(Sanzione.data_emissione) <= al)
+    return _pagina(session, q, col(Sanzione.id), pagina, per_pagina)
+
+
+def cambia_stato(*, session: Session, id_sanzione: int, stato: str, motivo: str | None
+                 ) -> tuple[dict[str, Any], Sanzione]:
+    """Move a sanction to `stato` if the state machine allows it; returns (before, after).
+
+    Raises NonTrovato, Conflitto (illegal transition) or ErroreUtente (annulling without a
+    reason). The caller commits (with the audit row)."""
+    s = session.get(Sanzione, id_sanzione, with_for_update=True)
+    if s is None:
+        raise NonTrovato(f"sanzione n. {id_sanzione} non presente nel registro")
+    prima = sanzione_dict(s)
+    attuale = s.stato
+    if attuale in FINALI:
+        raise Conflitto(f"transizione non ammessa: la sanzione n. {id_sanzione} è "
+                        f"{attuale!r}, uno stato finale, e non può passare a {stato!r}")
+    if stato == attuale:
+        raise Conflitto(f"transizione non ammessa: la sanzione n. {id_sanzione} è già "
+                        f"nello stato {attuale!r}")
+    ammessi = TRANSIZIONI.get(attuale, ())
+    if stato not in ammessi:
+        raise Conflitto(f"transizione non ammessa: da {attuale!r} a {stato!r} (da "
+                        f"{attuale!r} si passa solo a: {', '.join(ammessi)})")
+    motivo = (motivo or "").strip() or None
+    if stato == "annullato":
+        if motivo is None:
+            raise ErroreUtente("per annullare una sanzione il motivo è obbligatorio")
+        s.annullata_il = datetime.now()
+        s.motivo_annullamento = motivo
+    s.stato = stato
+    session.add(s)
+    session.flush()
+    return prima, s
+
+
+# --- health ---------------------------------------------------------------------------------
+
+def salute(*, engine: Engine) -> dict[str, Any]:
+    """Database reachable? Last completed ingest and site build (None when never)."""
+    try:
+        with Session(engine) as session:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            ingest = session.exec(select(func.max(IngestRun.finito_il)).where(
+                IngestRun.stato == "completato")).one()
+            sito = session.exec(select(func.max(Esecuzione.finita_il)).where(
+                Esecuzione.attivita == "site", Esecuzione.stato == "completata")).one()
+    except Exception:
+        return {"database": "non raggiungibile", "ultimo_ingest": None,
+                "ultima_costruzione_sito": None}
+    return {"database": "raggiungibile", "ultimo_ingest": ingest,
+            "ultima_costruzione_sito": sito}
+
+
+def ultimo_ingest(*, engine: Engine) -> tuple[Any, ...]:
+    """(id, end) of the latest ingest run: changes whenever the register's content does."""
+    with Session(engine) as session:
+        riga = session.exec(select(func.max(IngestRun.id), func.max(IngestRun.finito_il))).one()
+    return tuple(riga)
