@@ -401,12 +401,32 @@ def demo(
     esegui_demo(out_dir, rows=rows, seed=seed, console=out, passo=_passo)
 
 
+def _errore_database(exc: BaseException) -> bool:
+    """A database that went away (restart, network): not a bug, and nothing half-written,
+    because every bulk write is one transaction."""
+    import adbc_driver_manager
+    import sqlalchemy.exc
+
+    return isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError
+                      | adbc_driver_manager.OperationalError | adbc_driver_manager.InternalError
+                      | adbc_driver_manager.IntegrityError | ConnectionError) or (
+        type(exc).__module__.startswith("psycopg") and "Operational" in type(exc).__name__)
+
+
 def main() -> None:
     try:
         app()
     except ErroreUtente as exc:
         err.print(f"[bold red]errore:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if not _errore_database(exc):
+            raise
+        dettaglio = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        err.print(f"[bold red]errore:[/] il database non ha completato l'operazione "
+                  f"({dettaglio}); la transazione è stata annullata, nessun dato parziale è "
+                  "stato scritto: rilanciare il comando", highlight=False, soft_wrap=True)
+        sys.exit(3)
 
 
 if __name__ == "__main__":
