@@ -5,13 +5,21 @@ BIN    := $(VENV)/bin
 
 .PHONY: setup demo test test-quick check bench clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed public_site/node_modules/.package-lock.json /usr/bin/chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
+
+# Bootstrap Italia (copied into the site) and axe-core (browser tests), pinned in the lock.
+public_site/node_modules/.package-lock.json: public_site/package.json public_site/package-lock.json
+	cd public_site && npm ci --no-audit --no-fund
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+/usr/bin/chromium:
+	apt-get update && apt-get install -y chromium
 
 demo: setup
 	$(BIN)/registro demo
@@ -23,7 +31,7 @@ test: setup
 	$(BIN)/pytest
 
 test-quick: setup
-	$(BIN)/pytest -m "not postgres and not slow"
+	$(BIN)/pytest -m "not postgres and not slow and not browser"
 
 check: setup
 	$(BIN)/ruff check .
@@ -33,4 +41,4 @@ bench: setup
 	$(BIN)/pytest benchmarks --benchmark-only
 
 clean:
-	rm -rf $(VENV) demo registro_dati .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo registro_dati public_site/node_modules .pytest_cache .mypy_cache .ruff_cache

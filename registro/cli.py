@@ -28,15 +28,17 @@ app.add_typer(sedi_app, name="sedi")
 app.add_typer(reparti_app, name="reparti")
 
 
-def _registra_comandi_api() -> None:
-    """The API's commands live with the API (registro/api/cli.py)."""
+def _registra_comandi() -> None:
+    """The API's and the site's commands live with them (registro/api, public_site)."""
+    from public_site.cli import site_app
     from registro.api.cli import serve, token_app
 
     app.add_typer(token_app, name="token")
     app.command()(serve)
+    app.add_typer(site_app, name="site")
 
 
-_registra_comandi_api()
+_registra_comandi()
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)

@@ -1,7 +1,8 @@
 """`registro demo`: the whole main job on synthetic data, on an embedded SQLite register.
 
 Composition layer (like the CLI): synthetic CUP export and planned-admission list for one
-ASL-year -> init -> ingest -> check -> statistics -> monitoring list -> sanctions listing,
+ASL-year -> init -> ingest -> check -> statistics -> monitoring list -> sanctions listing
+-> public site,
 then a short summary of what a Direttore Sanitario would look at and where the outputs are.
 The reference date is the last day of the demo year, so waits in progress are those of
 31 December.
@@ -52,10 +53,10 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     export = out_dir / f"cup_{anno}.csv"
     lista_ricoveri = out_dir / f"ricoveri_{anno}.csv"
     al = date(anno, 12, 31)
-    with passo(f"1/5 export CUP sintetico ({rows:,} prenotazioni) e lista dei ricoveri"):
+    with passo(f"1/6 export CUP sintetico ({rows:,} prenotazioni) e lista dei ricoveri"):
         scrivi_csv(export, rows=rows, seed=seed, anno=anno)
         scrivi_csv_ricoveri(lista_ricoveri, rows=max(rows // 15, 100), seed=seed, anno=anno)
-    with passo("2/5 schema e catalogo"):
+    with passo("2/6 schema e catalogo"):
         migrate(engine)
         importa_catalogo(catalogo_nazionale(), engine=engine)
         import polars as pl
@@ -66,13 +67,13 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                                         orient="row"), sedi_csv)
         importa_sedi(sedi_csv, engine=engine)
         importa_reparti(reparti_demo(), engine=engine)
-    with passo("3/5 ingest"):
+    with passo("3/6 ingest"):
         esito = ingest(export, engine=engine, settings=settings)
         esito_ric = ingest(lista_ricoveri, engine=engine, settings=settings,
                            registro="ricoveri")
-    with passo("4/5 verifica, bonum e malum, ordine cronologico"):
+    with passo("4/6 verifica, bonum e malum, ordine cronologico"):
         verifica = check(engine=engine, settings=settings, oggi=al)
-    with passo("5/5 tabelle dei tempi di attesa"):
+    with passo("5/6 tabelle dei tempi di attesa"):
         pren = leggi_prenotazioni(engine).lazy()
         periodo = Periodo.parse(str(anno))
         tabelle = {}
@@ -91,6 +92,11 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
         mon_path = scrivi_lista(monitoraggio, out_dir / "monitoraggio.csv", "csv")
         sanz = elenco_sanzioni(engine)
         sanz_path = scrivi_sanzioni(sanz, out_dir / "sanzioni.csv", "csv")
+    with passo("6/6 sito pubblico"):
+        from public_site.build import build_site
+
+        sito = build_site(engine=engine, settings=settings, out=out_dir / "sito",
+                          periodo=periodo, oggi=al)
     tot = totali(sanz)
     secondi = time.perf_counter() - t0
 
@@ -120,6 +126,7 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     console.print(f"  ricoveri: {ric_path}")
     console.print(f"  lista di monitoraggio: {mon_path}")
     console.print(f"  sanzioni: {sanz_path}")
+    console.print(f"  sito pubblico: {sito.index}")
     if esito.scartate:
         console.print(f"  scarti: {esito.file_scarti}")
     return {"esito": esito.as_dict(), "verifica": verifica.as_dict(), "secondi": secondi}
