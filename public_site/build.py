@@ -15,6 +15,7 @@ works without JavaScript, and the fonts are declared by our own `fonts.css` (so
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -521,6 +522,58 @@ def _genera(cartella: Path, *, pub: Pubblicazione, profilo: Profilo, settings: S
     return pagine, len(scrittore.scritti)
 
 
+def _scambia(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2 RENAME_EXCHANGE); False when the
+    system cannot."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _pubblica(nuovo: Path, out: Path) -> None:
+    """Put the new site at `out`. A reader sees the old site or the new one, never half of
+    one: with an atomic exchange there is not even a moment without a site. Afterwards the
+    old site is at `nuovo` (the caller removes it)."""
+    if not out.exists():
+        nuovo.rename(out)
+        return
+    if _scambia(nuovo, out):
+        return
+    vecchio = out.parent / f".{out.name}.vecchio-{uuid.uuid4().hex[:8]}"
+    out.rename(vecchio)
+    nuovo.rename(out)
+    shutil.rmtree(vecchio, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _un_build_alla_volta(out: Path) -> Iterator[None]:
+    """An exclusive lock beside the site: a second build waits instead of removing the
+    first one's work in progress (released by the kernel if the process dies)."""
+    import fcntl
+
+    with open(out.parent / f".{out.name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _ripristina(out: Path) -> None:
+    """After a build killed mid-way: drop half-built folders; if the fallback swap was cut
+    between its two renames, put the old site back."""
+    for resto in out.parent.glob(f".{out.name}.nuovo-*"):
+        shutil.rmtree(resto, ignore_errors=True)
+    vecchi = sorted(out.parent.glob(f".{out.name}.vecchio-*"))
+    if vecchi and not out.exists():
+        vecchi.pop().rename(out)
+    for resto in vecchi:
+        shutil.rmtree(resto, ignore_errors=True)
+
+
 def build_site(*, engine: Engine, settings: Settings, out: Path, periodo: Periodo | None = None,
                oggi: date | None = None) -> EsitoSito:
     """Build the public site into `out` (replaced whole, atomically); returns what was done."""
@@ -540,18 +593,16 @@ def build_site(*, engine: Engine, settings: Settings, out: Path, periodo: Period
                    soglia=settings.soglia_pubblicazione)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    nuovo = Path(tempfile.mkdtemp(prefix=f".{out.name}.nuovo-", dir=out.parent))
-    try:
-        os.chmod(nuovo, 0o755)
-        pagine, file = _genera(nuovo, pub=pub, profilo=profilo, settings=settings, oggi=oggi)
-        vecchio = out.parent / f".{out.name}.vecchio-{uuid.uuid4().hex[:8]}"
-        if out.exists():
-            out.rename(vecchio)
-        nuovo.rename(out)
-    except BaseException:
-        shutil.rmtree(nuovo, ignore_errors=True)
-        raise
-    shutil.rmtree(vecchio, ignore_errors=True)
+    with _un_build_alla_volta(out):
+        _ripristina(out)
+        nuovo = Path(tempfile.mkdtemp(prefix=f".{out.name}.nuovo-", dir=out.parent))
+        try:
+            os.chmod(nuovo, 0o755)
+            pagine, file = _genera(nuovo, pub=pub, profilo=profilo, settings=settings,
+                                   oggi=oggi)
+            _pubblica(nuovo, out)
+        finally:
+            shutil.rmtree(nuovo, ignore_errors=True)
 
     avvisi = [f"impostazione `{nome}` non configurata: il collegamento manca nel piè di pagina"
               for nome in ("url_dichiarazione_accessibilita", "url_privacy", "url_note_legali")
