@@ -78,7 +78,7 @@ class Prenotazione(PrenotazioneBase, table=True):
     __table_args__ = (
         Index("ix_prenotazione_data_prenotazione", "data_prenotazione"),
         Index("ix_prenotazione_prestazione_sede", "codice_prestazione", "codice_sede"),
-        Index("ix_prenotazione_sede", "codice_sede"),
+        Index("ix_prenotazione_sede", "codice_sede", "id_prenotazione"),
     )
 
 
@@ -272,3 +272,46 @@ class BloccoRegistro(SQLModel, table=True):
     id: int = Field(primary_key=True)
     preso_il: NaiveDatetime | None = None
     da: str | None = None
+
+
+class ReportRun(SQLModel, table=True):
+    """One run of a scheduled report (reports.archivio): what was produced, where it was
+    archived, to whom it was sent and how the delivery went. Never deleted: re-running the
+    same period makes a new version."""
+
+    __tablename__ = "report_run"
+    id: int | None = Field(default=None, primary_key=True)
+    tipo: str = Field(max_length=20)
+    """`conferenza`, `osservatorio` or `direzione`."""
+    periodo: str = Field(max_length=20)
+    versione: int
+    creato_il: NaiveDatetime
+    cartella: str
+    """Archive folder: <data_dir>/report/<tipo>/<periodo>/v<versione>/."""
+    files: str
+    """JSON list of {"nome", "sha256", "byte"}."""
+    destinatari: str | None = None
+    """JSON list of the addresses the report was sent to."""
+    consegna: str = Field(default="non_richiesta", max_length=16)
+    """`non_richiesta`, `in_corso`, `consegnata` or `fallita`."""
+    tentativi: int = 0
+    consegnato_il: NaiveDatetime | None = None
+    errore: str | None = None
+
+    __table_args__ = (Index("uq_report_run_versione", "tipo", "periodo", "versione",
+                            unique=True),)
+
+
+class JobLock(SQLModel, table=True):
+    """One row per scheduled job (registro.scheduled): the last fire time claimed and a lease,
+    so that two scheduler processes on the same database never both run a job."""
+
+    __tablename__ = "job_lock"
+    job_id: str = Field(primary_key=True, max_length=40)
+    ultimo_scatto: NaiveDatetime | None = None
+    """The fire time (local, naive) of the last run claimed by any process."""
+    preso_da: str | None = Field(default=None, max_length=80)
+    scade_il: NaiveDatetime | None = None
+    """Lease: while in the future the job is running somewhere."""
+    esito: str | None = Field(default=None, max_length=12)
+    finito_il: NaiveDatetime | None = None

@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('prenotazione', schema=None) as batch_op:
-        batch_op.create_index('ix_prenotazione_sede', ['codice_sede'], unique=False)
+        batch_op.create_index('ix_prenotazione_sede', ['codice_sede', 'id_prenotazione'], unique=False)
 
     # ### end Alembic commands ###
     op.execute("INSERT INTO blocco_registro (id) VALUES (1)")
