@@ -1,0 +1,189 @@
+"""Scale benchmark: registro against DuckDB and pandas, whole processes, paired and alternated.
+
+For each N it generates the bookings with `registro synth`, then times, as separate
+processes under /usr/bin/time -v (wall time and peak memory):
+  ingest:  `registro ingest` into a fresh SQLite register
+           vs DuckDB loading the same CSV into a table
+           vs pandas read_csv + to_sql into SQLite (the analyst's way)
+  stats:   `registro stats --period ANNO` vs the DuckDB reference query
+           (benchmarks/riferimento_duckdb.sql, the same definitions) on its own table
+  site:    `registro site build`
+Repetitions alternate the order of the contenders. It prints medians and ratios and appends
+them, with versions and machine facts, to a CSV.
+
+    .venv/bin/python benchmarks/scala.py --righe 1000000 5000000 --ripetizioni 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+QUI = Path(__file__).resolve().parent
+ANNO = 2025
+
+DUCKDB_LOAD = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[2])
+con.execute("DROP TABLE IF EXISTS prenotazione")
+con.execute(f"CREATE TABLE prenotazione AS SELECT * FROM read_csv('{sys.argv[1]}', "
+            "types={'codice_prestazione': 'VARCHAR', 'codice_sede': 'VARCHAR', "
+            "'id_prenotazione': 'VARCHAR', 'id_assistito': 'VARCHAR'})")
+con.execute("DROP TABLE IF EXISTS catalogo")
+con.execute(f"CREATE TABLE catalogo AS SELECT * FROM read_csv('{sys.argv[3]}', all_varchar=true)")
+"""
+
+DUCKDB_QUERY = """
+import duckdb, sys
+from pathlib import Path
+sql = Path(sys.argv[2]).read_text().replace("{anno}", sys.argv[3]).replace(
+    "{anno_dopo}", str(int(sys.argv[3]) + 1))
+con = duckdb.connect(sys.argv[1], read_only=True)
+con.sql(sql).write_csv(sys.argv[4])
+"""
+
+PANDAS_LOAD = """
+import sqlite3, sys
+import pandas as pd
+df = pd.read_csv(sys.argv[1], dtype=str)
+with sqlite3.connect(sys.argv[2]) as con:
+    df.to_sql("prenotazione", con, if_exists="replace", index=False, chunksize=100_000)
+"""
+
+
+def _tempo(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one whole process."""
+    res = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True,
+                         env=env)
+    if res.returncode != 0:
+        raise SystemExit(f"fallito: {' '.join(cmd)}\n{res.stderr[-2000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", res.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr)
+    assert wall and rss, res.stderr
+    ore = float(wall.group(1) or 0)
+    secondi = ore * 3600 + float(wall.group(2)) * 60 + float(wall.group(3))
+    return secondi, int(rss.group(1)) / 1024
+
+
+def _env(db: Path, dati: Path) -> dict[str, str]:
+    return {**os.environ, "REGISTRO_DB_URL": f"sqlite:///{db}", "REGISTRO_DATA_DIR": str(dati),
+            "REGISTRO_CHIAVE_PSEUDONIMI": "benchmark"}
+
+
+def misura(n: int, ripetizioni: int, cartella: Path) -> list[dict[str, object]]:
+    registro = str(BIN / "registro")
+    py = sys.executable
+    csv_path = cartella / f"cup_{n}.csv"
+    if not csv_path.exists():
+        subprocess.run([registro, "synth", "--rows", str(n), "--seed", "1", "--out",
+                        str(csv_path), "--anno", str(ANNO)], check=True)
+    catalogo = Path(__file__).resolve().parents[1] / "registro" / "data" / "catalogo.csv"
+    tempi: dict[str, list[tuple[float, float]]] = {}
+
+    def ingest_registro(i: int) -> None:
+        d = cartella / f"reg_{n}_{i}"
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir()
+        env = _env(d / "r.db", d / "dati")
+        subprocess.run([registro, "init"], check=True, env=env, capture_output=True)
+        tempi.setdefault("ingest registro", []).append(
+            _tempo([registro, "ingest", str(csv_path)], env))
+
+    def ingest_duckdb(i: int) -> None:
+        db = cartella / f"duck_{n}_{i}.duckdb"
+        db.unlink(missing_ok=True)
+        tempi.setdefault("ingest duckdb", []).append(
+            _tempo([py, "-c", DUCKDB_LOAD, str(csv_path), str(db), str(catalogo)]))
+
+    def ingest_pandas(i: int) -> None:
+        db = cartella / f"pandas_{n}_{i}.db"
+        db.unlink(missing_ok=True)
+        tempi.setdefault("ingest pandas", []).append(
+            _tempo([py, "-c", PANDAS_LOAD, str(csv_path), str(db)]))
+
+    def stats_registro(i: int) -> None:
+        d = cartella / f"reg_{n}_{i}"
+        tempi.setdefault("stats registro", []).append(_tempo(
+            [registro, "stats", "--period", str(ANNO), "--out", str(d / "stats.csv")],
+            _env(d / "r.db", d / "dati")))
+
+    def stats_duckdb(i: int) -> None:
+        db = cartella / f"duck_{n}_{i}.duckdb"
+        tempi.setdefault("stats duckdb", []).append(_tempo(
+            [py, "-c", DUCKDB_QUERY, str(db), str(QUI / "riferimento_duckdb.sql"), str(ANNO),
+             str(cartella / f"duck_{n}_{i}.csv")]))
+
+    def site(i: int) -> None:
+        d = cartella / f"reg_{n}_{i}"
+        tempi.setdefault("site build", []).append(_tempo(
+            [registro, "site", "build", "--out", str(d / "sito"), "--period", str(ANNO)],
+            _env(d / "r.db", d / "dati")))
+
+    for i in range(ripetizioni):
+        carichi = [ingest_registro, ingest_duckdb, ingest_pandas]
+        interrogazioni = [stats_registro, stats_duckdb]
+        if i % 2:  # alternate who goes first
+            carichi.reverse()
+            interrogazioni.reverse()
+        for f in [*carichi, *interrogazioni, site]:
+            f(i)
+    return [{"righe": n, "compito": k, "mediana_s": statistics.median(t for t, _ in v),
+             "picco_mb": max(m for _, m in v), "ripetizioni": len(v)}
+            for k, v in tempi.items()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--righe", type=int, nargs="+", default=[1_000_000, 5_000_000])
+    ap.add_argument("--ripetizioni", type=int, default=3)
+    ap.add_argument("--cartella", type=Path, default=Path(tempfile.gettempdir()) / "scala")
+    ap.add_argument("--csv", type=Path, default=QUI / "risultati" / "scala.csv")
+    args = ap.parse_args()
+    args.cartella.mkdir(parents=True, exist_ok=True)
+    import duckdb
+    import pandas
+    import polars
+
+    macchina = {"data": datetime.now().isoformat(timespec="seconds"),
+                "cpu": os.cpu_count(), "python": platform.python_version(),
+                "polars": polars.__version__, "duckdb": duckdb.__version__,
+                "pandas": pandas.__version__, "sistema": platform.platform()}
+    righe: list[dict[str, object]] = []
+    for n in args.righe:
+        righe += misura(n, args.ripetizioni, args.cartella)
+    mediane = {(r["righe"], r["compito"]): float(r["mediana_s"]) for r in righe}  # type: ignore[arg-type]
+    print(f"{'righe':>10} {'compito':<16} {'mediana s':>10} {'picco MB':>9}  rapporto")
+    for r in righe:
+        n, k = r["righe"], str(r["compito"])
+        rapporto = ""
+        if k == "ingest registro":
+            rapporto = (f"{mediane[(n, k)] / mediane[(n, 'ingest duckdb')]:.2f}× duckdb, "
+                        f"{mediane[(n, k)] / mediane[(n, 'ingest pandas')]:.2f}× pandas")
+        elif k == "stats registro":
+            rapporto = f"{mediane[(n, k)] / mediane[(n, 'stats duckdb')]:.2f}× duckdb"
+        print(f"{n:>10,} {k:<16} {float(r['mediana_s']):>10.2f} {float(r['picco_mb']):>9.0f}"  # type: ignore[arg-type]
+              f"  {rapporto}")
+    args.csv.parent.mkdir(parents=True, exist_ok=True)
+    nuovo = not args.csv.exists()
+    with open(args.csv, "a", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=[*macchina, "righe", "compito", "mediana_s",
+                                           "picco_mb", "ripetizioni"])
+        if nuovo:
+            w.writeheader()
+        for r in righe:
+            w.writerow({**macchina, **r})
+
+
+if __name__ == "__main__":
+    main()
