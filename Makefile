@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test test-quick check bench clean
+.PHONY: setup system demo test test-quick check bench clean
 
-setup: $(VENV)/.installed public_site/node_modules/.package-lock.json /usr/bin/chromium
+setup: $(VENV)/.installed public_site/node_modules/.package-lock.json system
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,10 @@ $(VENV)/.installed: pyproject.toml
 public_site/node_modules/.package-lock.json: public_site/package.json public_site/package-lock.json
 	cd public_site && npm ci --no-audit --no-fund
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
-/usr/bin/chromium:
-	apt-get update && apt-get install -y chromium
+# Debian packages (Chromium for the browser tests — no browser download —, Pango for the
+# PDFs, pdftotext, pg_dump): installed only when missing.
+system:
+	scripts/pacchetti-sistema.sh
 
 demo: setup
 	$(BIN)/registro demo

@@ -42,17 +42,17 @@ from public_site.dati import (
     pubblica,
 )
 from public_site.scrittore import Scrittore
-from public_site.soppressione import (
-    DATI_INSUFFICIENTI,
-    SOGLIA_IN_LINEA,
-    SOGLIA_PARZIALE,
-    conformita,
-)
 from registro.csvsafe import scrivi_csv, scrivi_json
 from registro.errors import ErroreUtente
 from registro.money import cents, euro, format_euro, format_euro_it
 from registro.periodo import Periodo
 from registro.settings import Settings
+from registro.soppressione import (
+    DATI_INSUFFICIENTI,
+    SOGLIA_IN_LINEA,
+    SOGLIA_PARZIALE,
+    conformita,
+)
 from registro.standards import Profilo, Regola, carica_profilo
 
 QUI = Path(__file__).resolve().parent

@@ -4,7 +4,7 @@ Everything the site shows comes from here, and only aggregates leave this module
 waiting-time table of `reports.stats.tabella_prestazioni` (ex ante reading, the active
 profile) and of `reports.stats_ricoveri.tabella_ricoveri`, a monthly trend per service with
 the same definitions, joined to the catalog, site and ward names, with small cells emptied
-(`public_site.soppressione`). Pure polars; the database is read by `leggi`.
+(`registro.soppressione`). Pure polars; the database is read by `leggi`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine
 
-from public_site.soppressione import sopprimi, sopprimi_conteggio
 from registro import db
 from registro.check import leggi_prenotazioni, leggi_ricoveri
 from registro.ordine import fuori_ordine
 from registro.periodo import Periodo
 from registro.rules import deriva
+from registro.soppressione import sopprimi, sopprimi_conteggio
 from registro.standards import Profilo
 from reports.stats import _arrotonda, tabella_prestazioni
 from reports.stats_ricoveri import tabella_ricoveri

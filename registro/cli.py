@@ -29,13 +29,17 @@ app.add_typer(reparti_app, name="reparti")
 
 
 def _registra_comandi() -> None:
-    """The API's and the site's commands live with them (registro/api, public_site)."""
+    """Commands that live with their packages (API, site, reports, scheduler)."""
     from public_site.cli import site_app
     from registro.api.cli import serve, token_app
+    from registro.scheduled import scheduler_app
+    from reports.cli import report_app
 
     app.add_typer(token_app, name="token")
     app.command()(serve)
     app.add_typer(site_app, name="site")
+    app.add_typer(report_app, name="report")
+    app.add_typer(scheduler_app, name="scheduler")
 
 
 _registra_comandi()

@@ -2,7 +2,7 @@
 
 Composition layer (like the CLI): synthetic CUP export and planned-admission list for one
 ASL-year -> init -> ingest -> check -> statistics -> monitoring list -> sanctions listing
--> public site,
+-> public site -> the three periodic reports (archived, not sent),
 then a short summary of what a Direttore Sanitario would look at and where the outputs are.
 The reference date is the last day of the demo year, so waits in progress are those of
 31 December.
@@ -53,10 +53,10 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     export = out_dir / f"cup_{anno}.csv"
     lista_ricoveri = out_dir / f"ricoveri_{anno}.csv"
     al = date(anno, 12, 31)
-    with passo(f"1/6 export CUP sintetico ({rows:,} prenotazioni) e lista dei ricoveri"):
+    with passo(f"1/7 export CUP sintetico ({rows:,} prenotazioni) e lista dei ricoveri"):
         scrivi_csv(export, rows=rows, seed=seed, anno=anno)
         scrivi_csv_ricoveri(lista_ricoveri, rows=max(rows // 15, 100), seed=seed, anno=anno)
-    with passo("2/6 schema e catalogo"):
+    with passo("2/7 schema e catalogo"):
         migrate(engine)
         importa_catalogo(catalogo_nazionale(), engine=engine)
         import polars as pl
@@ -67,13 +67,13 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                                         orient="row"), sedi_csv)
         importa_sedi(sedi_csv, engine=engine)
         importa_reparti(reparti_demo(), engine=engine)
-    with passo("3/6 ingest"):
+    with passo("3/7 ingest"):
         esito = ingest(export, engine=engine, settings=settings)
         esito_ric = ingest(lista_ricoveri, engine=engine, settings=settings,
                            registro="ricoveri")
-    with passo("4/6 verifica, bonum e malum, ordine cronologico"):
+    with passo("4/7 verifica, bonum e malum, ordine cronologico"):
         verifica = check(engine=engine, settings=settings, oggi=al)
-    with passo("5/6 tabelle dei tempi di attesa"):
+    with passo("5/7 tabelle dei tempi di attesa"):
         pren = leggi_prenotazioni(engine).lazy()
         periodo = Periodo.parse(str(anno))
         tabelle = {}
@@ -92,11 +92,20 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
         mon_path = scrivi_lista(monitoraggio, out_dir / "monitoraggio.csv", "csv")
         sanz = elenco_sanzioni(engine)
         sanz_path = scrivi_sanzioni(sanz, out_dir / "sanzioni.csv", "csv")
-    with passo("6/6 sito pubblico"):
+    with passo("6/7 sito pubblico"):
         from public_site.build import build_site
 
         sito = build_site(engine=engine, settings=settings, out=out_dir / "sito",
                           periodo=periodo, oggi=al)
+    with passo("7/7 report: Conferenza dei Sindaci, Osservatorio, Direzione"):
+        from reports.service import esegui
+
+        cartella_report = out_dir / "report"
+        for tipo, p in (("conferenza", f"{anno}-H2"), ("osservatorio", f"{anno}-Q4")):
+            esegui(engine=engine, settings=settings, tipo=tipo, periodo=p,
+                   out=cartella_report / tipo, consegnare=False)
+        esegui(engine=engine, settings=settings, tipo="direzione", al=al,
+               out=cartella_report / "direzione", consegnare=False)
     tot = totali(sanz)
     secondi = time.perf_counter() - t0
 
@@ -127,6 +136,8 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     console.print(f"  lista di monitoraggio: {mon_path}")
     console.print(f"  sanzioni: {sanz_path}")
     console.print(f"  sito pubblico: {sito.index}")
+    console.print(f"  report (Conferenza dei Sindaci, Osservatorio, Direzione): "
+                  f"{cartella_report}")
     if esito.scartate:
         console.print(f"  scarti: {esito.file_scarti}")
     return {"esito": esito.as_dict(), "verifica": verifica.as_dict(), "secondi": secondi}

@@ -61,6 +61,30 @@ class Settings(BaseSettings):
     api_max_upload_mb: int = Field(default=200, ge=1)
     """POST /ingest: uploads larger than this (MB, whole request body) are refused with 413."""
 
+    # --- scheduled reports, delivery and scheduler (reports/, registro.scheduled) ---
+    smtp_host: str | None = None
+    """SMTP server for the reports; unset: reports are archived, not sent."""
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_mittente: str = "registro@localhost"
+    smtp_timeout_secondi: float = Field(default=30.0, gt=0)
+    smtp_tentativi: int = Field(default=4, ge=1)
+    """Delivery attempts before the run is recorded as failed."""
+    smtp_attesa_secondi: float = Field(default=60.0, ge=0)
+    """Wait before the 2nd attempt; doubled at each further one."""
+    destinatari_conferenza: list[str] = Field(default_factory=list)
+    destinatari_osservatorio: list[str] = Field(default_factory=list)
+    destinatari_direzione: list[str] = Field(default_factory=list)
+    scheduler_fuso: str = "Europe/Rome"
+    """Time zone of the scheduler's calendar."""
+    scheduler_inbox_minuti: int = Field(default=5, ge=1)
+    scheduler_lease_minuti: int = Field(default=180, ge=1)
+    """A job's lock expires after this long (a crashed process frees it)."""
+    sito_out: Path | None = None
+    """Where the nightly job builds the public site (default: <data_dir>/sito)."""
+
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Environment < TOML file (`REGISTRO_CONFIG` or `config`) < explicit overrides."""

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from public_site.dati import periodo_predefinito
-from public_site.soppressione import (
+from registro.soppressione import (
     CRITICO,
     IN_LINEA,
     NON_VALUTABILE,
@@ -17,7 +17,7 @@ from public_site.soppressione import (
     sopprimi,
     sopprimi_conteggio,
 )
-from public_site.soppressione import conformita as banda
+from registro.soppressione import conformita as banda
 
 
 @pytest.mark.parametrize(("quota", "attesa"), [

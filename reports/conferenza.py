@@ -1,0 +1,301 @@
+"""`registro report conferenza`: the periodic report to the Conferenza dei Sindaci (Carta §4.3).
+
+One HTML page and its PDF (tagged, PDF/UA-1) plus the CSV tables behind every figure:
+compliance by branca, by site and by priority class; the ten services furthest from the
+target; the trend against the previous period of the same length; planned-admission waits
+per ward; bonum and malum issued (count and euro) and their trend; breaches without a
+motivazione at the end of the period; a short methodology.
+
+Aggregates only. Compliance cells over fewer bookings than `soglia_pubblicazione` are
+published as "dati insufficienti" (registro.soppressione, the site's rule); counts of
+breaches between 1 and the threshold are emptied likewise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine
+
+from registro import db
+from registro.csvsafe import scrivi_csv
+from registro.money import format_euro, format_euro_it
+from registro.periodo import Periodo
+from registro.rules import deriva
+from registro.settings import Settings
+from registro.soppressione import DATI_INSUFFICIENTI, conformita, sopprimi, sopprimi_conteggio
+from registro.standards import Profilo, carica_profilo
+from reports.calendario import precedente
+from reports.stats import _arrotonda, _nel_periodo, tabella_prestazioni
+
+COLONNE_CONFORMITA = ["n", "entro_standard", "quota_entro_standard", "attesa_media",
+                      "soppresso"]
+TIPI_SANZIONE = ("bonum", "malum")
+
+
+@dataclass
+class Conferenza:
+    periodo: Periodo
+    precedente: Periodo
+    profilo: str
+    soglia: int
+    n: int
+    entro: int
+    quota: float | None
+    quota_precedente: float | None
+    tabelle: dict[str, pl.DataFrame] = field(default_factory=dict)
+    sanzioni: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    superamenti_totali: dict[str, int] = field(default_factory=dict)
+
+
+def _in_garanzia(prenotazioni: pl.DataFrame, profilo: Profilo, periodo: Periodo
+                 ) -> pl.LazyFrame:
+    """The bookings made in the period (ex ante reading), in guarantee, with their wait."""
+    return (deriva(prenotazioni.lazy().filter(_nel_periodo("ex_ante", periodo)), profilo)
+            .filter(pl.col("in_garanzia")))
+
+
+def tabella_conformita(righe: pl.LazyFrame, per: list[str]) -> pl.DataFrame:
+    """Per group: n in guarantee, how many within the target, their share (3 decimals, half
+    up, exact from integers as in reports.stats) and the mean wait (1 decimal)."""
+    attesa = pl.col("attesa_giorni").cast(pl.Int64)
+    return (righe.group_by(per).agg(
+        n=pl.len().cast(pl.Int64),
+        entro_standard=(attesa <= pl.col("standard_giorni")).sum().cast(pl.Int64),
+        somma=attesa.sum())
+        .with_columns(quota_entro_standard=_arrotonda(pl.col("entro_standard"), pl.col("n"), 3),
+                      attesa_media=_arrotonda(pl.col("somma"), pl.col("n"), 1))
+        .drop("somma").sort(per, nulls_last=True).collect())
+
+
+def _quota(entro: int, n: int) -> float | None:
+    if n == 0:
+        return None
+    return pl.select(_arrotonda(pl.lit(entro), pl.lit(n), 3)).item()
+
+
+def _catalogo(engine: Engine) -> pl.DataFrame:
+    return db.read_frame(engine, "SELECT codice, descrizione, branca FROM prestazione",
+                         {"codice": pl.String(), "descrizione": pl.String(),
+                          "branca": pl.String()})
+
+
+def _nomi(engine: Engine, tabella: str) -> pl.DataFrame:
+    return db.read_frame(engine, f"SELECT codice, nome FROM {tabella}",
+                         {"codice": pl.String(), "nome": pl.String()})
+
+
+def _sopprimi(df: pl.DataFrame, soglia: int) -> pl.DataFrame:
+    return sopprimi(df, soglia=soglia, conteggio="n",
+                    colonne=["entro_standard", "quota_entro_standard", "attesa_media"])
+
+
+def _sanzioni(sanzioni: pl.DataFrame, periodo: Periodo) -> dict[str, tuple[int, int]]:
+    from reports.registro_sanzioni import totali
+
+    nel = sanzioni.filter(pl.col("data_emissione").is_between(
+        pl.lit(periodo.inizio), pl.lit(periodo.fine), closed="left"))
+    t = totali(nel)
+    return {k: t.get(k, (0, 0)) for k in TIPI_SANZIONE}
+
+
+def _ricoveri_reparto(engine: Engine, profilo: Profilo, periodo: Periodo, soglia: int
+                      ) -> pl.DataFrame:
+    from registro.check import leggi_ricoveri
+    from registro.ordine import derivati_ricoveri, fuori_ordine
+    from reports.stats_ricoveri import tabella_ricoveri
+
+    lista = leggi_ricoveri(engine).lazy()
+    ultimo = periodo.fine - timedelta(days=1)
+    ammessi = derivati_ricoveri(lista, profilo, ultimo).filter(
+        (pl.col("stato") == "ricoverato")
+        & pl.col("data_ricovero").cast(pl.Date).is_between(
+            pl.lit(periodo.inizio), pl.lit(periodo.fine), closed="left"))
+    attesa = pl.col("attesa_giorni").cast(pl.Int64)
+    ordinate = attesa.sort()
+    conta = pl.len().cast(pl.Int64)
+    stat = ammessi.group_by("codice_reparto").agg(
+        n=conta, somma=attesa.sum(),
+        mezzo=ordinate.get((conta - 1) // 2) + ordinate.get(conta // 2),
+        entro_standard=(attesa <= pl.col("attesa_massima")).sum().cast(pl.Int64),
+    ).collect()
+    tabella = tabella_ricoveri(lista, profilo=profilo, periodo=periodo,
+                               fuori_ordine=fuori_ordine(lista))
+    in_lista = tabella.group_by("codice_reparto").agg(
+        in_attesa=pl.col("in_attesa").sum().cast(pl.Int64),
+        fuori_ordine=pl.col("fuori_ordine").sum().cast(pl.Int64))
+    reparti = _nomi(engine, "reparto").rename({"codice": "codice_reparto"})
+    df = (in_lista.join(stat, on="codice_reparto", how="full", coalesce=True)
+          .join(reparti, on="codice_reparto", how="left")
+          .with_columns(pl.col("n").fill_null(0))
+          .select("codice_reparto", pl.col("nome").alias("reparto"), "n",
+                  _arrotonda(pl.col("somma"), pl.col("n"), 1).alias("attesa_media"),
+                  (pl.col("mezzo") / 2).alias("attesa_mediana"),
+                  "entro_standard",
+                  _arrotonda(pl.col("entro_standard"), pl.col("n"), 3)
+                  .alias("quota_entro_standard"),
+                  pl.col("in_attesa").fill_null(0), pl.col("fuori_ordine").fill_null(0))
+          .sort("codice_reparto"))
+    df = sopprimi(df, soglia=soglia, conteggio="n",
+                  colonne=["attesa_media", "attesa_mediana", "entro_standard",
+                           "quota_entro_standard"])
+    return sopprimi_conteggio(df, soglia=soglia, colonne=["in_attesa", "fuori_ordine"])
+
+
+def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferenza:
+    from registro.check import leggi_prenotazioni
+    from reports.monitoring import calcola_lista
+    from reports.registro_sanzioni import elenco_sanzioni
+
+    profilo = carica_profilo(settings.profilo, settings.standard_locali)
+    prima = precedente(periodo)
+    soglia = settings.soglia_pubblicazione
+    prenotazioni = leggi_prenotazioni(engine)
+    catalogo = _catalogo(engine)
+    sedi = _nomi(engine, "sede").rename({"codice": "codice_sede", "nome": "sede"})
+
+    def righe(p: Periodo) -> pl.LazyFrame:
+        return _in_garanzia(prenotazioni, profilo, p).join(
+            catalogo.lazy().rename({"codice": "codice_prestazione"}),
+            on="codice_prestazione", how="left"
+        ).with_columns(pl.col("branca").fill_null("non indicata"),
+                       pl.col("classe_priorita").fill_null("non indicata"))
+
+    ora, prec = righe(periodo), righe(prima)
+    totale = tabella_conformita(ora.with_columns(tutto=pl.lit(1)), ["tutto"])
+    totale_prec = tabella_conformita(prec.with_columns(tutto=pl.lit(1)), ["tutto"])
+    n = int(totale["n"].sum())
+    entro = int(totale["entro_standard"].sum())
+    n_prec = int(totale_prec["n"].sum())
+    entro_prec = int(totale_prec["entro_standard"].sum())
+
+    tabelle: dict[str, pl.DataFrame] = {}
+    branca = tabella_conformita(ora, ["branca"])
+    branca_prec = tabella_conformita(prec, ["branca"]).select(
+        "branca", n_precedente="n", quota_precedente="quota_entro_standard")
+    branca = _sopprimi(branca, soglia).join(
+        sopprimi(branca_prec, soglia=soglia, conteggio="n_precedente",
+                 colonne=["quota_precedente"], flag="soppresso_precedente"),
+        on="branca", how="left")
+    tabelle["conformita_branca"] = branca.with_columns(
+        variazione_punti=((pl.col("quota_entro_standard") - pl.col("quota_precedente")) * 100)
+        .round(1))
+    tabelle["conformita_sede"] = _sopprimi(
+        tabella_conformita(ora, ["codice_sede"]).join(sedi, on="codice_sede", how="left")
+        .select("codice_sede", "sede", *COLONNE_CONFORMITA[:-1]), soglia)
+    tabelle["conformita_classe"] = _sopprimi(tabella_conformita(ora, ["classe_priorita"]),
+                                             soglia)
+    peggiori = (tabella_conformita(ora, ["codice_prestazione"])
+                .filter(pl.col("n") >= soglia)
+                .sort(["quota_entro_standard", "n", "codice_prestazione"],
+                      descending=[False, True, False])
+                .head(10)
+                .join(catalogo.rename({"codice": "codice_prestazione"}),
+                      on="codice_prestazione", how="left", maintain_order="left"))
+    tabelle["peggiori_prestazioni"] = peggiori.select(
+        pl.int_range(1, pl.len() + 1).alias("posizione"), "codice_prestazione",
+        "descrizione", "branca", "n", "entro_standard", "quota_entro_standard",
+        "attesa_media")
+    tabelle["tempi_attesa"] = sopprimi(
+        tabella_prestazioni(prenotazioni.lazy(), profilo=profilo, periodo=periodo),
+        soglia=soglia, conteggio="n",
+        colonne=["attesa_media", "attesa_mediana", "attesa_p90", "quota_entro_standard"])
+    tabelle["ricoveri_reparto"] = _ricoveri_reparto(engine, profilo, periodo, soglia)
+
+    sanzioni = elenco_sanzioni(engine)
+    per_periodo = {periodo.etichetta: _sanzioni(sanzioni, periodo),
+                   prima.etichetta: _sanzioni(sanzioni, prima)}
+    tabelle["sanzioni"] = pl.DataFrame(
+        [{"tipo": t, "periodo": p, "numero": v[t][0], "importo_euro": format_euro(v[t][1])}
+         for t in TIPI_SANZIONE for p, v in ((prima.etichetta, per_periodo[prima.etichetta]),
+                                            (periodo.etichetta,
+                                             per_periodo[periodo.etichetta]))],
+        schema={"tipo": pl.String, "periodo": pl.String, "numero": pl.Int64,
+                "importo_euro": pl.String})
+
+    ultimo = periodo.fine - timedelta(days=1)
+    lista = calcola_lista(engine=engine, settings=settings, oggi=ultimo).filter(
+        (pl.col("lista") == "superamento_senza_motivazione") & (pl.col("dal") <= ultimo))
+    superamenti = (lista.group_by("registro", "codice_reparto_o_prestazione")
+                   .agg(n=pl.len().cast(pl.Int64))
+                   .sort(["registro", "n", "codice_reparto_o_prestazione"],
+                         descending=[False, True, False])
+                   .rename({"codice_reparto_o_prestazione": "codice"}))
+    tabelle["superamenti_senza_motivazione"] = sopprimi_conteggio(superamenti, soglia=soglia,
+                                                                  colonne=["n"])
+    totali_sup = {r: int(lista.filter(pl.col("registro") == r).height)
+                  for r in ("prestazioni", "ricoveri")}
+
+    tabelle["andamento"] = pl.DataFrame({
+        "indicatore": ["prenotazioni in garanzia", "entro lo standard",
+                       "quota entro lo standard", "bonum (numero)", "bonum (euro)",
+                       "malum (numero)", "malum (euro)"],
+        "periodo_precedente": [str(n_prec), str(entro_prec), _testo(_quota(entro_prec, n_prec)),
+                               *_sanz_testo(per_periodo[prima.etichetta])],
+        "periodo": [str(n), str(entro), _testo(_quota(entro, n)),
+                    *_sanz_testo(per_periodo[periodo.etichetta])],
+    })
+    return Conferenza(periodo=periodo, precedente=prima, profilo=profilo.nome, soglia=soglia,
+                      n=n, entro=entro, quota=_quota(entro, n),
+                      quota_precedente=_quota(entro_prec, n_prec), tabelle=tabelle,
+                      sanzioni=per_periodo, superamenti_totali=totali_sup)
+
+
+def _testo(q: float | None) -> str:
+    return "" if q is None else f"{q:.3f}"
+
+
+def _sanz_testo(v: dict[str, tuple[int, int]]) -> list[str]:
+    return [str(v["bonum"][0]), format_euro(v["bonum"][1]),
+            str(v["malum"][0]), format_euro(v["malum"][1])]
+
+
+def percento(q: float | None) -> str:
+    """0.784 → '78,4 %' (Italian decimal comma); missing → 'dati insufficienti'."""
+    if q is None:
+        return DATI_INSUFFICIENTI
+    return f"{q * 100:.1f} %".replace(".", ",")
+
+
+def _ambiente() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["percento"] = percento
+    env.filters["euro_it"] = format_euro_it
+    env.globals["DATI_INSUFFICIENTI"] = DATI_INSUFFICIENTI
+    env.globals["conformita"] = conformita
+    return env
+
+
+def html(c: Conferenza, *, settings: Settings, generato_il: datetime) -> str:
+    righe = {k: v.to_dicts() for k, v in c.tabelle.items()}
+    return str(_ambiente().get_template("conferenza.html").render(
+        c=c, t=righe, ente=settings.ente, generato_il=generato_il))
+
+
+def scrivi_pdf(testo_html: str, path: Path) -> Path:
+    """The PDF of the same HTML, tagged (PDF/UA-1): headings, tables and the language are
+    in its structure, for screen readers."""
+    from weasyprint import HTML
+
+    HTML(string=testo_html, base_url=str(path.parent)).write_pdf(
+        path, pdf_variant="pdf/ua-1")
+    return path
+
+
+def genera(*, engine: Engine, settings: Settings, periodo: Periodo, cartella: Path
+           ) -> list[Path]:
+    """Write conferenza.html, conferenza.pdf and the CSV tables into `cartella`."""
+    c = calcola(engine=engine, settings=settings, periodo=periodo)
+    scritti = [scrivi_csv(df, cartella / f"{nome}.csv") for nome, df in c.tabelle.items()]
+    testo = html(c, settings=settings, generato_il=datetime.now().replace(microsecond=0))
+    pagina = cartella / "conferenza.html"
+    pagina.write_text(testo, encoding="utf-8")
+    scritti += [pagina, scrivi_pdf(testo, cartella / "conferenza.pdf")]
+    return scritti

@@ -1,0 +1,76 @@
+"""`registro report direzione`: the Direttore Sanitario's monthly monitoring pack.
+
+As of a reference day `al` (default today), for the month containing it:
+- `lista_monitoraggio.csv`: the monitoring list (reports.monitoring, motivated items left out);
+- `superamenti_per_unita.csv`: breaches by unit — prestazione × sede for the bookings,
+  reparto for the planned admissions — with how many are still without a motivazione;
+- `sanzioni_per_sede.csv`: bonum, malum and refunds issued in the month up to `al`, live
+  ones, by site: count and euro (exact, from integer cents).
+Internal to the Direzione Sanitaria: ids of bookings appear in the list (pseudonymous), as in
+`registro monitoring`; nothing personal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine
+
+from registro import db
+from registro.csvsafe import scrivi_csv
+from registro.periodo import Periodo
+from registro.settings import Settings
+
+COLONNE_UNITA = ["registro", "unita", "codice_sede", "superamenti", "senza_motivazione"]
+
+
+def periodo_di(al: date) -> Periodo:
+    return Periodo.parse(f"{al.year}-{al.month:02d}")
+
+
+def superamenti_per_unita(lista: pl.DataFrame) -> pl.DataFrame:
+    sup = lista.filter(pl.col("lista") == "superamento_senza_motivazione").with_columns(
+        unita=pl.col("codice_reparto_o_prestazione"),
+        codice_sede=pl.when(pl.col("registro") == "prestazioni")
+        .then(pl.col("codice_sede_o_patologia")))
+    return (sup.group_by("registro", "unita", "codice_sede")
+            .agg(superamenti=pl.len().cast(pl.Int64),
+                 senza_motivazione=(~pl.col("motivato")).sum().cast(pl.Int64))
+            .sort(["registro", "senza_motivazione", "unita", "codice_sede"],
+                  descending=[False, True, False, False], nulls_last=True)
+            .select(COLONNE_UNITA))
+
+
+def sanzioni_per_sede(engine: Engine, inizio: date, fine: date) -> pl.DataFrame:
+    """Live records issued in [inizio, fine), by site and kind."""
+    df = db.read_frame(
+        engine,
+        "SELECT p.codice_sede, s.tipo, s.importo_cent, s.data_emissione FROM sanzione s "
+        "JOIN prenotazione p ON p.id_prenotazione = s.id_prenotazione "
+        "WHERE s.stato <> 'annullato'",
+        {"codice_sede": pl.String(), "tipo": pl.String(), "importo_cent": pl.Int64(),
+         "data_emissione": pl.Date()})
+    agg = (df.filter(pl.col("data_emissione").is_between(pl.lit(inizio), pl.lit(fine),
+                                                         closed="left"))
+           .group_by("codice_sede", "tipo")
+           .agg(numero=pl.len().cast(pl.Int64), cent=pl.col("importo_cent").sum())
+           .sort("codice_sede", "tipo"))
+    euro = ((pl.col("cent") // 100).cast(pl.String) + "."
+            + (pl.col("cent") % 100).cast(pl.String).str.pad_start(2, "0"))
+    return agg.select("codice_sede", "tipo", "numero", euro.alias("importo_euro"))
+
+
+def genera(*, engine: Engine, settings: Settings, al: date, cartella: Path) -> list[Path]:
+    from reports.monitoring import calcola_lista, scrivi_lista
+
+    periodo = periodo_di(al)
+    tutte = calcola_lista(engine=engine, settings=settings, oggi=al, includi_motivati=True)
+    lista = tutte.filter(~pl.col("motivato"))
+    return [
+        scrivi_lista(lista, cartella / "lista_monitoraggio.csv", "csv"),
+        scrivi_csv(superamenti_per_unita(tutte), cartella / "superamenti_per_unita.csv"),
+        scrivi_csv(sanzioni_per_sede(engine, periodo.inizio, al + timedelta(days=1)),
+                   cartella / "sanzioni_per_sede.csv"),
+    ]
