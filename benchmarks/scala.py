@@ -2,9 +2,12 @@
 
 For each N it generates the bookings with `registro synth`, then times, as separate
 processes under /usr/bin/time -v (wall time and peak memory):
-  ingest:  `registro ingest` into a fresh SQLite register
+  ingest:  `registro ingest` into a fresh SQLite register, and into a fresh PostgreSQL
+           database (--postgres, default the local server; --no-postgres to leave it out)
            vs DuckDB loading the same CSV into a table
            vs pandas read_csv + to_sql into SQLite (the analyst's way)
+  check:   `registro check` on the SQLite register (derived fields, sanctions, and the
+           columnar mirror the statistics read)
   stats:   `registro stats --period ANNO` vs the DuckDB reference query
            (benchmarks/riferimento_duckdb.sql, the same definitions) on its own table
   site:    `registro site build`
@@ -81,7 +84,15 @@ def _env(db: Path, dati: Path) -> dict[str, str]:
             "REGISTRO_CHIAVE_PSEUDONIMI": "benchmark"}
 
 
-def misura(n: int, ripetizioni: int, cartella: Path) -> list[dict[str, object]]:
+def _pg(admin: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def misura(n: int, ripetizioni: int, cartella: Path, postgres: str | None = None
+           ) -> list[dict[str, object]]:
     registro = str(BIN / "registro")
     py = sys.executable
     csv_path = cartella / f"cup_{n}.csv"
@@ -99,6 +110,27 @@ def misura(n: int, ripetizioni: int, cartella: Path) -> list[dict[str, object]]:
         subprocess.run([registro, "init"], check=True, env=env, capture_output=True)
         tempi.setdefault("ingest registro", []).append(
             _tempo([registro, "ingest", str(csv_path)], env))
+
+    def ingest_postgres(i: int) -> None:
+        assert postgres
+        nome = f"registro_scala_{n}_{i}"
+        _pg(postgres, f"DROP DATABASE IF EXISTS {nome} WITH (FORCE)")
+        _pg(postgres, f"CREATE DATABASE {nome}")
+        d = cartella / f"pg_{n}_{i}"
+        shutil.rmtree(d, ignore_errors=True)
+        url = postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        env = {**_env(d / "x.db", d / "dati"), "REGISTRO_DB_URL": f"{url}/{nome}"}
+        try:
+            subprocess.run([registro, "init"], check=True, env=env, capture_output=True)
+            tempi.setdefault("ingest registro pg", []).append(
+                _tempo([registro, "ingest", str(csv_path)], env))
+        finally:
+            _pg(postgres, f"DROP DATABASE IF EXISTS {nome} WITH (FORCE)")
+
+    def check_registro(i: int) -> None:
+        d = cartella / f"reg_{n}_{i}"
+        tempi.setdefault("check registro", []).append(_tempo(
+            [registro, "check", "--al", f"{ANNO}-12-31"], _env(d / "r.db", d / "dati")))
 
     def ingest_duckdb(i: int) -> None:
         db = cartella / f"duck_{n}_{i}.duckdb"
@@ -131,12 +163,13 @@ def misura(n: int, ripetizioni: int, cartella: Path) -> list[dict[str, object]]:
             _env(d / "r.db", d / "dati")))
 
     for i in range(ripetizioni):
-        carichi = [ingest_registro, ingest_duckdb, ingest_pandas]
+        carichi = [ingest_registro, ingest_duckdb, ingest_pandas,
+                   *([ingest_postgres] if postgres else [])]
         interrogazioni = [stats_registro, stats_duckdb]
         if i % 2:  # alternate who goes first
             carichi.reverse()
             interrogazioni.reverse()
-        for f in [*carichi, *interrogazioni, site]:
+        for f in [*carichi, check_registro, *interrogazioni, site]:
             f(i)
     return [{"righe": n, "compito": k, "mediana_s": statistics.median(t for t, _ in v),
              "picco_mb": max(m for _, m in v), "ripetizioni": len(v)}
@@ -149,6 +182,9 @@ def main() -> None:
     ap.add_argument("--ripetizioni", type=int, default=3)
     ap.add_argument("--cartella", type=Path, default=Path(tempfile.gettempdir()) / "scala")
     ap.add_argument("--csv", type=Path, default=QUI / "risultati" / "scala.csv")
+    ap.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                    help="Server for the PostgreSQL ingest (an admin URL).")
+    ap.add_argument("--no-postgres", action="store_true")
     args = ap.parse_args()
     args.cartella.mkdir(parents=True, exist_ok=True)
     import duckdb
@@ -161,13 +197,14 @@ def main() -> None:
                 "pandas": pandas.__version__, "sistema": platform.platform()}
     righe: list[dict[str, object]] = []
     for n in args.righe:
-        righe += misura(n, args.ripetizioni, args.cartella)
+        righe += misura(n, args.ripetizioni, args.cartella,
+                        None if args.no_postgres else args.postgres)
     mediane = {(r["righe"], r["compito"]): float(r["mediana_s"]) for r in righe}  # type: ignore[arg-type]
     print(f"{'righe':>10} {'compito':<16} {'mediana s':>10} {'picco MB':>9}  rapporto")
     for r in righe:
         n, k = r["righe"], str(r["compito"])
         rapporto = ""
-        if k == "ingest registro":
+        if k.startswith("ingest registro"):
             rapporto = (f"{mediane[(n, k)] / mediane[(n, 'ingest duckdb')]:.2f}× duckdb, "
                         f"{mediane[(n, k)] / mediane[(n, 'ingest pandas')]:.2f}× pandas")
         elif k == "stats registro":

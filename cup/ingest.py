@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -23,10 +25,10 @@ from sqlmodel import select
 
 from cup import pseudonimi
 from cup.mapping import Mapping
-from cup.readers import RIGA, leggi
+from cup.readers import RIGA, RIGHE_PER_LOTTO, apri, nessuna_riga
 from cup.schema import PRENOTAZIONI, TRACCIATI, Tracciato, colonne_mancanti, valida
 from registro import blocco, db
-from registro.csvsafe import scrivi_csv
+from registro.csvsafe import neutralizza
 from registro.errors import ErroreUtente
 from registro.models import IngestRun, Prestazione
 from registro.settings import Settings
@@ -95,32 +97,89 @@ def archivia(path: Path, sha: str, settings: Settings, quando: datetime) -> Path
     return dest
 
 
-def prepara(path: Path, mapping: Path | None, codici_catalogo: list[str], key: bytes,
-            tracciato: Tracciato = PRENOTAZIONI) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
-    """Read and validate a file without touching the database.
+@dataclass
+class Preparato:
+    """A file read, mapped, pseudonymised and validated, spilled to Parquet batch by batch
+    (nothing of it in memory): `validi/*.parquet` typed rows with `_riga`, `scarti/*.parquet`
+    reject lines with `grezzo`."""
 
-    Returns (valid rows, reject lines with `grezzo`, rows read, codici fiscali replaced).
-    Raises ErroreUtente when the file cannot be read at all.
-    """
-    canoniche = tracciato.canoniche
-    raw = leggi(path)
-    m = Mapping.carica(mapping, canoniche) if mapping else Mapping()
-    df = m.applica(raw, canoniche, path)
-    mancanti = colonne_mancanti(df.columns, tracciato)
-    if mancanti:
-        raise ErroreUtente(
-            f"{path}: colonne obbligatorie assenti: {', '.join(mancanti)}"
-            + ("" if mapping else " (serve un --mapping per questo tracciato?)")
-            + "; nessun dato è stato scritto")
-    df, n_cf = pseudonimi.pseudonimizza(df, "id_assistito", key)
-    validi, scarti = valida(df, codici_catalogo, tracciato)
+    cartella: Path
+    righe: int
+    accettate: int
+    scartate: int
+    pseudonimizzati: int
+
+    def validi(self) -> list[Path]:
+        return sorted((self.cartella / "validi").glob("*.parquet"))
+
+    def scarti(self) -> list[Path]:
+        return sorted((self.cartella / "scarti").glob("*.parquet"))
+
+
+def _grezzo(df: pl.DataFrame, scarti: pl.DataFrame, canoniche: tuple[str, ...]) -> pl.DataFrame:
+    """The rejected line as received (its canonical fields, `;`-joined, truncated)."""
     presenti = [c for c in canoniche if c in df.columns]
-    grezzo = df.select(
+    righe = df.join(scarti.select(pl.col(RIGA).unique()), on=RIGA, how="semi").select(
         pl.col(RIGA),
         pl.concat_str([pl.col(c).fill_null("") for c in presenti], separator=";")
         .str.slice(0, GREZZO_MAX).alias("grezzo"))
-    scarti = scarti.join(grezzo, on=RIGA, how="left")
-    return validi, scarti, df.height, n_cf
+    return scarti.join(righe, on=RIGA, how="left")
+
+
+def prepara_a_lotti(path: Path, mapping: Path | None, codici_catalogo: list[str], key: bytes,
+                    cartella: Path, tracciato: Tracciato = PRENOTAZIONI,
+                    righe_per_lotto: int = RIGHE_PER_LOTTO) -> Preparato:
+    """Read and validate a file batch by batch into `cartella`, without touching the
+    database: memory is bounded by the batch, whatever the file's size.
+
+    Raises ErroreUtente when the file cannot be read at all (then `cartella` holds nothing
+    worth keeping and no database row was written)."""
+    canoniche = tracciato.canoniche
+    m = Mapping.carica(mapping, canoniche) if mapping else Mapping()
+    (cartella / "validi").mkdir(parents=True, exist_ok=True)
+    (cartella / "scarti").mkdir(parents=True, exist_ok=True)
+    righe = accettate = scartate = n_cf = 0
+    with apri(path, righe_per_lotto) as sorgente:
+        vuoto = pl.DataFrame(schema={**{c: pl.String for c in sorgente.colonne},
+                                     RIGA: pl.Int64})
+        mancanti = colonne_mancanti(m.applica(vuoto, canoniche, path).columns, tracciato)
+        if mancanti:
+            raise ErroreUtente(
+                f"{path}: colonne obbligatorie assenti: {', '.join(mancanti)}"
+                + ("" if mapping else " (serve un --mapping per questo tracciato?)")
+                + "; nessun dato è stato scritto")
+        for i, raw in enumerate(sorgente.lotti):
+            df = m.applica(raw, canoniche, path)
+            df, n = pseudonimi.pseudonimizza(df, "id_assistito", key)
+            validi, scarti = valida(df, codici_catalogo, tracciato)
+            validi.write_parquet(cartella / "validi" / f"{i:06d}.parquet", compression="lz4")
+            if scarti.height:
+                _grezzo(df, scarti, canoniche).write_parquet(
+                    cartella / "scarti" / f"{i:06d}.parquet", compression="lz4")
+            righe += df.height
+            accettate += validi.height
+            scartate += scarti[RIGA].n_unique()
+            n_cf += n
+    if righe == 0:
+        raise nessuna_riga(path)
+    return Preparato(cartella=cartella, righe=righe, accettate=accettate, scartate=scartate,
+                     pseudonimizzati=n_cf)
+
+
+def prepara(path: Path, mapping: Path | None, codici_catalogo: list[str], key: bytes,
+            tracciato: Tracciato = PRENOTAZIONI) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+    """The whole file in memory (small files, tests): (valid rows, reject lines with
+    `grezzo`, rows read, codici fiscali replaced)."""
+    with tempfile.TemporaryDirectory(prefix="registro-prepara-") as tmp:
+        p = prepara_a_lotti(path, mapping, codici_catalogo, key, Path(tmp), tracciato)
+        validi = pl.concat([pl.read_parquet(f) for f in p.validi()], how="vertical")
+        scarti = (pl.concat([pl.read_parquet(f) for f in p.scarti()], how="vertical")
+                  if p.scarti() else _SCARTI_VUOTI)
+    return validi, scarti, p.righe, p.pseudonimizzati
+
+
+_SCARTI_VUOTI = pl.DataFrame(schema={RIGA: pl.Int64, "campo": pl.String, "valore": pl.String,
+                                     "motivo": pl.String, "grezzo": pl.String})
 
 
 def _stesso(a: str, b: str, sqlite: bool) -> str:
@@ -155,33 +214,44 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
             raise ErroreUtente("il catalogo delle prestazioni è vuoto: eseguire prima "
                                "`registro init` (carica il catalogo nazionale) o "
                                "`registro catalogo import FILE.csv`")
-    say("lettura e validazione")
-    validi, scarti, righe, n_cf = prepara(path, mapping, codici, pseudonimi.chiave(settings), t)
+    lavoro = Path(settings.data_dir) / "lavoro"
+    lavoro.mkdir(parents=True, exist_ok=True)
+    _pulisci(lavoro)
+    with tempfile.TemporaryDirectory(prefix="ingest-", dir=lavoro) as tmp:
+        say("lettura e validazione")
+        prep = prepara_a_lotti(path, mapping, codici, pseudonimi.chiave(settings), Path(tmp),
+                               t, settings.righe_per_lotto)
+        return _scrivi(prep, path, t, engine=engine, settings=settings, mapping=mapping,
+                       utente=utente, say=say)
 
+
+def _pulisci(lavoro: Path, eta_massima: float = 86_400) -> None:
+    """Remove spill folders a killed ingest left behind (a day old: a running ingest's own
+    folder is younger than that, however big its file)."""
+    limite = time.time() - eta_massima
+    for cartella in lavoro.glob("ingest-*"):
+        if cartella.is_dir() and cartella.stat().st_mtime < limite:
+            shutil.rmtree(cartella, ignore_errors=True)
+
+
+def _scrivi(prep: Preparato, path: Path, t: Tracciato, *, engine: Engine, settings: Settings,
+            mapping: Path | None, utente: str | None, say: Callable[[str], None]
+            ) -> EsitoIngest:
+    """The batches into a staging table, then the set-based merge: one transaction."""
     inizio = datetime.now()
     sha = sha256_file(path)
     archivio = archivia(path, sha, settings, inizio)
     with db.session_scope(engine) as session:
         run = IngestRun(registro=t.registro, file=str(path), sha256=sha,
                         archiviato_in=str(archivio), mapping=str(mapping) if mapping else None,
-                        utente=utente, iniziato_il=inizio, righe=righe)
+                        utente=utente, iniziato_il=inizio, righe=prep.righe)
         session.add(run)
         session.commit()
         assert run.id is not None
         run_id = run.id
 
-    # Within one file the later line wins (latest aggiornato_il, then line number).
-    validi = validi.with_columns(
-        versione_il=pl.coalesce(pl.col("aggiornato_il"), pl.lit(inizio)),
-        ingest_run_id=pl.lit(run_id, dtype=pl.Int64),
-    ).with_columns(
-    ).sort("versione_il", RIGA).with_columns(
-        _vince=pl.col(t.chiave).is_last_distinct().cast(pl.Int64))
-    duplicate = validi.height - int(validi["_vince"].sum())
-    colonne = colonne_registro(t)
-    stage = validi.select([*colonne, "_vince"])
-
     say("scrittura nel registro")
+    colonne = colonne_registro(t)
     sqlite = db.is_sqlite(engine)
     tabella = f"stage_{t.tabella}_{run_id}"
     key = t.chiave
@@ -191,8 +261,27 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
     same = _uguali("s", "p", contenuto(t), sqlite)
     with db.adbc_connection(engine) as conn:
         blocco.prendi(conn, f"ingest {run_id}")
-        db.write_frame(conn, tabella, stage, engine, mode="create")
-        db.execute(conn, f"CREATE INDEX ix_{tabella} ON {tabella} ({key})")
+        for i, lotto in enumerate(prep.validi()):
+            stage = pl.read_parquet(lotto).with_columns(
+                versione_il=pl.coalesce(pl.col("aggiornato_il"), pl.lit(inizio)),
+                ingest_run_id=pl.lit(run_id, dtype=pl.Int64),
+                _vince=pl.lit(1, dtype=pl.Int64),
+            ).select([*colonne, RIGA, "_vince"])
+            db.write_frame(conn, tabella, stage, engine, mode="create" if i == 0 else "append")
+        db.execute(conn, f"CREATE INDEX ix_{tabella} ON {tabella} ({key}, versione_il, {RIGA})")
+        # Within one file the later version wins (latest aggiornato_il, then line number):
+        # only keys that occur more than once are looked at.
+        db.execute(conn, f"""
+            UPDATE {tabella} SET _vince = 0 WHERE {RIGA} IN (
+              SELECT s.{RIGA} FROM {tabella} s
+              JOIN (SELECT {key} FROM {tabella} GROUP BY {key} HAVING COUNT(*) > 1) d
+                ON d.{key} = s.{key}
+              WHERE EXISTS (SELECT 1 FROM {tabella} s2 WHERE s2.{key} = s.{key}
+                            AND (s2.versione_il > s.versione_il
+                                 OR (s2.versione_il = s.versione_il
+                                     AND s2.{RIGA} > s.{RIGA}))))""")
+        duplicate = int(str(_una_riga(
+            conn, f"SELECT COUNT(*) FROM {tabella} WHERE _vince = 0")[0]))
         counts = _una_riga(conn, f"""
             SELECT
               COALESCE(SUM(CASE WHEN p.{key} IS NULL THEN 1 ELSE 0 END), 0),
@@ -203,7 +292,7 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
             FROM {tabella} s LEFT JOIN {t.tabella} p ON p.{key} = s.{key}
             WHERE s._vince = 1""")
         nuove, invariate, obsolete = (int(str(x)) for x in counts)
-        aggiornate = (validi.height - duplicate) - nuove - invariate - obsolete
+        aggiornate = (prep.accettate - duplicate) - nuove - invariate - obsolete
         sedi_nuove = int(str(_una_riga(conn, f"""
             SELECT COUNT(DISTINCT s.{col_codice}) FROM {tabella} s
             WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x
@@ -230,27 +319,27 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
                   OR (NOT ({same}) AND s.versione_il >= p.versione_il))
             ON CONFLICT ({key}) DO UPDATE SET {aggiorna}, {azzera}""")
         db.execute(conn, f"DROP TABLE {tabella}")
-        scarti_db = scarti.select(
-            pl.lit(run_id, dtype=pl.Int64).alias("ingest_run_id"),
-            pl.lit(str(path)).alias("file"),
-            pl.col(RIGA).alias("riga"), "campo", "valore", "motivo", "grezzo")
-        db.write_frame(conn, "scarto", scarti_db, engine)
-        scartate = scarti["_riga"].n_unique()
-        accettate = validi.height
+        for lotto in prep.scarti():
+            scarti_db = pl.read_parquet(lotto).select(
+                pl.lit(run_id, dtype=pl.Int64).alias("ingest_run_id"),
+                pl.lit(str(path)).alias("file"),
+                pl.col(RIGA).alias("riga"), "campo", "valore", "motivo", "grezzo")
+            db.write_frame(conn, "scarto", scarti_db, engine)
         db.execute(conn, f"""
             UPDATE ingest_run SET stato = 'completato', finito_il = {_ts(datetime.now())},
-              accettate = {accettate}, scartate = {scartate}, nuove = {nuove},
+              accettate = {prep.accettate}, scartate = {prep.scartate}, nuove = {nuove},
               aggiornate = {aggiornate}, invariate = {invariate}, obsolete = {obsolete},
               duplicate = {duplicate}, sedi_nuove = {sedi_nuove}
             WHERE id = {run_id}""")
         conn.commit()
 
-    file_scarti = _scrivi_scarti(scarti, path, run_id, settings)
+    file_scarti = _scrivi_scarti(prep.scarti(), path, run_id, settings)
     return EsitoIngest(
-        file=str(path), righe=righe, accettate=accettate, scartate=scartate, nuove=nuove,
-        aggiornate=aggiornate, invariate=invariate, obsolete=obsolete, duplicate=duplicate,
-        sedi_nuove=sedi_nuove, pseudonimizzati=n_cf, file_scarti=str(file_scarti),
-        ingest_run_id=run_id, sha256=sha, archiviato_in=str(archivio))
+        file=str(path), righe=prep.righe, accettate=prep.accettate, scartate=prep.scartate,
+        nuove=nuove, aggiornate=aggiornate, invariate=invariate, obsolete=obsolete,
+        duplicate=duplicate, sedi_nuove=sedi_nuove, pseudonimizzati=prep.pseudonimizzati,
+        file_scarti=str(file_scarti), ingest_run_id=run_id, sha256=sha,
+        archiviato_in=str(archivio))
 
 
 def _una_riga(conn: object, sql: str) -> tuple[object, ...]:
@@ -263,8 +352,19 @@ def _una_riga(conn: object, sql: str) -> tuple[object, ...]:
     return tuple(row)
 
 
-def _scrivi_scarti(scarti: pl.DataFrame, path: Path, run_id: int, settings: Settings) -> Path:
+def _scrivi_scarti(lotti: list[Path], path: Path, run_id: int, settings: Settings) -> Path:
+    """The operator's rejects CSV, appended batch by batch (always written, header at least)."""
     out = Path(settings.data_dir) / "scarti" / f"{run_id:06d}-{path.stem}.scarti.csv"
-    frame = scarti.select(pl.lit(str(path)).alias("file"), pl.col(RIGA).alias("riga"),
-                          "campo", "valore", "motivo")
-    return scrivi_csv(frame, out)
+    schema = {"file": pl.String, "riga": pl.Int64, "campo": pl.String, "valore": pl.String,
+              "motivo": pl.String}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write((",".join(schema) + "\n").encode("utf-8"))
+        for lotto in lotti:
+            frame = pl.read_parquet(lotto).select(
+                pl.lit(str(path)).alias("file"), pl.col(RIGA).alias("riga"),
+                "campo", "valore", "motivo")
+            neutralizza(frame).write_csv(fh, include_header=False)
+    tmp.replace(out)
+    return out

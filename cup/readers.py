@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -18,26 +21,20 @@ from registro.errors import ErroreUtente
 
 RIGA = "_riga"
 _SNIFF_BYTES = 64 * 1024
+_CHUNK = 4 << 20
+RIGHE_PER_LOTTO = 250_000
+"""Rows read, validated and spilled at a time: what bounds the ingest's memory."""
+
+
+@dataclass
+class Sorgente:
+    colonne: list[str]
+    """The file's column names, as the mapping sees them."""
+    lotti: Iterator[pl.DataFrame]
 
 
 def _refuse(path: Path, problema: str) -> ErroreUtente:
     return ErroreUtente(f"{path}: {problema}; nessun dato è stato scritto")
-
-
-def _decode(path: Path, data: bytes) -> bytes:
-    """UTF-8 bytes from UTF-8 (BOM or not) or Windows-1252, the encodings CUP exports use."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    try:
-        data.decode("utf-8")
-        return data
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252").encode("utf-8")
-    except UnicodeDecodeError as exc:  # bytes cp1252 leaves undefined (0x81, 0x8D, ...)
-        raise _refuse(path, f"codifica non riconosciuta (né UTF-8 né Windows-1252): "
-                            f"byte {data[exc.start]:#04x} alla posizione {exc.start}") from exc
 
 
 def _separatore(header: str) -> str:
@@ -46,24 +43,75 @@ def _separatore(header: str) -> str:
     return sep if n > 0 else ","
 
 
-def leggi_csv(path: Path) -> pl.DataFrame:
-    data = path.read_bytes()
-    if not data.strip():
+def _utf8(path: Path) -> tuple[bool, bool]:
+    """(is the whole file UTF-8?, does it start with a BOM?), read in bounded chunks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        bom = fh.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+        fh.seek(0)
+        try:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False, bom
+    return True, bom
+
+
+def _transcodifica(path: Path, dest: Path, bom: bool) -> None:
+    """Windows-1252 to UTF-8, chunk by chunk (a single-byte code: chunks split anywhere).
+    A UTF-8 BOM before Windows-1252 text (an export mislabelled by its tool) is dropped."""
+    with open(path, "rb") as src, open(dest, "wb") as out:
+        offset = len(codecs.BOM_UTF8) if bom else 0
+        src.seek(offset)
+        for chunk in iter(lambda: src.read(_CHUNK), b""):
+            try:
+                out.write(chunk.decode("cp1252").encode("utf-8"))
+            except UnicodeDecodeError as exc:  # bytes cp1252 leaves undefined (0x81, ...)
+                raise _refuse(path, f"codifica non riconosciuta (né UTF-8 né Windows-1252): "
+                                    f"byte {chunk[exc.start]:#04x} alla posizione "
+                                    f"{offset + exc.start}") from exc
+            offset += len(chunk)
+
+
+@contextmanager
+def _csv(path: Path, righe_per_lotto: int) -> Iterator[Sorgente]:
+    with open(path, "rb") as fh:
+        inizio = fh.read(_SNIFF_BYTES)
+    if not inizio.strip():
         raise _refuse(path, "il file è vuoto")
-    if b"\x00" in data[:_SNIFF_BYTES]:
+    if b"\x00" in inizio:
         raise _refuse(path, "il file non è un testo (contiene byte nulli): è un file binario?")
-    text = _decode(path, data)
-    first_line = text.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
-    sep = _separatore(first_line)
-    try:
-        df = pl.read_csv(
-            io.BytesIO(text), separator=sep, infer_schema=False, has_header=True,
-            quote_char='"', truncate_ragged_lines=True,
-        )
-    except (pl.exceptions.PolarsError, ValueError) as exc:
-        raise _refuse(path, f"CSV illeggibile: {str(exc).splitlines()[0]}") from exc
-    df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
-    return df.with_row_index(RIGA, offset=2).with_columns(pl.col(RIGA).cast(pl.Int64))
+    with tempfile.TemporaryDirectory(prefix="registro-lettura-") as tmp:
+        utf8, bom = _utf8(path)
+        testo = path
+        if not utf8:
+            testo = Path(tmp) / "utf8.csv"
+            _transcodifica(path, testo, bom)
+            with open(testo, "rb") as fh:
+                inizio = fh.read(_SNIFF_BYTES)
+        first_line, _, resto = inizio.removeprefix(codecs.BOM_UTF8).partition(b"\n")
+        first_line = first_line.rstrip(b"\r")
+        if not resto.strip() and path.stat().st_size <= _SNIFF_BYTES:
+            raise nessuna_riga(path)
+        sep = _separatore(first_line.decode("utf-8", errors="replace"))
+        try:
+            lf = pl.scan_csv(testo, separator=sep, infer_schema=False, has_header=True,
+                             quote_char='"', truncate_ragged_lines=True)
+            colonne = lf.collect_schema().names()
+        except (pl.exceptions.PolarsError, ValueError, OSError) as exc:
+            raise _refuse(path, f"CSV illeggibile: {str(exc).splitlines()[0]}") from exc
+        lf = lf.rename({c: c.strip().lstrip("\ufeff") for c in colonne})
+        nomi = [c.strip().lstrip("\ufeff") for c in colonne]
+        lotti = lf.with_row_index(RIGA, offset=2).with_columns(pl.col(RIGA).cast(pl.Int64))
+
+        def leggi_lotti() -> Iterator[pl.DataFrame]:
+            try:
+                yield from lotti.collect_batches(chunk_size=righe_per_lotto)
+            except (pl.exceptions.PolarsError, ValueError) as exc:
+                raise _refuse(path, f"CSV illeggibile: {str(exc).splitlines()[0]}") from exc
+
+        yield Sorgente(colonne=nomi, lotti=leggi_lotti())
 
 
 def _as_text(df: pl.DataFrame) -> pl.DataFrame:
@@ -80,15 +128,32 @@ def _as_text(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(exprs)
 
 
-def leggi_parquet(path: Path) -> pl.DataFrame:
+@contextmanager
+def _parquet(path: Path, righe_per_lotto: int) -> Iterator[Sorgente]:
     try:
-        df = pl.read_parquet(path)
+        lf = pl.scan_parquet(path)
+        colonne = lf.collect_schema().names()
+        vuoto = lf.select(pl.len()).collect().item() == 0
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise _refuse(path, f"Parquet illeggibile: {str(exc).splitlines()[0]}") from exc
-    return _as_text(df).with_row_index(RIGA, offset=1).with_columns(pl.col(RIGA).cast(pl.Int64))
+    if vuoto:
+        raise nessuna_riga(path)
+
+    def leggi_lotti() -> Iterator[pl.DataFrame]:
+        try:
+            numerate = lf.with_row_index(RIGA, offset=1).with_columns(
+                pl.col(RIGA).cast(pl.Int64))
+            for lotto in numerate.collect_batches(chunk_size=righe_per_lotto):
+                yield _as_text(lotto.drop(RIGA)).with_columns(lotto[RIGA])
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise _refuse(path, f"Parquet illeggibile: {str(exc).splitlines()[0]}") from exc
+
+    yield Sorgente(colonne=colonne, lotti=leggi_lotti())
 
 
-def leggi_jsonl(path: Path) -> pl.DataFrame:
+@contextmanager
+def _jsonl(path: Path, righe_per_lotto: int) -> Iterator[Sorgente]:
+    """Read whole: the columns of JSON Lines are known only once every line is seen."""
     data = path.read_bytes()
     if not data.strip():
         raise _refuse(path, "il file è vuoto")
@@ -96,20 +161,28 @@ def leggi_jsonl(path: Path) -> pl.DataFrame:
         df = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
     except (pl.exceptions.PolarsError, ValueError) as exc:
         raise _refuse(path, f"JSON Lines illeggibile: {str(exc).splitlines()[0]}") from exc
-    return _as_text(df).with_row_index(RIGA, offset=1).with_columns(pl.col(RIGA).cast(pl.Int64))
+    if df.height == 0:
+        raise nessuna_riga(path)
+    df = _as_text(df).with_row_index(RIGA, offset=1).with_columns(pl.col(RIGA).cast(pl.Int64))
+    yield Sorgente(colonne=[c for c in df.columns if c != RIGA],
+                   lotti=iter(df.iter_slices(righe_per_lotto)))
 
 
-LETTORI: dict[str, Callable[[Path], pl.DataFrame]] = {
-    ".csv": leggi_csv,
-    ".txt": leggi_csv,
-    ".parquet": leggi_parquet,
-    ".jsonl": leggi_jsonl,
-    ".ndjson": leggi_jsonl,
+LETTORI: dict[str, Callable[[Path, int], AbstractContextManager[Sorgente]]] = {
+    ".csv": _csv,
+    ".txt": _csv,
+    ".parquet": _parquet,
+    ".jsonl": _jsonl,
+    ".ndjson": _jsonl,
 }
 
 
-def leggi(path: Path) -> pl.DataFrame:
-    """Read any supported export as text columns plus `_riga`."""
+@contextmanager
+def apri(path: Path, righe_per_lotto: int = RIGHE_PER_LOTTO) -> Iterator[Sorgente]:
+    """Open any supported export: its column names now, its rows as text batches (plus
+    `_riga`) when iterated. Everything that makes a file unreadable *as a whole* (missing,
+    empty, binary, unknown format or encoding) is raised here, before any row is read;
+    a CSV broken further down raises while its batches are read."""
     path = Path(path)
     if not path.exists():
         raise _refuse(path, "il file non esiste")
@@ -119,7 +192,18 @@ def leggi(path: Path) -> pl.DataFrame:
     if lettore is None:
         raise _refuse(path, f"formato non riconosciuto {path.suffix!r} "
                             f"(ammessi: {', '.join(sorted(LETTORI))})")
-    df = lettore(path)
-    if df.height == 0:
-        raise _refuse(path, "il file non contiene righe di dati")
-    return df
+    with lettore(path, righe_per_lotto) as sorgente:
+        yield sorgente
+
+
+def nessuna_riga(path: Path) -> ErroreUtente:
+    return _refuse(path, "il file non contiene righe di dati")
+
+
+def leggi(path: Path) -> pl.DataFrame:
+    """Read a whole (small) file as text columns plus `_riga`: catalogs, tests."""
+    with apri(path) as sorgente:
+        lotti = list(sorgente.lotti)
+    if not lotti or sum(lotto.height for lotto in lotti) == 0:
+        raise nessuna_riga(Path(path))
+    return pl.concat(lotti, how="vertical")

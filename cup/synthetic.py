@@ -245,9 +245,10 @@ def _vuoto() -> pl.DataFrame:
     return pl.DataFrame(schema=dict.fromkeys(COLONNE, pl.String))
 
 
-def genera_prenotazioni(rows: int, seed: int = 1, anno: int = 2025) -> pl.DataFrame:
+def genera_prenotazioni(rows: int, seed: int = 1, anno: int = 2025, primo: int = 1
+                        ) -> pl.DataFrame:
     """`rows` bookings made during `anno`, as a CUP export has them: the canonical columns,
-    all text (empty fields null). Same arguments, same frame."""
+    all text (empty fields null), numbered from `primo`. Same arguments, same frame."""
     if rows < 0:
         raise ValueError(f"rows={rows}: deve essere >= 0")
     if rows == 0:
@@ -401,7 +402,7 @@ def genera_prenotazioni(rows: int, seed: int = 1, anno: int = 2025) -> pl.DataFr
 
     ente = stato == 2
     ricetta = pl.Series(g_ricetta[ordine] - prima).set(pl.Series(~ha_ricetta[ordine]), None)
-    progressivo = pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(7)
+    progressivo = pl.Series(np.arange(primo, primo + n)).cast(pl.String).str.zfill(7)
     colonne = {
         "id_prenotazione": f"P{anno}-" + progressivo,
         "data_prescrizione": giorni_s.gather(ricetta),
@@ -425,9 +426,23 @@ def genera_prenotazioni(rows: int, seed: int = 1, anno: int = 2025) -> pl.DataFr
     return pl.DataFrame([serie.alias(nome) for nome, serie in colonne.items()])
 
 
+BLOCCO = 5_000_000
+"""Above this many rows the export is generated in blocks (each an independent sample of the
+same year, ids continuing): a region-year of 50 M rows would need 25 GB generated whole."""
+
+
 def scrivi_csv(path: Path, rows: int, seed: int = 1, anno: int = 2025) -> Path:
     """Write the synthetic export as the canonical CSV (UTF-8, `,`, header, empty = null)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    genera_prenotazioni(rows, seed=seed, anno=anno).write_csv(path, null_value="")
+    if rows <= BLOCCO:
+        genera_prenotazioni(rows, seed=seed, anno=anno).write_csv(path, null_value="")
+        return path
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        for k, inizio in enumerate(range(0, rows, BLOCCO)):
+            blocco = genera_prenotazioni(min(BLOCCO, rows - inizio), anno=anno,
+                                         seed=seed * 1_000_003 + k, primo=inizio + 1)
+            blocco.write_csv(fh, include_header=k == 0, null_value="")
+    tmp.replace(path)
     return path

@@ -587,7 +587,7 @@ def build_site(*, engine: Engine, settings: Settings, out: Path, periodo: Period
     if not (BOOTSTRAP_ITALIA / "css" / "bootstrap-italia.min.css").is_file():
         raise ErroreUtente("Bootstrap Italia non installato: eseguire `make setup`")
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
-    registri = leggi(engine)
+    registri = leggi(engine, settings)
     periodo = periodo or periodo_predefinito(registri.prenotazioni, oggi)
     pub = pubblica(registri, profilo=profilo, periodo=periodo,
                    soglia=settings.soglia_pubblicazione)

@@ -15,11 +15,12 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine
 
-from registro import db
-from registro.check import leggi_prenotazioni, leggi_ricoveri
+from registro import colonnare, db
+from registro.check import leggi_ricoveri
 from registro.ordine import fuori_ordine
 from registro.periodo import Periodo
 from registro.rules import deriva
+from registro.settings import Settings
 from registro.soppressione import sopprimi, sopprimi_conteggio
 from registro.standards import Profilo
 from reports.stats import _arrotonda, tabella_prestazioni
@@ -81,9 +82,15 @@ class Pubblicazione:
     reparti: pl.DataFrame
 
 
-def leggi(engine: Engine) -> Registri:
+COLONNE_LETTE = ["data_prescrizione", "data_prenotazione", "data_appuntamento",
+                 "codice_prestazione", "codice_sede", "classe_priorita", "tipo_accesso",
+                 "scelta_utente", "stato", "tipo"]
+"""What the site's tables need of the bookings: no ids, no amounts (and half the memory)."""
+
+
+def leggi(engine: Engine, settings: Settings) -> Registri:
     return Registri(
-        prenotazioni=leggi_prenotazioni(engine),
+        prenotazioni=colonnare.prenotazioni(engine, settings).select(COLONNE_LETTE).collect(),
         ricoveri=leggi_ricoveri(engine),
         catalogo=db.read_frame(
             engine, "SELECT codice, descrizione, tipo, branca, tariffa_cent FROM prestazione",

@@ -1,25 +1,31 @@
 """`registro check`: derive waits, guarantee, targets and breaches, then issue sanctions.
 
-Set-based from end to end: the bookings are read as one frame, the rules run vectorised, the
+Set-based from end to end: the bookings are read as frames, the rules run vectorised, the
 derived fields go back through a staging table and one UPDATE, and the sanctions due are
 reconciled with the live ones (new ones issued, wrong ones annulled, nothing duplicated), all
 in one transaction. Running it twice changes nothing the second time.
+
+Every rule and every sanction concerns one booking, so a large register is checked in
+*passi*: ranges of `id_prenotazione` of `check_righe_per_passo` bookings each, in the
+database's own order, all in the same transaction under the same lock. Memory follows the
+pass, not the register (a region-year of 50 M bookings would need ~35 GB read whole).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 import polars as pl
 from sqlalchemy import Engine
 
-from registro import blocco, db
+from registro import blocco, colonnare, db
 from registro.ordine import conta_fuori_ordine, derivati_ricoveri, fuori_ordine
 from registro.rules import deriva
 from registro.sanzioni import RegimeSanzioni, riconcilia, sanzioni_dovute
 from registro.settings import Settings
-from registro.standards import carica_profilo
+from registro.standards import Profilo, carica_profilo
 
 SCHEMA_LETTURA: dict[str, pl.DataType] = {
     "id_prenotazione": pl.String(),
@@ -77,14 +83,39 @@ class EsitoCheck:
         return asdict(self)
 
 
-def leggi_prenotazioni(engine: Engine) -> pl.DataFrame:
-    """The current bookings with their catalog type (the columns the rules need)."""
+def leggi_prenotazioni(engine: Engine, dove: str = "") -> pl.DataFrame:
+    """The current bookings with their catalog type (the columns the rules need);
+    `dove` an SQL condition on `p`, for one pass of the check."""
     cols = ", ".join(f"p.{c}" for c in SCHEMA_LETTURA if c != "tipo")
     return db.read_frame(
         engine,
         f"SELECT {cols}, c.tipo FROM prenotazione p "
-        "JOIN prestazione c ON c.codice = p.codice_prestazione",
+        "JOIN prestazione c ON c.codice = p.codice_prestazione"
+        + (f" WHERE {dove}" if dove else ""),
         SCHEMA_LETTURA)
+
+
+def _letterale(valore: str) -> str:
+    return "'" + valore.replace("'", "''") + "'"
+
+
+def passi(engine: Engine, righe_per_passo: int) -> list[tuple[str | None, str | None]]:
+    """Ranges [da, a) of id_prenotazione, `righe_per_passo` bookings each, cut in the
+    database's own order (so its comparisons agree with the cuts, whatever the collation);
+    a single open range when the register is small."""
+    ids = db.read_frame(engine, "SELECT id_prenotazione FROM prenotazione "
+                                "ORDER BY id_prenotazione", {"id_prenotazione": pl.String()})
+    if ids.height <= righe_per_passo:
+        return [(None, None)]
+    tagli = ids["id_prenotazione"].gather_every(righe_per_passo).to_list()[1:]
+    estremi: list[str | None] = [None, *tagli, None]
+    return list(itertools.pairwise(estremi))
+
+
+def _condizione(colonna: str, da: str | None, a: str | None) -> str:
+    parti = ([f"{colonna} >= {_letterale(da)}"] if da is not None else []) + (
+        [f"{colonna} < {_letterale(a)}"] if a is not None else [])
+    return " AND ".join(parti)
 
 
 def leggi_ricoveri(engine: Engine) -> pl.DataFrame:
@@ -126,67 +157,86 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
     regime = RegimeSanzioni.from_settings(settings)
     oggi = oggi or date.today()
     adesso = datetime.now()
+    esito = EsitoCheck(prenotazioni=0, in_garanzia=0, superamenti=0, sanzioni_emesse=0,
+                       sanzioni_annullate=0)
 
-    with db.adbc_connection(engine) as conn:
+    with db.adbc_connection(engine) as conn, colonnare.Scrittore(settings) as copia:
         # The lock first: what is read below cannot change until this transaction ends.
         blocco.prendi(conn, "check")
-        pren = leggi_prenotazioni(engine)
-        esenti = [c.strip().lower() for c in settings.causali_esenti]
-        derivati = deriva(pren.lazy(), profilo).with_columns(
-            percorso_tutela=pl.lit(regime.regime == "dl73") & pl.col("superamento"),
-            preferenziale=(pl.col("stato") == "annullata_ente")
-            & (pl.col("esito_annullamento") == "riprogrammata")
-            & ~pl.col("causale_annullamento").fill_null("").str.strip_chars()
-            .str.to_lowercase().is_in(esenti),
-        ).collect()
-
-        dovute = sanzioni_dovute(pren.lazy(), regime).collect()
-        vive = db.read_frame(
-            engine,
-            "SELECT id, id_prenotazione, tipo, importo_cent, motivo FROM sanzione "
-            "WHERE stato <> 'annullato'", SCHEMA_VIVE)
-        decise = db.read_frame(
-            engine,
-            "SELECT DISTINCT id_prenotazione, tipo FROM sanzione WHERE stato = 'annullato' "
-            f"AND (motivo_annullamento IS NULL OR motivo_annullamento <> '{MOTIVO_RICALCOLO}')",
-            {"id_prenotazione": pl.String(), "tipo": pl.String()})
-        dovute = dovute.join(decise, on=["id_prenotazione", "tipo"], how="anti")
-        da_emettere, da_annullare = riconcilia(dovute, vive, pren["id_prenotazione"])
-
-        stage = derivati.select(
-            "id_prenotazione", *DERIVATI,
-            pl.lit(adesso).alias("verificata_il"), pl.lit(profilo.nome).alias("profilo"))
-        nuove = da_emettere.select(
-            "id_prenotazione", "tipo", "importo_cent", pl.lit("emesso").alias("stato"),
-            pl.lit(oggi).alias("data_emissione"), "motivo")
+        copia.impronta = colonnare.impronta(engine)
+        for da, a in passi(engine, settings.check_righe_per_passo):
+            pren = leggi_prenotazioni(engine, _condizione("p.id_prenotazione", da, a))
+            _passo(conn, engine, pren, da, a, profilo, regime, settings, oggi, adesso, esito)
+            # The bookings read under the lock are the register as of `impronta`: the
+            # statistics, the site and the reports read this copy instead of the database.
+            copia.aggiungi(pren)
+            del pren
 
         ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi)
         stage_ricoveri = ricoveri.with_columns(
             verificata_il=pl.lit(adesso), profilo=pl.lit(profilo.nome))
-
-        campi = [*DERIVATI, "verificata_il", "profilo"]
-        _aggiorna(conn, engine, "prenotazione", "id_prenotazione", stage, campi)
         _aggiorna(conn, engine, "ricovero", "id_ricovero", stage_ricoveri,
                   [*DERIVATI_RICOVERI, "verificata_il", "profilo"])
-        if da_annullare.height:
-            db.execute(conn, "DROP TABLE IF EXISTS stage_annulla")
-            db.write_frame(conn, "stage_annulla", da_annullare.select("id"), engine,
-                           mode="create")
-            quando = adesso.strftime("'%Y-%m-%d %H:%M:%S.%f'")
-            db.execute(conn, f"""
-                UPDATE sanzione SET stato = 'annullato', annullata_il = {quando},
-                  motivo_annullamento = '{MOTIVO_RICALCOLO}'
-                WHERE id IN (SELECT id FROM stage_annulla)""")
-            db.execute(conn, "DROP TABLE stage_annulla")
-        db.write_frame(conn, "sanzione", nuove, engine)
         conn.commit()
+        copia.conferma()
 
-    return EsitoCheck(
-        prenotazioni=pren.height,
-        in_garanzia=int(derivati["in_garanzia"].sum()),
-        superamenti=int(derivati["superamento"].sum()),
-        sanzioni_emesse=nuove.height,
-        sanzioni_annullate=da_annullare.height,
-        ricoveri=ricoveri.height,
-        superamenti_ricoveri=int(ricoveri["superamento"].sum()),
-        fuori_ordine=int((ricoveri["fuori_ordine"].fill_null(0) > 0).sum()))
+    esito.ricoveri = ricoveri.height
+    esito.superamenti_ricoveri = int(ricoveri["superamento"].sum())
+    esito.fuori_ordine = int((ricoveri["fuori_ordine"].fill_null(0) > 0).sum())
+    return esito
+
+
+def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: str | None,
+           profilo: Profilo, regime: RegimeSanzioni, settings: Settings, oggi: date,
+           adesso: datetime, esito: EsitoCheck) -> None:
+    """One range of bookings: derived fields written back, sanctions reconciled."""
+    esenti = [c.strip().lower() for c in settings.causali_esenti]
+    derivati = deriva(pren.lazy(), profilo).with_columns(
+        percorso_tutela=pl.lit(regime.regime == "dl73") & pl.col("superamento"),
+        preferenziale=(pl.col("stato") == "annullata_ente")
+        & (pl.col("esito_annullamento") == "riprogrammata")
+        & ~pl.col("causale_annullamento").fill_null("").str.strip_chars()
+        .str.to_lowercase().is_in(esenti),
+    ).collect()
+
+    dovute = sanzioni_dovute(pren.lazy(), regime).collect()
+    intervallo = _condizione("id_prenotazione", da, a)
+    e_intervallo = f" AND {intervallo}" if intervallo else ""
+    vive = db.read_frame(
+        engine,
+        "SELECT id, id_prenotazione, tipo, importo_cent, motivo FROM sanzione "
+        f"WHERE stato <> 'annullato'{e_intervallo}", SCHEMA_VIVE)
+    decise = db.read_frame(
+        engine,
+        "SELECT DISTINCT id_prenotazione, tipo FROM sanzione WHERE stato = 'annullato' "
+        f"AND (motivo_annullamento IS NULL OR motivo_annullamento <> '{MOTIVO_RICALCOLO}')"
+        f"{e_intervallo}",
+        {"id_prenotazione": pl.String(), "tipo": pl.String()})
+    dovute = dovute.join(decise, on=["id_prenotazione", "tipo"], how="anti")
+    da_emettere, da_annullare = riconcilia(dovute, vive, pren["id_prenotazione"])
+
+    stage = derivati.select(
+        "id_prenotazione", *DERIVATI,
+        pl.lit(adesso).alias("verificata_il"), pl.lit(profilo.nome).alias("profilo"))
+    nuove = da_emettere.select(
+        "id_prenotazione", "tipo", "importo_cent", pl.lit("emesso").alias("stato"),
+        pl.lit(oggi).alias("data_emissione"), "motivo")
+
+    _aggiorna(conn, engine, "prenotazione", "id_prenotazione", stage,
+              [*DERIVATI, "verificata_il", "profilo"])
+    if da_annullare.height:
+        db.execute(conn, "DROP TABLE IF EXISTS stage_annulla")
+        db.write_frame(conn, "stage_annulla", da_annullare.select("id"), engine,
+                       mode="create")
+        quando = adesso.strftime("'%Y-%m-%d %H:%M:%S.%f'")
+        db.execute(conn, f"""
+            UPDATE sanzione SET stato = 'annullato', annullata_il = {quando},
+              motivo_annullamento = '{MOTIVO_RICALCOLO}'
+            WHERE id IN (SELECT id FROM stage_annulla)""")
+        db.execute(conn, "DROP TABLE stage_annulla")
+    db.write_frame(conn, "sanzione", nuove, engine)
+    esito.prenotazioni += pren.height
+    esito.in_garanzia += int(derivati["in_garanzia"].sum())
+    esito.superamenti += int(derivati["superamento"].sum())
+    esito.sanzioni_emesse += nuove.height
+    esito.sanzioni_annullate += da_annullare.height

@@ -33,6 +33,7 @@ def _registra_comandi() -> None:
     from public_site.cli import site_app
     from registro.api.cli import serve, token_app
     from registro.scheduled import scheduler_app
+    from registro.tutela.cli import segnalazione_app
     from reports.cli import report_app
 
     app.add_typer(token_app, name="token")
@@ -40,6 +41,7 @@ def _registra_comandi() -> None:
     app.add_typer(site_app, name="site")
     app.add_typer(report_app, name="report")
     app.add_typer(scheduler_app, name="scheduler")
+    app.add_typer(segnalazione_app, name="segnalazione")
 
 
 _registra_comandi()
@@ -107,10 +109,11 @@ def _ensure_schema(engine: Any) -> None:
     from sqlmodel import select
 
     from registro.catalogo import catalogo_nazionale, importa_catalogo
-    from registro.db import migrate, session_scope
+    from registro.db import migrate, schema_aggiornato, session_scope
     from registro.models import Prestazione
 
-    migrate(engine)
+    if not schema_aggiornato(engine):
+        migrate(engine)
     with session_scope(engine) as s:
         vuoto = s.exec(select(Prestazione).limit(1)).first() is None
     if vuoto:
@@ -290,16 +293,25 @@ def stats(
     registro: Annotated[Registro, typer.Option(
         help="prestazioni (per prestazione e sede) o ricoveri (per reparto, patologia, "
              "classe).")] = Registro.prestazioni,
+    da_ritorni: Annotated[list[Path] | None, typer.Option(
+        "--da-ritorni", help="Cartelle (o file) di ritorni dell'Osservatorio di più aziende, "
+                             "ripetibile: la tabella regionale, esatta, senza database.")
+    ] = None,
 ) -> None:
     """Tabella dei tempi di attesa per prestazione e sede (e classe sotto pngla), o per
-    reparto, patologia e classe con --registro ricoveri."""
-    from registro.check import leggi_prenotazioni
+    reparto, patologia e classe con --registro ricoveri; con --da-ritorni, la tabella
+    regionale dai ritorni dell'Osservatorio delle aziende (identica al calcolo sull'unione
+    delle loro prenotazioni)."""
+    from registro import colonnare
     from registro.periodo import Periodo
     from registro.standards import carica_profilo
     from reports.stats import scrivi_tabella, tabella_prestazioni
 
     settings = _settings(ctx)
     periodo = Periodo.parse(period)
+    if da_ritorni:
+        _stats_da_ritorni(da_ritorni, periodo, profilo, lettura, registro, formato, out_file)
+        return
     prof = carica_profilo(profilo.value if profilo else settings.profilo,
                           settings.standard_locali)
     engine = _engine(settings)
@@ -317,10 +329,33 @@ def stats(
                                        fuori_ordine=fuori_ordine(lista))
             path = scrivi_tabella_ricoveri(tabella, out_file, formato.value)
         else:
-            tabella = tabella_prestazioni(leggi_prenotazioni(engine).lazy(), profilo=prof,
+            tabella = tabella_prestazioni(colonnare.prenotazioni(engine, settings), profilo=prof,
                                           periodo=periodo, lettura=lettura.value)
             path = scrivi_tabella(tabella, out_file, formato.value)
     out.print(f"{tabella.height:,} righe ({registro.value}, {prof.nome}) scritte in {path}")
+
+
+def _stats_da_ritorni(cartelle: list[Path], periodo: Any, profilo: NomeProfilo | None,
+                      lettura: Lettura, registro: Registro, formato: Formato,
+                      out_file: Path) -> None:
+    from registro.standards import carica_profilo
+    from reports.fusione import fondi, leggi_ritorni, trova_ritorni
+    from reports.stats import scrivi_tabella
+
+    if registro != Registro.prestazioni:
+        raise ErroreUtente("--da-ritorni vale per il registro prestazioni: i ritorni "
+                           "dell'Osservatorio riguardano la specialistica")
+    files = trova_ritorni(cartelle)
+    with _passo(f"fusione di {len(files)} ritorni"):
+        righe = leggi_ritorni(files, periodo, lettura.value)
+        nome = righe["profilo"][0]
+        if profilo and profilo.value != nome:
+            raise ErroreUtente(f"i ritorni sono calcolati con il profilo {nome}: "
+                               f"--profilo {profilo.value} non si può applicare a posteriori")
+        tabella = fondi(righe, profilo=carica_profilo(nome, None), periodo=periodo)
+        path = scrivi_tabella(tabella, out_file, formato.value)
+    enti = righe["ente"].n_unique()
+    out.print(f"{tabella.height:,} righe (regionale, {enti} enti, {nome}) scritte in {path}")
 
 
 @app.command()

@@ -8,6 +8,7 @@ agree on every value.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,36 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+_REVISIONE = re.compile(r"^(down_)?revision\b[^=]*=\s*['\"]?([\w]+)", re.MULTILINE)
+
+
+def revisione_finale() -> str:
+    """The head of the migration chain, read from the scripts' text: knowing it costs
+    no Alembic import (a quarter of a second at every command's start)."""
+    revisioni: set[str] = set()
+    precedenti: set[str] = set()
+    for script in (Path(__file__).parent / "migrations" / "versions").glob("*.py"):
+        for down, valore in _REVISIONE.findall(script.read_text(encoding="utf-8")):
+            (precedenti if down else revisioni).add(valore)
+    finali = revisioni - precedenti
+    if len(finali) != 1:
+        raise RuntimeError(f"catena delle migrazioni non lineare: {sorted(finali)}")
+    return finali.pop()
+
+
+def schema_aggiornato(engine: Engine) -> bool:
+    """Is the database at the head revision already? (False when it has no schema.)"""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.connect() as conn:
+            versione = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return False
+    return versione == revisione_finale()
+
+
 def migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the latest Alembic revision."""
     from alembic import command
@@ -72,6 +103,9 @@ def migrate(engine: Engine) -> None:
 
 # --- bulk paths -----------------------------------------------------------------------------
 
+CACHE_BULK_KIB = 256 * 1024
+
+
 def _adbc_uri(engine: Engine) -> str:
     url = engine.url
     if url.get_backend_name() == "sqlite":
@@ -87,6 +121,9 @@ def adbc_connection(engine: Engine) -> Iterator[Any]:
         conn = driver.connect(_adbc_uri(engine))
         cur = conn.cursor()
         cur.execute("PRAGMA busy_timeout=600000")
+        # A page cache sized for bulk merges: inserting a million keys into a table with
+        # three indexes took 11.8 s with SQLite's default 2 MB cache, 8.8 s with this.
+        cur.execute(f"PRAGMA cache_size=-{CACHE_BULK_KIB}")
         cur.close()
     else:
         import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]

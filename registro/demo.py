@@ -2,7 +2,8 @@
 
 Composition layer (like the CLI): synthetic CUP export and planned-admission list for one
 ASL-year -> init -> ingest -> check -> statistics -> monitoring list -> sanctions listing
--> public site -> the three periodic reports (archived, not sent),
+-> public site -> the three periodic reports (archived, not sent), with synthetic
+segnalazioni to the Ufficio di Pubblica Tutela recorded after the check,
 then a short summary of what a Direttore Sanitario would look at and where the outputs are.
 The reference date is the last day of the demo year, so waits in progress are those of
 31 December.
@@ -28,8 +29,9 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     from cup.ingest import ingest
     from cup.synthetic import SEDI, scrivi_csv
     from cup.synthetic_ricoveri import scrivi_csv_ricoveri
+    from registro import colonnare
     from registro.catalogo import catalogo_nazionale, importa_catalogo, importa_reparti
-    from registro.check import check, leggi_prenotazioni, leggi_ricoveri
+    from registro.check import check, leggi_ricoveri
     from registro.csvsafe import scrivi_csv as scrivi_tabella_csv
     from registro.db import make_engine, migrate
     from registro.ordine import fuori_ordine
@@ -73,8 +75,11 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                            registro="ricoveri")
     with passo("4/7 verifica, bonum e malum, ordine cronologico"):
         verifica = check(engine=engine, settings=settings, oggi=al)
+        from registro.tutela.sintetiche import genera_segnalazioni
+        n_segnalazioni = genera_segnalazioni(engine=engine, settings=settings, anno=anno,
+                                             oggi=al, seed=seed)
     with passo("5/7 tabelle dei tempi di attesa"):
-        pren = leggi_prenotazioni(engine).lazy()
+        pren = colonnare.prenotazioni(engine, settings)
         periodo = Periodo.parse(str(anno))
         tabelle = {}
         for profilo in ("carta1995", "pngla"):
@@ -130,6 +135,9 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                   f"motivazione, {per_lista.get('fuori_ordine_senza_motivazione', 0):,} "
                   f"ricoveri fuori ordine senza motivazione, "
                   f"{per_lista.get('in_scadenza', 0):,} ricoveri in scadenza")
+    console.print(f"  Ufficio di Pubblica Tutela: {n_segnalazioni:,} segnalazioni sintetiche; "
+                  f"{per_lista.get('tutela_in_ritardo', 0):,} termini del regolamento scaduti "
+                  "(lista tutela_in_ritardo)")
     console.print(f"  registro: {db_path}")
     console.print(f"  tabelle: {tabelle[('carta1995', 'ex_ante')]} (e le altre tre letture)")
     console.print(f"  ricoveri: {ric_path}")

@@ -315,3 +315,72 @@ class JobLock(SQLModel, table=True):
     """Lease: while in the future the job is running somewhere."""
     esito: str | None = Field(default=None, max_length=12)
     finito_il: NaiveDatetime | None = None
+
+
+class Segnalazione(SQLModel, table=True):
+    """A citizen's report or complaint to the Ufficio di Pubblica Tutela (Carta §3.3,
+    Allegato 1 "Regolamento di Pubblica Tutela"): the pseudonymous part only. Who the citizen
+    is and how to reach them lives in `segnalazione_contatto`, which only the UPT reads.
+
+    The step dates are the current truth of the procedure (the deadlines are computed from
+    them, registro.tutela.regole); `segnalazione_passo` keeps who recorded each step and why.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    canale: str = Field(max_length=12)
+    """lettera, modulo, telefono, fax, colloquio or email (Art. 2; email added)."""
+    tipo: str = Field(max_length=12)
+    """disfunzione, suggerimento or reclamo (Allegato 2)."""
+    oggetto: str
+    servizio: str | None = Field(default=None, max_length=80)
+    """The service concerned: the semestral report counts by it."""
+    ricevuta_il: date = Field(index=True)
+    ricevuta_da: str = Field(max_length=80)
+    data_conoscenza: date | None = None
+    """When the citizen learned of the act complained of: Art. 3's 15 days run from it."""
+    id_prenotazione: str | None = Field(default=None, max_length=64, index=True)
+    id_ricovero: str | None = Field(default=None, max_length=64)
+    id_sanzione: int | None = Field(default=None, index=True)
+    contesta_sanzione: bool = False
+    """This report holds the sanction in `contestato`: its outcome moves the sanction."""
+    stato: str = Field(default="ricevuta", max_length=24)
+    esito: str | None = Field(default=None, max_length=24)
+    esito_riesame: str | None = Field(default=None, max_length=24)
+    risolta_il: date | None = None
+    trasmessa_il: date | None = None
+    servizi_informati_il: date | None = None
+    informazioni_ricevute_il: date | None = None
+    risposta_il: date | None = None
+    riesame_il: date | None = None
+    riesame_concluso_il: date | None = None
+    registrata_il: NaiveDatetime
+    aggiornata_il: NaiveDatetime
+
+
+class SegnalazioneContatto(SQLModel, table=True):
+    """The citizen's contact for one segnalazione (Art. 2: "acquisizione dei dati per le
+    comunicazioni di merito"), apart from the register: only the UPT's paths read it, and
+    no report, list, audit row or log line carries it."""
+
+    __tablename__ = "segnalazione_contatto"
+    segnalazione_id: int = Field(primary_key=True)
+    nome: str | None = Field(default=None, max_length=200)
+    indirizzo: str | None = Field(default=None, max_length=300)
+    telefono: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+
+
+class SegnalazionePasso(SQLModel, table=True):
+    """One step of a segnalazione, as recorded: never edited."""
+
+    __tablename__ = "segnalazione_passo"
+    id: int | None = Field(default=None, primary_key=True)
+    segnalazione_id: int = Field(index=True)
+    passo: str = Field(max_length=24)
+    data: date
+    esito: str | None = Field(default=None, max_length=24)
+    nota: str | None = None
+    autore: str = Field(max_length=80)
+    registrato_il: NaiveDatetime
+    sanzione_stato: str | None = Field(default=None, max_length=12)
+    """The state this step moved the contested sanction to, if it moved it."""

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     db_url: str = "sqlite:///registro.db"
     data_dir: Path = Path("registro_dati")
     """Archive of ingested files, rejects CSVs, pseudonymisation key."""
+    righe_per_lotto: int = Field(default=250_000, ge=1000)
+    """Rows the ingest reads, validates and spills at a time: bounds its memory (≈ 1 GB
+    at 250,000 whatever the file's size)."""
+    check_righe_per_passo: int = Field(default=2_000_000, ge=1)
+    """Bookings `registro check` reads and checks at a time (≈ 0.7 GB per million)."""
 
     profilo: Literal["carta1995", "pngla"] = "carta1995"
     standard_locali: Path | None = None
@@ -56,6 +61,24 @@ class Settings(BaseSettings):
     upt_email: str | None = None
     upt_indirizzo: str | None = None
     upt_orari: str | None = None
+
+    # --- pubblica tutela (registro.tutela): Allegato 1 "Regolamento di Pubblica Tutela" ---
+    tutela_giorni_trasmissione: int = Field(default=3, ge=0)
+    """Art. 4: a report not resolved at once goes to the Direzione within these days."""
+    tutela_giorni_informazione_servizi: int = Field(default=3, ge=0)
+    """Art. 5: the heads of the services are informed in the following days."""
+    tutela_giorni_risposta_servizi: int = Field(default=7, ge=0)
+    """Art. 5: the services send back what the reply needs within these days."""
+    tutela_giorni_risposta: int = Field(default=30, ge=0)
+    """The reply letter, counted from receipt. The regolamento asks only for a "tempestiva
+    risposta" (Art. 6-7) and names L. 241/1990 (Art. 7), whose art. 2 gives 30 days when no
+    other term is set."""
+    tutela_giorni_ritardo_segnalazione: int = Field(default=15, ge=0)
+    """Art. 3: reports filed later than this after the citizen learned of the act are
+    flagged (never refused)."""
+    tutela_calendario: Literal["solari", "lavorativi"] = "solari"
+    """How the tutela days are counted: calendar days, or working days (registro.festivi,
+    with `sabato_lavorativo` and `patrono`)."""
 
     # --- internal API (registro serve) ---
     api_max_upload_mb: int = Field(default=200, ge=1)

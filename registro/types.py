@@ -23,3 +23,20 @@ STATI_RICOVERO: tuple[str, ...] = get_args(StatoRicovero)
 ESITI_ANNULLAMENTO: tuple[str, ...] = get_args(EsitoAnnullamento)
 TIPI_SANZIONE: tuple[str, ...] = get_args(TipoSanzione)
 STATI_SANZIONE: tuple[str, ...] = get_args(StatoSanzione)
+
+# Pubblica tutela (registro.tutela): the Carta's Allegato 1 "Regolamento di Pubblica Tutela".
+CanaleSegnalazione = Literal["lettera", "modulo", "telefono", "fax", "colloquio", "email"]
+TipoSegnalazione = Literal["disfunzione", "suggerimento", "reclamo"]
+StatoSegnalazione = Literal["ricevuta", "risolta", "trasmessa", "servizi_informati",
+                            "informazioni_ricevute", "risposta_inviata", "riesame",
+                            "riesame_concluso"]
+PassoSegnalazione = Literal["risolta", "trasmessa", "servizi_informati",
+                            "informazioni_ricevute", "risposta_inviata", "riesame",
+                            "riesame_concluso"]
+EsitoSegnalazione = Literal["accolta", "parzialmente_accolta", "respinta"]
+
+CANALI_SEGNALAZIONE: tuple[str, ...] = get_args(CanaleSegnalazione)
+TIPI_SEGNALAZIONE: tuple[str, ...] = get_args(TipoSegnalazione)
+STATI_SEGNALAZIONE: tuple[str, ...] = get_args(StatoSegnalazione)
+PASSI_SEGNALAZIONE: tuple[str, ...] = get_args(PassoSegnalazione)
+ESITI_SEGNALAZIONE: tuple[str, ...] = get_args(EsitoSegnalazione)

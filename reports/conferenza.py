@@ -4,7 +4,8 @@ One HTML page and its PDF (tagged, PDF/UA-1) plus the CSV tables behind every fi
 compliance by branca, by site and by priority class; the ten services furthest from the
 target; the trend against the previous period of the same length; planned-admission waits
 per ward; bonum and malum issued (count and euro) and their trend; breaches without a
-motivazione at the end of the period; a short methodology.
+motivazione at the end of the period; the citizens' reports to the Ufficio di Pubblica Tutela
+and their outcomes (Carta §3.3 C, reports.tutela); a short methodology.
 
 Aggregates only. Compliance cells over fewer bookings than `soglia_pubblicazione` are
 published as "dati insufficienti" (registro.soppressione, the site's rule); counts of
@@ -147,14 +148,15 @@ def _ricoveri_reparto(engine: Engine, profilo: Profilo, periodo: Periodo, soglia
 
 
 def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferenza:
-    from registro.check import leggi_prenotazioni
+    from registro import colonnare
     from reports.monitoring import calcola_lista
     from reports.registro_sanzioni import elenco_sanzioni
+    from reports.tutela import tabelle_conferenza as tabelle_tutela
 
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
     prima = precedente(periodo)
     soglia = settings.soglia_pubblicazione
-    prenotazioni = leggi_prenotazioni(engine)
+    prenotazioni = colonnare.prenotazioni(engine, settings).collect()
     catalogo = _catalogo(engine)
     sedi = _nomi(engine, "sede").rename({"codice": "codice_sede", "nome": "sede"})
 
@@ -227,6 +229,7 @@ def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferen
                    .rename({"codice_reparto_o_prestazione": "codice"}))
     tabelle["superamenti_senza_motivazione"] = sopprimi_conteggio(superamenti, soglia=soglia,
                                                                   colonne=["n"])
+    tabelle.update(tabelle_tutela(engine=engine, settings=settings, periodo=periodo))
     totali_sup = {r: int(lista.filter(pl.col("registro") == r).height)
                   for r in ("prestazioni", "ricoveri")}
 

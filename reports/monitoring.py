@@ -10,7 +10,12 @@ One row per item, columns COLONNE, most urgent first:
   motivazione for it, one row per admission; `giorni` the number of entries it overtook,
   `soglia` null, `dal` the admission date;
 - `in_scadenza`: an entry still waiting, not yet past its maximum, with at most
-  `giorni_preavviso` days left; `dal` the first day it will be past it.
+  `giorni_preavviso` days left; `dal` the first day it will be past it;
+- `tutela_in_ritardo` (registro `tutela`): a term of the Regolamento di Pubblica Tutela
+  still open and past its due date, one row per term (reports.tutela.ritardi): `id` the
+  segnalazione, `codice_reparto_o_prestazione` its service, `codice_sede_o_patologia` the
+  term, `giorni` the days since the term started, `soglia` its days, `dal` the first day
+  past it; never `motivato` (the remedy is the step, not a reason).
 
 A motivazione is matched on (registro, id, oggetto): `superamento` for a breach (and for an
 entry nearing its maximum: a reason recorded in advance), `fuori_ordine` for an overtake.
@@ -19,7 +24,8 @@ motivated. By default motivated items are left out; `includi_motivati=True` keep
 `motivato = true`, for audit.
 
 Sorted by list (in the order above), then by how far past — or how near — the threshold
-(`giorni − soglia` descending; for the overtakes `giorni` descending), then id, then registro.
+(`giorni − soglia` descending; for the overtakes `giorni` descending), then id, then registro
+(then the term, for two overdue terms of one segnalazione).
 """
 
 from __future__ import annotations
@@ -44,7 +50,8 @@ SCHEMA = pl.Schema({
     "motivato": pl.Boolean,
 })
 
-LISTE = ["superamento_senza_motivazione", "fuori_ordine_senza_motivazione", "in_scadenza"]
+LISTE = ["superamento_senza_motivazione", "fuori_ordine_senza_motivazione", "in_scadenza",
+         "tutela_in_ritardo"]
 
 
 def _motivati(motivazioni: pl.DataFrame, registro: str, oggetto: str) -> pl.DataFrame:
@@ -68,10 +75,12 @@ def _dopo(giorno: pl.Expr, giorni: pl.Expr) -> pl.Expr:
 def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
                        fuori_ordine: pl.DataFrame, motivazioni: pl.DataFrame, oggi: date,
                        giorni_preavviso: int = 14,
-                       includi_motivati: bool = False) -> pl.DataFrame:
+                       includi_motivati: bool = False,
+                       tutela: pl.DataFrame | None = None) -> pl.DataFrame:
     """The monitoring list as of `oggi` (the ricoveri frame's waits are those of that day:
     `registro.ordine.derivati_ricoveri(…, oggi)`, so `oggi` itself is not read again here);
-    columns COLONNE, dtypes SCHEMA."""
+    columns COLONNE, dtypes SCHEMA. `tutela`: the `tutela_in_ritardo` rows as of the same
+    day (reports.tutela.ritardi), already in these columns."""
     pezzi: list[pl.DataFrame] = []
 
     pren = prenotazioni.filter(pl.col("superamento").fill_null(False)).select(
@@ -118,6 +127,8 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
         dal=_dopo(pl.col("data_inserimento"), pl.col("attesa_massima")),
     )
     pezzi.append(_con_motivato(scadenza, motivati_sup))
+    if tutela is not None:
+        pezzi.append(tutela)
 
     lista = pl.concat([p.select(pl.col(c).cast(t) for c, t in SCHEMA.items()) for p in pezzi])
     if not includi_motivati:
@@ -128,8 +139,8 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
                                                          ).otherwise(pl.col("giorni")
                                                                      - pl.col("soglia"))
     return (lista.with_columns(_rango=rango, _distanza=distanza)
-            .sort(["_rango", "_distanza", "id", "registro"],
-                  descending=[False, True, False, False], nulls_last=True)
+            .sort(["_rango", "_distanza", "id", "registro", "codice_sede_o_patologia"],
+                  descending=[False, True, False, False, False], nulls_last=True)
             .drop("_rango", "_distanza"))
 
 
@@ -137,18 +148,22 @@ def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
                   includi_motivati: bool = False) -> pl.DataFrame:
     """The list from the register as it is now: the rules are re-applied as of `oggi`, so the
     list never depends on when `registro check` last ran."""
-    from registro.check import leggi_prenotazioni, ricoveri_verificati
+    from registro import colonnare
+    from registro.check import ricoveri_verificati
     from registro.motivazioni import vigenti
     from registro.rules import deriva
     from registro.standards import carica_profilo
+    from reports.tutela import calcola_ritardi
 
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
-    prenotazioni = deriva(leggi_prenotazioni(engine).lazy(), profilo).collect()
+    prenotazioni = deriva(colonnare.prenotazioni(engine, settings), profilo).collect()
     ricoveri, coppie = ricoveri_verificati(engine, settings, oggi)
     return lista_monitoraggio(prenotazioni=prenotazioni, ricoveri=ricoveri,
                               fuori_ordine=coppie, motivazioni=vigenti(engine), oggi=oggi,
                               giorni_preavviso=settings.giorni_in_scadenza,
-                              includi_motivati=includi_motivati)
+                              includi_motivati=includi_motivati,
+                              tutela=calcola_ritardi(engine=engine, settings=settings,
+                                                     oggi=oggi))
 
 
 def scrivi_lista(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) -> Path:

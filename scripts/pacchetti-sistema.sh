@@ -11,6 +11,8 @@ for p in "${pacchetti[@]}"; do
 done
 if [ ${#mancanti[@]} -gt 0 ]; then
   echo "installo: ${mancanti[*]}"
-  apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${mancanti[@]}"
+  # Another install may hold the dpkg lock (a second checkout setting up at the same time):
+  # wait for it rather than fail.
+  apt-get -o DPkg::Lock::Timeout=600 update
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "${mancanti[@]}"
 fi

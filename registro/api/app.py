@@ -18,7 +18,9 @@ l'Ufficio di Pubblica Tutela.
 sola, conservato solo come impronta SHA-256) e si revocano con `registro token revoke`.
 
 **Ruoli**: `direzione` tutto, comprese le motivazioni; `cup` il caricamento degli export;
-`upt` gli stati di bonum e malum; `lettura` solo consultazione. Senza token valido 401,
+`upt` gli stati di bonum e malum e le segnalazioni dei cittadini (`/segnalazioni`: solo
+`upt` scrive e vede il recapito del cittadino; la Direzione le legge senza recapito);
+`lettura` solo consultazione. Senza token valido 401,
 con il ruolo sbagliato 403. Ogni scrittura è registrata nella tabella `audit`.
 
 **Errori**: sempre `{"errore": …, "dettaglio": …}`; importi in euro come testo ("25.82").
@@ -27,7 +29,16 @@ con il ruolo sbagliato 403. Ogni scrittura è registrata nella tabella `audit`.
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the application; the engine is created here and disposed at shutdown."""
-    from registro.api import health, ingest, motivazioni, prenotazioni, ricoveri, sanzioni, stats
+    from registro.api import (
+        health,
+        ingest,
+        motivazioni,
+        prenotazioni,
+        ricoveri,
+        sanzioni,
+        segnalazioni,
+        stats,
+    )
     from registro.api.errori import installa
     from registro.db import make_engine
 
@@ -49,6 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
             {"name": "motivazioni", "description": "Motivazioni dei superamenti e dei "
                                                    "ricoveri fuori ordine."},
             {"name": "sanzioni", "description": "Bonum, malum e rimborsi."},
+            {"name": "segnalazioni", "description": "Pubblica tutela: segnalazioni e reclami "
+                                                    "dei cittadini (ruolo upt)."},
             {"name": "ingest", "description": "Caricamento degli export."},
             {"name": "statistiche", "description": "Tabelle dei tempi di attesa e lista di "
                                                    "monitoraggio."},
@@ -59,7 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.cache_tabelle = stats.CacheTabelle()
     installa(app)
-    for modulo in (prenotazioni, ricoveri, motivazioni, sanzioni, ingest, stats, health):
+    for modulo in (prenotazioni, ricoveri, motivazioni, sanzioni, segnalazioni, ingest, stats,
+                   health):
         app.include_router(modulo.router)
     return app
 

@@ -9,7 +9,15 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from registro.types import StatoSanzione
+from registro.api.parametri import SENZA_NUL
+from registro.types import (
+    CanaleSegnalazione,
+    EsitoSegnalazione,
+    PassoSegnalazione,
+    StatoSanzione,
+    StatoSegnalazione,
+    TipoSegnalazione,
+)
 
 T = TypeVar("T")
 
@@ -260,8 +268,9 @@ class RigaMonitoraggio(BaseModel):
     """Una voce della lista del Direttore Sanitario."""
 
     lista: str = Field(description="superamento_senza_motivazione, "
-                                   "fuori_ordine_senza_motivazione o in_scadenza.")
-    registro: str = Field(description="prestazioni o ricoveri.")
+                                   "fuori_ordine_senza_motivazione, in_scadenza o "
+                                   "tutela_in_ritardo.")
+    registro: str = Field(description="prestazioni, ricoveri o tutela.")
     id: str = Field(description="id_prenotazione o id_ricovero.")
     codice_reparto_o_prestazione: str | None = Field(description="Reparto o prestazione.")
     codice_sede_o_patologia: str | None = Field(description="Sede o patologia.")
@@ -280,3 +289,160 @@ class SaluteRisposta(BaseModel):
     ultimo_ingest: DataOra | None = Field(description="Fine dell'ultimo caricamento riuscito.")
     ultima_costruzione_sito: DataOra | None = Field(
         description="Fine dell'ultima costruzione del sito pubblico.")
+
+
+# --- pubblica tutela (/segnalazioni) ---------------------------------------------------------
+
+class ContattoPublic(BaseModel):
+    """Come raggiungere il cittadino: solo per il ruolo `upt`."""
+
+    nome: str | None = Field(default=None, description="Nome e cognome.")
+    indirizzo: str | None = Field(default=None, description="Indirizzo (abitante a).")
+    telefono: str | None = Field(default=None, description="Telefono.")
+    email: str | None = Field(default=None, description="Posta elettronica.")
+
+
+class ContattoRichiesta(BaseModel):
+    """Il recapito del cittadino (Art. 2: i dati per le comunicazioni di merito). Resta a
+    parte: lo vede solo il ruolo `upt`."""
+
+    model_config = ConfigDict(extra="forbid")
+    nome: str | None = Field(default=None, max_length=200, pattern=SENZA_NUL,
+                             description="Nome e cognome.")
+    indirizzo: str | None = Field(default=None, max_length=300, pattern=SENZA_NUL,
+                                  description="Indirizzo (abitante a).")
+    telefono: str | None = Field(default=None, max_length=40, pattern=SENZA_NUL,
+                                 description="Telefono.")
+    email: str | None = Field(default=None, max_length=200, pattern=SENZA_NUL,
+                              description="Posta elettronica.")
+
+
+class ScadenzaPublic(BaseModel):
+    """Un termine del Regolamento di Pubblica Tutela per questa segnalazione."""
+
+    termine: str = Field(description="trasmissione, informazione_servizi, risposta_servizi "
+                                     "o risposta.")
+    riferimento: str = Field(description="Da dove viene il termine.")
+    descrizione: str = Field(description="Che cosa va fatto.")
+    giorni: int = Field(description="Giorni del termine (di calendario o lavorativi, come "
+                                    "da impostazione tutela_calendario).")
+    dal: date = Field(description="Da quando decorre.")
+    scade_il: date = Field(description="Ultimo giorno utile.")
+    fatto_il: date | None = Field(description="Quando è stato rispettato (null se aperto).")
+    nei_termini: bool | None = Field(description="Fatto entro il termine (null se aperto).")
+    in_ritardo: bool = Field(description="Aperto e scaduto oggi.")
+
+
+class PassoPublic(BaseModel):
+    """Un passo della procedura, come registrato."""
+
+    id: int = Field(description="Numero del passo.")
+    passo: str = Field(description="ricevuta, risolta, trasmessa, servizi_informati, "
+                                   "informazioni_ricevute, risposta_inviata, riesame o "
+                                   "riesame_concluso.")
+    data: date = Field(description="Quando è avvenuto.")
+    esito: EsitoSegnalazione | None = Field(default=None, description="Esito (risposte).")
+    nota: str | None = Field(default=None, description="Nota (per la risposta: il testo).")
+    autore: str = Field(description="Chi l'ha registrato.")
+    registrato_il: DataOra = Field(description="Quando è stato registrato.")
+    sanzione_stato: str | None = Field(
+        default=None, description="Lo stato in cui il passo ha portato la sanzione "
+                                  "contestata, se l'ha spostata.")
+
+
+class SegnalazionePublic(BaseModel):
+    """Una segnalazione all'Ufficio di Pubblica Tutela, senza il recapito del cittadino."""
+
+    id: int = Field(description="Numero della segnalazione.")
+    canale: CanaleSegnalazione = Field(description="Come è pervenuta.")
+    tipo: TipoSegnalazione = Field(description="disfunzione, suggerimento o reclamo.")
+    oggetto: str = Field(description="Oggetto della segnalazione.")
+    servizio: str | None = Field(description="Servizio interessato.")
+    ricevuta_il: date = Field(description="Data di ricevimento.")
+    ricevuta_da: str = Field(description="Chi l'ha ricevuta.")
+    data_conoscenza: date | None = Field(
+        description="Quando il cittadino ha avuto conoscenza del fatto (art. 3).")
+    id_prenotazione: str | None = Field(description="Prenotazione collegata.")
+    id_ricovero: str | None = Field(description="Ricovero collegato.")
+    id_sanzione: int | None = Field(description="Sanzione contestata.")
+    contesta_sanzione: bool = Field(
+        description="La segnalazione tiene ora la sanzione nello stato contestato.")
+    stato: StatoSegnalazione = Field(description="Ultimo passo registrato.")
+    esito: EsitoSegnalazione | None = Field(description="Esito della risposta.")
+    esito_riesame: EsitoSegnalazione | None = Field(description="Esito del riesame.")
+    esito_finale: EsitoSegnalazione | None = Field(
+        description="L'esito che vale: quello del riesame, se concluso.")
+    risolta_il: date | None = Field(description="Risolta immediatamente il.")
+    trasmessa_il: date | None = Field(description="Trasmessa alla Direzione il (art. 4).")
+    servizi_informati_il: date | None = Field(
+        description="Responsabili dei servizi informati il (art. 5).")
+    informazioni_ricevute_il: date | None = Field(
+        description="Informazioni dei servizi ricevute il (art. 5).")
+    risposta_il: date | None = Field(description="Lettera di risposta inviata il.")
+    riesame_il: date | None = Field(description="Riesame chiesto il (art. 7 f).")
+    riesame_concluso_il: date | None = Field(description="Riesame concluso il.")
+    tardiva: bool = Field(description="Presentata oltre i giorni dell'art. 3 (segnalata, "
+                                      "mai respinta per questo).")
+    scadenze: list[ScadenzaPublic] = Field(description="I termini decorsi e il loro stato.")
+    registrata_il: DataOra = Field(description="Quando è stata registrata.")
+    aggiornata_il: DataOra = Field(description="Ultima modifica.")
+
+
+class SegnalazioneDettaglioPublic(SegnalazionePublic):
+    """Una segnalazione con i suoi passi; il recapito solo per il ruolo `upt` (null per la
+    Direzione)."""
+
+    passi: list[PassoPublic] = Field(description="Tutti i passi, dal primo.")
+    contatto: ContattoPublic | None = Field(
+        description="Recapito del cittadino: solo per il ruolo upt.")
+
+
+class SegnalazioneRichiesta(BaseModel):
+    """Una nuova segnalazione (Art. 2). Collegarla a una sanzione è contestarla: il tipo è
+    reclamo e la sanzione passa a contestato finché non c'è l'esito."""
+
+    model_config = ConfigDict(extra="forbid")
+    canale: CanaleSegnalazione = Field(description="lettera, modulo, telefono, fax, "
+                                                   "colloquio o email.")
+    tipo: TipoSegnalazione = Field(description="disfunzione, suggerimento o reclamo.")
+    oggetto: str = Field(min_length=1, max_length=5000, pattern=SENZA_NUL,
+                         description="Oggetto della segnalazione (senza dati del "
+                                     "cittadino: quelli vanno nel contatto).")
+    ricevuta_il: date | None = Field(default=None, description="Data di ricevimento "
+                                                               "(predefinita: oggi).")
+    ricevuta_da: str | None = Field(default=None, max_length=80, pattern=SENZA_NUL,
+                                    description="Chi l'ha ricevuta (predefinito: il nome "
+                                                "del token).")
+    data_conoscenza: date | None = Field(
+        default=None, description="Quando il cittadino ha avuto conoscenza del fatto.")
+    servizio: str | None = Field(default=None, max_length=80, pattern=SENZA_NUL,
+                                 description="Servizio interessato (predefinito: dalla "
+                                             "prenotazione o dal ricovero collegati).")
+    id_prenotazione: str | None = Field(default=None, min_length=1, max_length=64,
+                                        pattern=SENZA_NUL, description="Prenotazione.")
+    id_ricovero: str | None = Field(default=None, min_length=1, max_length=64,
+                                    pattern=SENZA_NUL, description="Ricovero.")
+    id_sanzione: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                    description="Sanzione contestata.")
+    nota: str | None = Field(default=None, max_length=5000, pattern=SENZA_NUL,
+                             description="Nota sul ricevimento.")
+    contatto: ContattoRichiesta | None = Field(default=None,
+                                               description="Recapito del cittadino.")
+
+
+class PassoRichiesta(BaseModel):
+    """Il passo successivo della procedura."""
+
+    model_config = ConfigDict(extra="forbid")
+    passo: PassoSegnalazione = Field(
+        description="ricevuta → risolta | trasmessa; trasmessa → servizi_informati → "
+                    "informazioni_ricevute → risposta_inviata; risolta | risposta_inviata "
+                    "→ riesame → riesame_concluso.")
+    data: date | None = Field(default=None, description="Quando (predefinita: oggi); non "
+                                                        "prima del passo precedente.")
+    esito: EsitoSegnalazione | None = Field(
+        default=None, description="Obbligatorio per risolta, risposta_inviata e "
+                                  "riesame_concluso; per una sanzione contestata accolta "
+                                  "(annullata) o respinta (confermata).")
+    nota: str | None = Field(default=None, max_length=5000, pattern=SENZA_NUL,
+                             description="Nota; per la risposta, il testo della lettera.")

@@ -8,7 +8,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, text
@@ -147,8 +147,35 @@ def _pagina(session: Session, query: Any, ordine: Any, pagina: int, per_pagina: 
     return int(totale), list(righe)
 
 
+def giorno_dopo(giorno: date | None) -> date | None:
+    """An inclusive last day as the exclusive bound `filtra` takes."""
+    return None if giorno is None else giorno + timedelta(days=1)
+
+
 def _mezzanotte(giorno: date) -> datetime:
     return datetime.combine(giorno, datetime.min.time())
+
+
+def filtra(q: Any, *uguali: tuple[Any, Any], tra: tuple[Any, Any, Any] | None = None) -> Any:
+    """The listings' filters, one rule for all: each (column, value) an equality when the
+    value is given; `tra` = (column, from, to) bounds when given (`>=` from, `<` to)."""
+    for colonna, valore in uguali:
+        if valore is not None:
+            q = q.where(colonna == valore)
+    if tra is not None:
+        colonna, da, a = tra
+        if da is not None:
+            q = q.where(col(colonna) >= da)
+        if a is not None:
+            q = q.where(col(colonna) < a)
+    return q
+
+
+def _periodo(periodo: str | None) -> tuple[datetime | None, datetime | None]:
+    if periodo is None:
+        return None, None
+    p = Periodo.parse(periodo)
+    return _mezzanotte(p.inizio), _mezzanotte(p.fine)
 
 
 # --- prenotazioni ---------------------------------------------------------------------------
@@ -159,23 +186,12 @@ def elenco_prenotazioni(*, session: Session, pagina: int, per_pagina: int,
                         periodo: str | None = None, superamento: bool | None = None,
                         in_garanzia: bool | None = None) -> tuple[int, list[Prenotazione]]:
     """Bookings matching the filters; `periodo` selects by date of booking (ex ante)."""
-    q = select(Prenotazione)
-    if prestazione is not None:
-        q = q.where(Prenotazione.codice_prestazione == prestazione)
-    if sede is not None:
-        q = q.where(Prenotazione.codice_sede == sede)
-    if classe is not None:
-        q = q.where(Prenotazione.classe_priorita == classe)
-    if stato is not None:
-        q = q.where(Prenotazione.stato == stato)
-    if periodo is not None:
-        p = Periodo.parse(periodo)
-        q = q.where(col(Prenotazione.data_prenotazione) >= _mezzanotte(p.inizio),
-                    col(Prenotazione.data_prenotazione) < _mezzanotte(p.fine))
-    if superamento is not None:
-        q = q.where(Prenotazione.superamento == superamento)
-    if in_garanzia is not None:
-        q = q.where(Prenotazione.in_garanzia == in_garanzia)
+    q = filtra(select(Prenotazione),
+               (Prenotazione.codice_prestazione, prestazione), (Prenotazione.codice_sede, sede),
+               (Prenotazione.classe_priorita, classe), (Prenotazione.stato, stato),
+               (Prenotazione.superamento, superamento),
+               (Prenotazione.in_garanzia, in_garanzia),
+               tra=(Prenotazione.data_prenotazione, *_periodo(periodo)))
     return _pagina(session, q, col(Prenotazione.id_prenotazione), pagina, per_pagina)
 
 
@@ -209,21 +225,11 @@ def elenco_ricoveri(*, session: Session, pagina: int, per_pagina: int,
                     periodo: str | None = None, superamento: bool | None = None,
                     fuori_ordine: bool | None = None) -> tuple[int, list[Ricovero]]:
     """List entries matching the filters; `periodo` selects by date of insertion."""
-    q = select(Ricovero)
-    if reparto is not None:
-        q = q.where(Ricovero.codice_reparto == reparto)
-    if patologia is not None:
-        q = q.where(Ricovero.codice_patologia == patologia)
-    if classe is not None:
-        q = q.where(Ricovero.classe_priorita == classe)
-    if stato is not None:
-        q = q.where(Ricovero.stato == stato)
-    if periodo is not None:
-        p = Periodo.parse(periodo)
-        q = q.where(col(Ricovero.data_inserimento) >= _mezzanotte(p.inizio),
-                    col(Ricovero.data_inserimento) < _mezzanotte(p.fine))
-    if superamento is not None:
-        q = q.where(Ricovero.superamento == superamento)
+    q = filtra(select(Ricovero),
+               (Ricovero.codice_reparto, reparto), (Ricovero.codice_patologia, patologia),
+               (Ricovero.classe_priorita, classe), (Ricovero.stato, stato),
+               (Ricovero.superamento, superamento),
+               tra=(Ricovero.data_inserimento, *_periodo(periodo)))
     if fuori_ordine is not None:
         q = q.where(col(Ricovero.fuori_ordine) > 0 if fuori_ordine
                     else func.coalesce(col(Ricovero.fuori_ordine), 0) == 0)
@@ -270,17 +276,9 @@ def elenco_sanzioni(*, session: Session, pagina: int, per_pagina: int,
                     id_prenotazione: str | None = None, tipo: str | None = None,
                     stato: str | None = None, dal: date | None = None,
                     al: date | None = None) -> tuple[int, list[Sanzione]]:
-    q = select(Sanzione)
-    if id_prenotazione is not None:
-        q = q.where(Sanzione.id_prenotazione == id_prenotazione)
-    if tipo is not None:
-        q = q.where(Sanzione.tipo == tipo)
-    if stato is not None:
-        q = q.where(Sanzione.stato == stato)
-    if dal is not None:
-        q = q.where(col(Sanzione.data_emissione) >= dal)
-    if al is not None:
-        q = q.where(col(Sanzione.data_emissione) <= al)
+    q = filtra(select(Sanzione), (Sanzione.id_prenotazione, id_prenotazione),
+               (Sanzione.tipo, tipo), (Sanzione.stato, stato),
+               tra=(Sanzione.data_emissione, dal, giorno_dopo(al)))
     return _pagina(session, q, col(Sanzione.id), pagina, per_pagina)
 
 

@@ -52,7 +52,8 @@ class CacheTabelle:
 def tabella(*, engine: Engine, settings: Settings, period: str, registro: str,
             profilo: str | None, lettura: str) -> list[dict[str, Any]]:
     """The rows `registro stats --format json` writes, computed the same way."""
-    from registro.check import leggi_prenotazioni, leggi_ricoveri
+    from registro import colonnare
+    from registro.check import leggi_ricoveri
     from registro.ordine import fuori_ordine
     from registro.periodo import Periodo
     from registro.standards import carica_profilo
@@ -66,7 +67,7 @@ def tabella(*, engine: Engine, settings: Settings, period: str, registro: str,
         df = tabella_ricoveri(lista, profilo=prof, periodo=periodo,
                               fuori_ordine=fuori_ordine(lista)).select(COLONNE_RICOVERI)
     else:
-        df = tabella_prestazioni(leggi_prenotazioni(engine).lazy(), profilo=prof,
+        df = tabella_prestazioni(colonnare.prenotazioni(engine, settings), profilo=prof,
                                  periodo=periodo,
                                  lettura="ex_post" if lettura == "ex_post" else "ex_ante",
                                  ).select(COLONNE)

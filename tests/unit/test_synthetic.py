@@ -263,3 +263,18 @@ def test_updated_after_the_last_event(tipizzato: pl.DataFrame) -> None:
     assert (chiuse["agg"] >= chiuse["app"]).all()
     disdette = t.filter(pl.col("stato") == "disdetta_utente")
     assert (disdette["agg"] >= disdette["dis"]).all()
+
+
+def test_large_exports_are_written_in_blocks_with_ids_continuing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cup.synthetic as synthetic
+
+    monkeypatch.setattr(synthetic, "BLOCCO", 400)
+    path = synthetic.scrivi_csv(tmp_path / "a.csv", rows=1000, seed=5)
+    df = pl.read_csv(path, infer_schema=False)
+    assert df.height == 1000
+    assert df["id_prenotazione"].n_unique() == 1000
+    assert df["id_prenotazione"][400] == "P2025-0000401"
+    assert df.columns == list(synthetic.genera_prenotazioni(1).columns)
+    again = synthetic.scrivi_csv(tmp_path / "b.csv", rows=1000, seed=5)
+    assert again.read_bytes() == path.read_bytes()

@@ -1,0 +1,152 @@
+"""The columnar mirror of the specialistica register: a Parquet copy of the current bookings
+(the columns the rules and the statistics read, with their catalog `tipo`), so that the
+statistics, the site and the reports scan a compressed column file instead of reading a
+million rows back through the database driver (≈ 5 s for 1 M rows from SQLite, ≈ 0.3 s from
+the mirror).
+
+The database stays the system of record. The mirror carries, in its Parquet metadata, the
+*impronta* of the register it was taken from: the latest completed ingest of the
+specialistica (id and end time), the catalog's codes and types, and the database. A reader
+recomputes the impronta (two tiny queries) and uses the mirror only when it matches;
+otherwise it reads the database and rewrites the mirror. Nothing but an ingest changes the
+bookings' own columns and nothing but a catalog import changes `tipo`; a restored backup
+brings back an older ingest id or time, so a stale mirror is never used. `registro check`,
+which reads every booking anyway, writes the mirror as a by-product.
+
+The impronta is taken *before* the bookings are read: should an ingest land in between, the
+mirror holds newer data under an older impronta and is simply rebuilt by the next reader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, text
+
+from registro.settings import Settings
+
+log = logging.getLogger("registro.colonnare")
+
+CHIAVE_METADATI = "registro_impronta"
+
+
+def percorso(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "colonnare" / "prenotazione.parquet"
+
+
+def impronta(engine: Engine) -> str:
+    """What identifies the bookings' content: see the module's docstring."""
+    with engine.connect() as conn:
+        run = conn.execute(text(
+            "SELECT id, finito_il FROM ingest_run WHERE registro = 'prestazioni' "
+            "AND stato = 'completato' ORDER BY id DESC LIMIT 1")).first()
+        catalogo = conn.execute(text(
+            "SELECT codice, tipo FROM prestazione ORDER BY codice")).all()
+    h = hashlib.sha256()
+    h.update(engine.url.render_as_string(hide_password=True).encode())
+    h.update(repr(tuple(run) if run else None).encode())
+    for codice, tipo in catalogo:
+        h.update(f"\x1f{codice}\x1e{tipo}".encode())
+    return h.hexdigest()
+
+
+def scrivi(frame: pl.DataFrame, settings: Settings, impronta_: str) -> Path | None:
+    """Replace the mirror atomically; a failure to write (read-only data_dir, full disk) is
+    logged and costs only speed, never correctness."""
+    dest = percorso(settings)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(tmp, compression="lz4", statistics=False,
+                            metadata={CHIAVE_METADATI: impronta_})
+        os.replace(tmp, dest)
+    except OSError as exc:
+        log.warning("copia colonnare non scritta (%s): le letture useranno il database", exc)
+        tmp.unlink(missing_ok=True)
+        return None
+    return dest
+
+
+class Scrittore:
+    """The mirror written a pass at a time (`registro check`), as the row groups of one
+    Parquet file that replaces the old one only on `conferma()`: the check's memory follows
+    its pass, and a failed check leaves the previous mirror (whose impronta then tells)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.dest = percorso(settings)
+        self.tmp = self.dest.with_name(f".{self.dest.name}.{os.getpid()}.tmp")
+        self.impronta = ""
+        self._writer: Any = None
+        self._guasto = False
+
+    def __enter__(self) -> Scrittore:
+        return self
+
+    def aggiungi(self, frame: pl.DataFrame) -> None:
+        if self._guasto:
+            return
+        import pyarrow.parquet as pq
+
+        try:
+            tabella = frame.to_arrow()
+            if self._writer is None:
+                self.dest.parent.mkdir(parents=True, exist_ok=True)
+                schema = tabella.schema.with_metadata({CHIAVE_METADATI: self.impronta})
+                self._writer = pq.ParquetWriter(self.tmp, schema, compression="lz4",
+                                                write_statistics=False)
+            self._writer.write_table(tabella.cast(self._writer.schema))
+        except OSError as exc:
+            self._abbandona(exc)
+
+    def conferma(self) -> None:
+        if self._writer is None or self._guasto:
+            return
+        try:
+            self._writer.close()
+            self._writer = None
+            os.replace(self.tmp, self.dest)
+        except OSError as exc:
+            self._abbandona(exc)
+
+    def _abbandona(self, exc: OSError) -> None:
+        log.warning("copia colonnare non scritta (%s): le letture useranno il database", exc)
+        self._guasto = True
+        self._chiudi()
+
+    def _chiudi(self) -> None:
+        if self._writer is not None:
+            with contextlib.suppress(OSError):
+                self._writer.close()
+            self._writer = None
+        self.tmp.unlink(missing_ok=True)
+
+    def __exit__(self, *_exc: object) -> None:
+        self._chiudi()
+
+
+def _valida(path: Path, attesa: str) -> bool:
+    try:
+        return pl.read_parquet_metadata(path).get(CHIAVE_METADATI) == attesa
+    except (OSError, pl.exceptions.PolarsError):
+        return False
+
+
+def prenotazioni(engine: Engine, settings: Settings) -> pl.LazyFrame:
+    """The current bookings with `tipo` (schema `registro.check.SCHEMA_LETTURA`), lazily:
+    from the mirror when it matches the database, otherwise from the database (and the
+    mirror is rebuilt)."""
+    from registro.check import leggi_prenotazioni
+
+    attesa = impronta(engine)
+    path = percorso(settings)
+    if path.exists() and _valida(path, attesa):
+        return pl.scan_parquet(path)
+    frame = leggi_prenotazioni(engine)
+    scrivi(frame, settings, attesa)
+    return frame.lazy()

@@ -1,0 +1,1 @@
+"""Pubblica tutela: the citizens' reports and complaints and the regolamento's deadlines."""

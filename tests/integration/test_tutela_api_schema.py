@@ -1,0 +1,44 @@
+# ruff: noqa: F811 — the fixtures imported from api_helpers are used as arguments
+"""Schemathesis on `/segnalazioni` with the UPT's token (bounded, both databases): the
+general schema test runs as `direzione`, which may not write here, so the writes and the
+documents are exercised under the one role that may."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+import schemathesis
+from api_helpers import auth, registro_api, sanzione, tokens  # noqa: F401
+from helpers_tutela import nuova, passo
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from sqlalchemy import Engine
+from test_api_schema import CHECKS
+
+from registro.api.app import create_app
+from registro.settings import Settings
+
+
+@pytest.mark.slow
+def test_segnalazioni_conform_to_the_schema_as_upt(settings: Settings, registro_api: Engine,
+                                                   tokens: dict[str, str]) -> None:
+    # existing segnalazioni, so that the operations on one are not all 404s
+    con_risposta = nuova(registro_api, id_prenotazione="OLTRE")
+    passo(registro_api, con_risposta, "risolta", date(2026, 3, 3), esito="accolta")
+    nuova(registro_api, contatto=None, tipo="suggerimento", canale="fax")
+    nuova(registro_api, id_sanzione=sanzione(registro_api, "NOSHOW", "malum").id)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(settings))
+    headers = auth(tokens["upt"])
+    operazioni = [r.ok() for r in schema.get_all_operations()  # type: ignore[union-attr]
+                  if r.ok().path.startswith("/segnalazioni")]
+    assert len(operazioni) == 5
+    for operazione in operazioni:
+        @given(case=operazione.as_strategy())
+        @hyp_settings(max_examples=25, deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck))
+        def prova(case: Any) -> None:
+            case.call_and_validate(headers=headers, checks=CHECKS)
+
+        prova()
