@@ -32,7 +32,7 @@ def _registra_comandi() -> None:
     """Commands that live with their packages (API, site, reports, scheduler)."""
     from public_site.cli import site_app
     from registro.api.cli import serve, token_app
-    from registro.scheduled import scheduler_app
+    from registro.scheduler_cli import scheduler_app
     from registro.tutela.cli import segnalazione_app
     from reports.cli import report_app
 
@@ -106,17 +106,19 @@ def _passo(msg: str) -> Iterator[None]:
 
 
 def _ensure_schema(engine: Any) -> None:
-    from sqlmodel import select
+    """Upgrade if needed and load the national catalog on first use; plain SQL for the checks
+    so that a command on a ready register does not import the models."""
+    from sqlalchemy import text
 
-    from registro.catalogo import catalogo_nazionale, importa_catalogo
-    from registro.db import migrate, schema_aggiornato, session_scope
-    from registro.models import Prestazione
+    from registro.db import migrate, schema_aggiornato
 
     if not schema_aggiornato(engine):
         migrate(engine)
-    with session_scope(engine) as s:
-        vuoto = s.exec(select(Prestazione).limit(1)).first() is None
+    with engine.connect() as conn:
+        vuoto = conn.execute(text("SELECT 1 FROM prestazione LIMIT 1")).first() is None
     if vuoto:
+        from registro.catalogo import catalogo_nazionale, importa_catalogo
+
         importa_catalogo(catalogo_nazionale(), engine=engine)
 
 

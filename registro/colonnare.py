@@ -141,12 +141,12 @@ def prenotazioni(engine: Engine, settings: Settings) -> pl.LazyFrame:
     """The current bookings with `tipo` (schema `registro.check.SCHEMA_LETTURA`), lazily:
     from the mirror when it matches the database, otherwise from the database (and the
     mirror is rebuilt)."""
-    from registro.check import leggi_prenotazioni
-
     attesa = impronta(engine)
     path = percorso(settings)
     if path.exists() and _valida(path, attesa):
         return pl.scan_parquet(path)
+    from registro.check import leggi_prenotazioni  # (and the models) only when needed
+
     frame = leggi_prenotazioni(engine)
     scrivi(frame, settings, attesa)
     return frame.lazy()

@@ -11,15 +11,17 @@ import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session
 
 from registro.errors import ErroreUtente
+
+if TYPE_CHECKING:  # sqlmodel is imported when a session is opened, not by every command
+    from sqlmodel import Session
 
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"
 _SQLITE_DATE = "%Y-%m-%d"
@@ -52,6 +54,8 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextlib.contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         yield session
 
@@ -140,6 +144,8 @@ def to_db_frame(df: pl.DataFrame, engine: Engine, table: str | None = None) -> p
     if not is_sqlite(engine):
         from sqlalchemy import BigInteger, Integer
         from sqlmodel import SQLModel
+
+        import registro.models  # noqa: F401  (puts the tables in SQLModel.metadata)
 
         sa_table = SQLModel.metadata.tables.get(table or "")
         if sa_table is None:
