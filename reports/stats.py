@@ -80,42 +80,45 @@ def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
                         lettura: Lettura = "ex_ante") -> pl.DataFrame:
     """The waiting-time table of one period, one reading, under one standards profile."""
     filtro = _nel_periodo(lettura, periodo)
-    classe = (pl.col("classe_priorita") if profilo.per_classe
-              else pl.lit(None, dtype=pl.String)).alias("classe_priorita")
+    # Grouping on string codes is the bulk of the work: without class targets (carta1995)
+    # the class is not a key at all, and is added back as a null column.
+    chiavi = CHIAVI if profilo.per_classe else CHIAVI[:2]
     righe = (
         deriva(lf.filter(filtro), profilo)
-        .select(pl.col("codice_prestazione"), pl.col("codice_sede"), classe,
-                pl.col("attesa_giorni").cast(pl.Int64), pl.col("standard_giorni").cast(pl.Int64),
-                pl.col("in_garanzia"))
+        .select(*chiavi, pl.col("attesa_giorni").cast(pl.Int64),
+                pl.col("standard_giorni").cast(pl.Int64), pl.col("in_garanzia"))
     )
 
-    gruppi = righe.group_by(CHIAVI).agg(
+    gruppi = righe.group_by(chiavi).agg(
         n_fuori_garanzia=(~pl.col("in_garanzia")).sum().cast(pl.Int64),
     )
 
-    ordinate = pl.col("attesa_giorni").sort()
     conta = pl.len().cast(pl.Int64)
-    in_garanzia = righe.filter(pl.col("in_garanzia")).group_by(CHIAVI).agg(
+    in_garanzia = righe.filter(pl.col("in_garanzia")).group_by(chiavi).agg(
         n=conta,
         somma=pl.col("attesa_giorni").sum(),
-        # two middle ranks (the same one when n is odd): their sum is exact in integers
-        mezzo=ordinate.get((conta - 1) // 2) + ordinate.get(conta // 2),
-        attesa_p90=ordinate.get((9 * conta + 9) // 10 - 1),
-        standard_giorni=pl.when(pl.col("standard_giorni").n_unique() == 1)
-        .then(pl.col("standard_giorni").first()),
+        # polars' median of integers is the mean of the two middle values (exact: both are
+        # small integers), found by selection; the p90 needs the one sort per group
+        attesa_mediana=pl.col("attesa_giorni").median(),
+        attesa_p90=pl.col("attesa_giorni").sort().get((9 * conta + 9) // 10 - 1),
+        standard_min=pl.col("standard_giorni").min(),
+        standard_max=pl.col("standard_giorni").max(),
         entro=(pl.col("attesa_giorni") <= pl.col("standard_giorni")).sum().cast(pl.Int64),
     )
 
     tabella = (
-        gruppi.join(in_garanzia, on=CHIAVI, how="left", nulls_equal=True)
+        gruppi.join(in_garanzia, on=chiavi, how="left", nulls_equal=True)
         .select(
             pl.lit(periodo.etichetta, dtype=pl.String).alias("periodo"),
-            *CHIAVI,
+            pl.col("codice_prestazione"), pl.col("codice_sede"),
+            (pl.col("classe_priorita") if profilo.per_classe
+             else pl.lit(None, dtype=pl.String).alias("classe_priorita")),
             pl.col("n").fill_null(0),
             _arrotonda(pl.col("somma"), pl.col("n"), 1).alias("attesa_media"),
-            (pl.col("mezzo") / 2).alias("attesa_mediana"),
+            pl.col("attesa_mediana"),
             pl.col("attesa_p90"),
-            pl.col("standard_giorni"),
+            pl.when(pl.col("standard_min") == pl.col("standard_max"))
+            .then(pl.col("standard_min")).alias("standard_giorni"),
             _arrotonda(pl.col("entro"), pl.col("n"), 3).alias("quota_entro_standard"),
             pl.col("n_fuori_garanzia"),
         )
