@@ -6,16 +6,13 @@ documents are exercised under the one role that may."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 import schemathesis
 from api_helpers import auth, registro_api, sanzione, tokens  # noqa: F401
 from helpers_tutela import nuova, passo
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hyp_settings
 from sqlalchemy import Engine
-from test_api_schema import CHECKS
+from test_api_schema import conformi
 
 from registro.api.app import create_app
 from registro.settings import Settings
@@ -34,11 +31,4 @@ def test_segnalazioni_conform_to_the_schema_as_upt(settings: Settings, registro_
     operazioni = [r.ok() for r in schema.get_all_operations()  # type: ignore[union-attr]
                   if r.ok().path.startswith("/segnalazioni")]
     assert len(operazioni) == 5
-    for operazione in operazioni:
-        @given(case=operazione.as_strategy())
-        @hyp_settings(max_examples=25, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck))
-        def prova(case: Any) -> None:
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
-        prova()
+    conformi(operazioni, headers)
