@@ -3,15 +3,28 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup system demo test test-quick check bench clean
+.PHONY: setup system demo test test-quick check bench clean lock
 
 setup: $(VENV)/.installed public_site/node_modules/.package-lock.json system
 
-$(VENV)/.installed: pyproject.toml
+# Every Python package at the version and hash in requirements.lock (made by `make lock`),
+# then the project itself without resolving anything: a fresh install today gets what the
+# suite was run with.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Re-resolve the lock (after a change to the dependencies in pyproject.toml, or to take
+# newer versions on purpose), with uv at a fixed version; then `make test` and commit both.
+UV_VERSION := 0.13.8
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet uv==$(UV_VERSION)
+	.venv-lock/bin/uv pip compile pyproject.toml scripts/costruzione.in --extra dev \
+	  --universal --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+	rm -rf .venv-lock
 
 # Bootstrap Italia (copied into the site) and axe-core (browser tests), pinned in the lock.
 public_site/node_modules/.package-lock.json: public_site/package.json public_site/package-lock.json

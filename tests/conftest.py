@@ -78,6 +78,34 @@ def engine(settings: Settings) -> Iterator[Engine]:
     engine.dispose()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The real-data tests need the folder named by REGISTRO_DATI_REALI (a file whose licence
+    keeps it out of the repository). Without it they are left out with one line; in CI that
+    is an error, since CI must run everything."""
+    if os.environ.get("REGISTRO_DATI_REALI"):
+        return
+    reali = [i for i in items if i.get_closest_marker("dati_reali")]
+    if not reali:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError("CI: REGISTRO_DATI_REALI non impostata, i test sui dati reali "
+                                "non possono girare")
+    config.hook.pytest_deselected(items=reali)
+    items[:] = [i for i in items if not i.get_closest_marker("dati_reali")]
+    config.stash[_NON_ESEGUITI] = len(reali)
+
+
+_NON_ESEGUITI = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    n = terminalreporter.config.stash.get(_NON_ESEGUITI, 0)
+    if n:
+        terminalreporter.write_line(
+            f"{n} test sui dati reali non eseguiti: REGISTRO_DATI_REALI non indica la cartella "
+            "con KaggleV2-May-2016.csv (vedi README, «Dati reali»)", yellow=True)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI a skipped test is a failure: a skip hides a missing part."""
     if not os.environ.get("CI"):
