@@ -29,14 +29,14 @@ def build(
     index.html."""
     from public_site.build import build_site
     from registro.cli import _engine, _ensure_schema, _passo, _settings
-    from registro.esecuzioni import esecuzione
+    from registro.esecuzioni import Attivita, esecuzione
     from registro.periodo import Periodo
 
     settings = _settings(ctx)
     periodo = Periodo.parse(period) if period else None
     engine = _engine(settings)
     _ensure_schema(engine)
-    with _passo("generazione del sito"), esecuzione(engine, "site build", period) as run:
+    with _passo("generazione del sito"), esecuzione(engine, Attivita.SITO, period) as run:
         esito = build_site(engine=engine, settings=settings, out=out_dir, periodo=periodo)
         run.dettaglio = f"{esito.pagine} pagine, periodo {esito.periodo}"
     for avviso in esito.avvisi:

@@ -83,28 +83,32 @@ class EsitoCheck:
         return asdict(self)
 
 
-def leggi_prenotazioni(engine: Engine, dove: str = "") -> pl.DataFrame:
+def leggi_prenotazioni(engine: Engine, dove: str = "", *, conn: object = None
+                       ) -> pl.DataFrame:
     """The current bookings with their catalog type (the columns the rules need);
-    `dove` an SQL condition on `p`, for one pass of the check."""
+    `dove` an SQL condition on `p`, for one pass of the check; `conn` the check's own
+    connection, when read under its lock."""
     cols = ", ".join(f"p.{c}" for c in SCHEMA_LETTURA if c != "tipo")
     return db.read_frame(
         engine,
         f"SELECT {cols}, c.tipo FROM prenotazione p "
         "JOIN prestazione c ON c.codice = p.codice_prestazione"
         + (f" WHERE {dove}" if dove else ""),
-        SCHEMA_LETTURA)
+        SCHEMA_LETTURA, conn=conn)
 
 
 def _letterale(valore: str) -> str:
     return "'" + valore.replace("'", "''") + "'"
 
 
-def passi(engine: Engine, righe_per_passo: int) -> list[tuple[str | None, str | None]]:
+def passi(engine: Engine, righe_per_passo: int, *, conn: object = None
+          ) -> list[tuple[str | None, str | None]]:
     """Ranges [da, a) of id_prenotazione, `righe_per_passo` bookings each, cut in the
     database's own order (so its comparisons agree with the cuts, whatever the collation);
     a single open range when the register is small."""
     ids = db.read_frame(engine, "SELECT id_prenotazione FROM prenotazione "
-                                "ORDER BY id_prenotazione", {"id_prenotazione": pl.String()})
+                                "ORDER BY id_prenotazione", {"id_prenotazione": pl.String()},
+                        conn=conn)
     if ids.height <= righe_per_passo:
         return [(None, None)]
     tagli = ids["id_prenotazione"].gather_every(righe_per_passo).to_list()[1:]
@@ -118,16 +122,16 @@ def _condizione(colonna: str, da: str | None, a: str | None) -> str:
     return " AND ".join(parti)
 
 
-def leggi_ricoveri(engine: Engine) -> pl.DataFrame:
+def leggi_ricoveri(engine: Engine, *, conn: object = None) -> pl.DataFrame:
     return db.read_frame(engine, f"SELECT {', '.join(SCHEMA_RICOVERI)} FROM ricovero",
-                         SCHEMA_RICOVERI)
+                         SCHEMA_RICOVERI, conn=conn)
 
 
-def ricoveri_verificati(engine: Engine, settings: Settings, oggi: date
+def ricoveri_verificati(engine: Engine, settings: Settings, oggi: date, *, conn: object = None
                         ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The list entries with their derived fields as of `oggi`, and the overtaken pairs."""
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
-    lista = leggi_ricoveri(engine).lazy()
+    lista = leggi_ricoveri(engine, conn=conn).lazy()
     coppie = fuori_ordine(lista)
     conteggi = conta_fuori_ordine(coppie)
     derivati = derivati_ricoveri(lista, profilo, oggi).join(
@@ -163,16 +167,17 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
     with db.adbc_connection(engine) as conn, colonnare.Scrittore(settings) as copia:
         # The lock first: what is read below cannot change until this transaction ends.
         blocco.prendi(conn, "check")
-        copia.impronta = colonnare.impronta(engine)
-        for da, a in passi(engine, settings.check_righe_per_passo):
-            pren = leggi_prenotazioni(engine, _condizione("p.id_prenotazione", da, a))
+        copia.impronta = colonnare.impronta(engine, conn=conn)
+        for da, a in passi(engine, settings.check_righe_per_passo, conn=conn):
+            pren = leggi_prenotazioni(engine, _condizione("p.id_prenotazione", da, a),
+                                      conn=conn)
             _passo(conn, engine, pren, da, a, profilo, regime, settings, oggi, adesso, esito)
             # The bookings read under the lock are the register as of `impronta`: the
             # statistics, the site and the reports read this copy instead of the database.
             copia.aggiungi(pren)
             del pren
 
-        ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi)
+        ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi, conn=conn)
         stage_ricoveri = ricoveri.with_columns(
             verificata_il=pl.lit(adesso), profilo=pl.lit(profilo.nome))
         _aggiorna(conn, engine, "ricovero", "id_ricovero", stage_ricoveri,
@@ -205,13 +210,13 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
     vive = db.read_frame(
         engine,
         "SELECT id, id_prenotazione, tipo, importo_cent, motivo FROM sanzione "
-        f"WHERE stato <> 'annullato'{e_intervallo}", SCHEMA_VIVE)
+        f"WHERE stato <> 'annullato'{e_intervallo}", SCHEMA_VIVE, conn=conn)
     decise = db.read_frame(
         engine,
         "SELECT DISTINCT id_prenotazione, tipo FROM sanzione WHERE stato = 'annullato' "
         f"AND (motivo_annullamento IS NULL OR motivo_annullamento <> '{MOTIVO_RICALCOLO}')"
         f"{e_intervallo}",
-        {"id_prenotazione": pl.String(), "tipo": pl.String()})
+        {"id_prenotazione": pl.String(), "tipo": pl.String()}, conn=conn)
     dovute = dovute.join(decise, on=["id_prenotazione", "tipo"], how="anti")
     da_emettere, da_annullare = riconcilia(dovute, vive, pren["id_prenotazione"])
 

@@ -267,9 +267,9 @@ def check(
     settings = _settings(ctx)
     engine = _engine(settings)
     _ensure_schema(engine)
-    from registro.esecuzioni import esecuzione
+    from registro.esecuzioni import Attivita, esecuzione
 
-    with _passo("verifica delle prenotazioni"), esecuzione(engine, "check") as run:
+    with _passo("verifica delle prenotazioni"), esecuzione(engine, Attivita.CHECK) as run:
         esito = do_check(engine=engine, settings=settings, oggi=_data(al))
         run.dettaglio = json.dumps(esito.as_dict())
     if as_json:
@@ -318,9 +318,9 @@ def stats(
                           settings.standard_locali)
     engine = _engine(settings)
     _ensure_schema(engine)
-    from registro.esecuzioni import esecuzione
+    from registro.esecuzioni import Attivita, esecuzione
 
-    with _passo("calcolo delle statistiche"), esecuzione(engine, "stats", period):
+    with _passo("calcolo delle statistiche"), esecuzione(engine, Attivita.STATS, period):
         if registro == Registro.ricoveri:
             from registro.check import leggi_ricoveri
             from registro.ordine import fuori_ordine
@@ -373,13 +373,13 @@ def monitoring(
 ) -> None:
     """La lista del Direttore Sanitario: superamenti e ricoveri fuori ordine senza
     motivazione, ricoveri in scadenza; i più urgenti per primi."""
-    from registro.esecuzioni import esecuzione
+    from registro.esecuzioni import Attivita, esecuzione
     from reports.monitoring import calcola_lista, scrivi_lista
 
     settings = _settings(ctx)
     engine = _engine(settings)
     _ensure_schema(engine)
-    with _passo("lista di monitoraggio"), esecuzione(engine, "monitoring") as run:
+    with _passo("lista di monitoraggio"), esecuzione(engine, Attivita.MONITORING) as run:
         lista = calcola_lista(engine=engine, settings=settings, oggi=_data(al),
                               includi_motivati=includi_motivati)
         path = scrivi_lista(lista, out_file, formato.value)

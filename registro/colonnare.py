@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,20 +41,41 @@ def percorso(settings: Settings) -> Path:
     return Path(settings.data_dir) / "colonnare" / "prenotazione.parquet"
 
 
-def impronta(engine: Engine) -> str:
-    """What identifies the bookings' content: see the module's docstring."""
-    with engine.connect() as conn:
-        run = conn.execute(text(
-            "SELECT id, finito_il FROM ingest_run WHERE registro = 'prestazioni' "
-            "AND stato = 'completato' ORDER BY id DESC LIMIT 1")).first()
-        catalogo = conn.execute(text(
-            "SELECT codice, tipo FROM prestazione ORDER BY codice")).all()
+def impronta(engine: Engine, *, conn: object = None) -> str:
+    """What identifies the bookings' content: see the module's docstring. `conn`: the
+    check's own ADBC connection, when asked under its lock."""
+    sql_run = ("SELECT id, finito_il FROM ingest_run WHERE registro = 'prestazioni' "
+               "AND stato = 'completato' ORDER BY id DESC LIMIT 1")
+    sql_cat = "SELECT codice, tipo FROM prestazione ORDER BY codice"
+    if conn is None:
+        with engine.connect() as c:
+            run = c.execute(text(sql_run)).first()
+            catalogo = [tuple(r) for r in c.execute(text(sql_cat)).all()]
+    else:
+        cur = conn.cursor()  # type: ignore[attr-defined]
+        try:
+            cur.execute(sql_run)
+            run = cur.fetchone()
+            cur.execute(sql_cat)
+            catalogo = [tuple(r) for r in cur.fetchall()]
+        finally:
+            cur.close()
     h = hashlib.sha256()
     h.update(engine.url.render_as_string(hide_password=True).encode())
-    h.update(repr(tuple(run) if run else None).encode())
+    h.update(repr(_run_normalizzato(run)).encode())
     for codice, tipo in catalogo:
         h.update(f"\x1f{codice}\x1e{tipo}".encode())
     return h.hexdigest()
+
+
+def _run_normalizzato(run: Any) -> tuple[int, str] | None:
+    """(id, end) the same whichever driver read it (a datetime, or SQLite's ISO text)."""
+    if run is None:
+        return None
+    run_id, fine = run
+    if isinstance(fine, str):
+        fine = datetime.fromisoformat(fine)
+    return int(run_id), fine.isoformat(sep=" ") if fine is not None else ""
 
 
 def scrivi(frame: pl.DataFrame, settings: Settings, impronta_: str) -> Path | None:

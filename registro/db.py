@@ -1,14 +1,26 @@
-"""Engine, sessions, migrations and the bulk paths (ADBC writes, ConnectorX reads).
+"""Engine, sessions, migrations and the bulk paths (ADBC writes and reads).
 
 Bulk work never goes row by row through the ORM: frames move as Arrow in and out. SQLite
 keeps dates as ISO text in the layout SQLAlchemy reads back, so the ORM and the bulk path
 agree on every value.
+
+One SQLite library at a time in a process. The ORM reaches SQLite through Python's `sqlite3`
+and the bulk paths through the copy of SQLite linked into the ADBC driver. SQLite's locks are
+POSIX locks, which belong to the process: when one library closes its descriptor of the file
+it drops every lock the process holds on it, the other library's write lock included
+(sqlite.org, "How To Corrupt An SQLite Database File", §2.2). A register written by one
+library while the other opened and closed a connection lost its write lock without knowing
+it, and another process could write at the same time: that is how two API uploads at once
+corrupted the register. `_UnaLibreria` makes it impossible: on one file, connections of the
+two libraries are never open at the same time in one process (a thread waits for the other
+library's connections to close; a thread that would wait for itself gets an error at once).
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +39,86 @@ _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"
 _SQLITE_DATE = "%Y-%m-%d"
 
 
+class DueLibrerie(RuntimeError):
+    """A thread asked for a connection of one SQLite library while it holds one of the other
+    on the same file: waiting would never end, going ahead would drop the locks."""
+
+
+class _UnaLibreria:
+    """Per file: which library has connections open in this process, and how many.
+
+    A connection of the other library waits until they are all closed; while it waits, no
+    new connection of the library in use is opened (except by a thread that already holds
+    one, which would otherwise wait for itself), so neither library starves the other."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._uso: dict[str, tuple[str, dict[int, int]]] = {}
+        """file -> (library, open connections per thread id)"""
+        self._in_attesa: dict[str, dict[str, int]] = {}
+
+    def apri(self, file: str, libreria: str) -> None:
+        io = threading.get_ident()
+        with self._cond:
+            attese = self._in_attesa.setdefault(file, {})
+            attese[libreria] = attese.get(libreria, 0) + 1
+            try:
+                while True:
+                    uso = self._uso.get(file)
+                    if uso is None:
+                        altre = sum(n for lib, n in attese.items() if lib != libreria)
+                        if not altre or libreria < min(lib for lib, n in attese.items() if n):
+                            break
+                    elif uso[0] == libreria:
+                        altre = sum(n for lib, n in attese.items() if lib != libreria)
+                        if not altre or io in uso[1]:
+                            break
+                    elif io in uso[1]:
+                        raise DueLibrerie(
+                            f"{file}: connessione {libreria} chiesta mentre lo stesso thread "
+                            f"ne tiene una {uso[0]} (due librerie SQLite sullo stesso file)")
+                    self._cond.wait()
+            finally:
+                attese[libreria] -= 1
+            _lib, thread = self._uso.setdefault(file, (libreria, {}))
+            thread[io] = thread.get(io, 0) + 1
+
+    def tiene(self, file: str, libreria: str) -> bool:
+        """Does the calling thread hold a connection of `libreria` on `file`?"""
+        with self._cond:
+            uso = self._uso.get(file)
+            return uso is not None and uso[0] == libreria and threading.get_ident() in uso[1]
+
+    def chiudi(self, file: str, thread_id: int) -> None:
+        with self._cond:
+            uso = self._uso.get(file)
+            if uso is None or thread_id not in uso[1]:
+                return
+            uso[1][thread_id] -= 1
+            if not uso[1][thread_id]:
+                del uso[1][thread_id]
+            if not uso[1]:
+                del self._uso[file]
+            self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def uso(self, file: str, libreria: str) -> Iterator[None]:
+        self.apri(file, libreria)
+        io = threading.get_ident()
+        try:
+            yield
+        finally:
+            self.chiudi(file, io)
+
+
+UNA_LIBRERIA = _UnaLibreria()
+
+
+def file_sqlite(engine: Engine) -> str:
+    """The register's file as one key for every library (resolved path)."""
+    return str(Path(engine.url.database or ":memory:").resolve())
+
+
 def make_engine(db_url: str) -> Engine:
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite":
@@ -35,6 +127,28 @@ def make_engine(db_url: str) -> Engine:
         # No pooling: bulk writes go through ADBC on their own connection, and a pooled
         # pysqlite connection can keep an old WAL snapshot open and read stale rows.
         engine = create_engine(db_url, connect_args={"timeout": 600}, poolclass=NullPool)
+        file = file_sqlite(engine)
+        aperte: dict[int, int] = {}
+        """id of each open sqlite3 connection -> the thread that opened it"""
+
+        @event.listens_for(engine, "do_connect")
+        def _una_libreria(dialect: Any, _rec: Any, cargs: Any, cparams: Any) -> Any:
+            UNA_LIBRERIA.apri(file, "sqlite3")
+            try:
+                conn = dialect.loaded_dbapi.connect(*cargs, **cparams)
+            except BaseException:
+                UNA_LIBRERIA.chiudi(file, threading.get_ident())
+                raise
+            aperte[id(conn)] = threading.get_ident()
+            return conn
+
+        def _chiusa(dbapi_conn: Any, _rec: Any = None) -> None:
+            thread_id = aperte.pop(id(dbapi_conn), None)
+            if thread_id is not None:
+                UNA_LIBRERIA.chiudi(file, thread_id)
+
+        event.listen(engine, "close", _chiusa)
+        event.listen(engine, "close_detached", _chiusa)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -119,23 +233,33 @@ def _adbc_uri(engine: Engine) -> str:
 
 @contextlib.contextmanager
 def adbc_connection(engine: Engine) -> Iterator[Any]:
-    """A raw ADBC connection to the same database (autocommit off: the caller commits)."""
-    if is_sqlite(engine):
-        import adbc_driver_sqlite.dbapi as driver
+    """A raw ADBC connection to the same database (autocommit off: the caller commits).
+
+    On SQLite it waits until this process has no `sqlite3` connection open to the file (see
+    the module's docstring); while it is open, reads in the same thread go through it
+    (`read_frame(..., conn=)`), never through the ORM."""
+    if not is_sqlite(engine):
+        import adbc_driver_postgresql.dbapi as pg_driver
+        conn = pg_driver.connect(_adbc_uri(engine))
+        try:
+            yield conn
+        finally:
+            conn.close()
+        return
+    import adbc_driver_sqlite.dbapi as driver
+
+    with UNA_LIBRERIA.uso(file_sqlite(engine), "adbc"):
         conn = driver.connect(_adbc_uri(engine))
-        cur = conn.cursor()
-        cur.execute("PRAGMA busy_timeout=600000")
-        # A page cache sized for bulk merges: inserting a million keys into a table with
-        # three indexes took 11.8 s with SQLite's default 2 MB cache, 8.8 s with this.
-        cur.execute(f"PRAGMA cache_size=-{CACHE_BULK_KIB}")
-        cur.close()
-    else:
-        import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]
-        conn = driver.connect(_adbc_uri(engine))
-    try:
-        yield conn
-    finally:
-        conn.close()
+        try:
+            cur = conn.cursor()
+            cur.execute("PRAGMA busy_timeout=600000")
+            # A page cache sized for bulk merges: inserting a million keys into a table with
+            # three indexes took 11.8 s with SQLite's default 2 MB cache, 8.8 s with this.
+            cur.execute(f"PRAGMA cache_size=-{CACHE_BULK_KIB}")
+            cur.close()
+            yield conn
+        finally:
+            conn.close()
 
 
 def to_db_frame(df: pl.DataFrame, engine: Engine, table: str | None = None) -> pl.DataFrame:
@@ -188,25 +312,75 @@ def execute(conn: Any, sql: str, params: tuple[Any, ...] | None = None) -> int:
         cur.close()
 
 
-def read_frame(engine: Engine, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+def read_frame(engine: Engine, sql: str, schema: dict[str, Any], *,
+               conn: Any = None) -> pl.DataFrame:
     """Run a query and return a frame with exactly `schema` (names and dtypes).
 
-    ConnectorX reads both databases without Python rows; the declared schema then decides
-    the dtypes, so an all-null column or SQLite's text dates come back as they should.
+    Arrow all the way, no Python rows: through `conn` when the caller holds an ADBC
+    connection (a read inside its transaction, under its lock), otherwise through a
+    short ADBC connection on SQLite or ConnectorX on PostgreSQL. A thread that holds an ORM
+    connection on the SQLite file (an API request with its session) reads through the same
+    library, `sqlite3`, row batches and all: the two libraries are never open together
+    (see the module's docstring). The declared schema then decides the dtypes, so an
+    all-null column or SQLite's text dates come back as they should.
     """
-    import connectorx as cx
-
-    url = engine.url
-    if is_sqlite(engine):
-        uri = f"sqlite://{Path(url.database or '').resolve()}"
-    else:
-        uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
-        df = pl.from_arrow(cx.read_sql(uri, sql, return_type="arrow"))
-    except Exception as exc:  # connectorx raises bare RuntimeErrors
+        if conn is not None:
+            df = _leggi_adbc(conn, sql)
+        elif is_sqlite(engine) and UNA_LIBRERIA.tiene(file_sqlite(engine), "sqlite3"):
+            df = _leggi_sqlite3(engine, sql, schema)
+        elif is_sqlite(engine):
+            with adbc_connection(engine) as propria:
+                df = _leggi_adbc(propria, sql)
+                propria.rollback()
+        else:
+            import connectorx as cx
+
+            uri = engine.url.set(drivername="postgresql").render_as_string(
+                hide_password=False)
+            arrow = pl.from_arrow(cx.read_sql(uri, sql, return_type="arrow"))
+            assert isinstance(arrow, pl.DataFrame)
+            df = arrow
+    except DueLibrerie:
+        raise
+    except Exception as exc:  # the drivers raise their own classes, or bare RuntimeErrors
         raise ErroreUtente(f"lettura dal database non riuscita: {exc}") from exc
-    assert isinstance(df, pl.DataFrame)
     return decode_frame(df, schema)
+
+
+def _leggi_sqlite3(engine: Engine, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+    """The same query through the ORM's library: SQLite's own types (dates as ISO text,
+    booleans as integers), `decode_frame` does the rest."""
+    def come_in_sqlite(dtype: Any) -> Any:
+        if dtype == pl.Boolean:
+            return pl.Int64()
+        if dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime):
+            return pl.String()
+        return dtype
+
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(sql)
+        nomi = [d[0] for d in cur.description]
+        tipi = [(n, come_in_sqlite(schema.get(n, pl.String()))) for n in nomi]
+        parti = [pl.DataFrame(righe, schema=tipi, orient="row", strict=False)
+                 for righe in iter(lambda: cur.fetchmany(50_000), [])]
+        cur.close()
+    finally:
+        raw.close()
+    return pl.concat(parti) if parti else pl.DataFrame(schema=tipi)
+
+
+def _leggi_adbc(conn: Any, sql: str) -> pl.DataFrame:
+    cur = conn.cursor()
+    try:
+        cur.execute(sql)
+        df = pl.from_arrow(cur.fetch_arrow_table())
+    finally:
+        cur.close()
+    assert isinstance(df, pl.DataFrame)
+    return df
 
 
 def decode_frame(df: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, insert, update
 
@@ -24,6 +25,24 @@ _TABELLA = Table(  # the columns of `registro.models.Esecuzione` this module wri
 )
 
 
+class Attivita(StrEnum):
+    """The names runs are recorded under: one list, so that whoever reads the log (`/health`,
+    the console) asks for a name that a writer actually uses. The values are those already
+    in registers' logs."""
+
+    CHECK = "check"
+    STATS = "stats"
+    MONITORING = "monitoring"
+    SITO = "site build"
+    REPORT_CONFERENZA = "report_conferenza"
+    REPORT_OSSERVATORIO = "report_osservatorio"
+    REPORT_DIREZIONE = "report_direzione"
+
+    @classmethod
+    def report(cls, tipo: str) -> Attivita:
+        return cls(f"report_{tipo}")
+
+
 @dataclass
 class Corsa:
     """The running task: the caller may set `dettaglio`, recorded when the run ends."""
@@ -33,11 +52,12 @@ class Corsa:
 
 
 @contextmanager
-def esecuzione(engine: Engine, attivita: str, periodo: str | None = None) -> Iterator[Corsa]:
+def esecuzione(engine: Engine, attivita: Attivita, periodo: str | None = None
+               ) -> Iterator[Corsa]:
     """Record the run; a failure is recorded with its error and re-raised."""
     with engine.begin() as conn:
         nuovo = conn.execute(insert(_TABELLA).values(
-            attivita=attivita, periodo=periodo, iniziata_il=datetime.now(), stato="in_corso"))
+            attivita=attivita.value, periodo=periodo, iniziata_il=datetime.now(), stato="in_corso"))
         assert nuovo.inserted_primary_key is not None
         run = Corsa(id=int(nuovo.inserted_primary_key[0]))
     try:

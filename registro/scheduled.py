@@ -105,9 +105,9 @@ def _sposta(path: Path, cartella: Path, adesso: datetime) -> Path:
 
 def check_notturno(engine: Engine, settings: Settings, adesso: datetime) -> str:
     from registro.check import check
-    from registro.esecuzioni import esecuzione
+    from registro.esecuzioni import Attivita, esecuzione
 
-    with esecuzione(engine, "check") as run:
+    with esecuzione(engine, Attivita.CHECK) as run:
         esito = check(engine=engine, settings=settings, oggi=adesso.date())
         run.dettaglio = str(esito.as_dict())
     riga = f"check: {esito.superamenti} superamenti, {esito.sanzioni_emesse} sanzioni emesse"
@@ -116,7 +116,9 @@ def check_notturno(engine: Engine, settings: Settings, adesso: datetime) -> str:
     except ImportError:
         return riga + "; sito non disponibile"
     out = settings.sito_out or Path(settings.data_dir) / "sito"
-    build_site(engine=engine, settings=settings, out=out, oggi=adesso.date())
+    with esecuzione(engine, Attivita.SITO) as run:
+        build_site(engine=engine, settings=settings, out=out, oggi=adesso.date())
+        run.dettaglio = str(out)
     return riga + f"; sito in {out}"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from registro.esecuzioni import esecuzione
+from registro.esecuzioni import Attivita, esecuzione
 from registro.periodo import Periodo
 from registro.settings import Settings
 from reports.archivio import EsitoReport, archivia
@@ -46,7 +46,7 @@ def esegui(*, engine: Engine, settings: Settings, tipo: str, periodo: str | None
     else:
         raise ValueError(f"tipo di report sconosciuto: {tipo!r}")
 
-    with esecuzione(engine, f"report_{tipo}", etichetta) as run:
+    with esecuzione(engine, Attivita.report(tipo), etichetta) as run:
         esito = archivia(engine=engine, settings=settings, tipo=tipo, periodo=etichetta,
                          genera=genera, out=out)
         run.dettaglio = f"v{esito.versione} in {esito.cartella}"

@@ -16,6 +16,7 @@ from registro.api.errori import TroppoGrande, risposte
 from registro.api.models import EsitoIngestPublic
 from registro.api.upload import ricevi_modulo
 from registro.errors import ErroreUtente
+from registro.processo import in_processo_separato
 
 router = APIRouter(tags=["ingest"], responses=risposte(401, 403, 413, 422))
 
@@ -90,13 +91,26 @@ async def carica(
     return EsitoIngestPublic.model_validate(esito)
 
 
+def ingest_in_figlio(path: Path, db_url: str, settings: Any, mapping: Path | None,
+                     registro: str, utente: str) -> dict[str, Any]:
+    """The ingest as the child process runs it (registro.processo): its own engine."""
+    from cup.ingest import ingest
+    from registro.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        return ingest(path, engine=engine, settings=settings, mapping=mapping,
+                      registro=registro, utente=utente).as_dict()
+    finally:
+        engine.dispose()
+
+
 def _ingest(path: Path, nome: str, engine: Any, settings: Any, mapping: Path | None,
             registro: str, utente: Utente) -> dict[str, Any]:
-    from cup.ingest import ingest
-
     try:
-        esito = ingest(path, engine=engine, settings=settings, mapping=mapping,
-                       registro=registro, utente=utente.nome).as_dict()
+        esito = in_processo_separato(
+            ingest_in_figlio, path, engine.url.render_as_string(hide_password=False),
+            settings, mapping, registro, utente.nome)
     except ErroreUtente as exc:
         # the message names the temporary file: name the uploaded one instead
         testo = str(exc).replace(str(path), nome)

@@ -287,6 +287,8 @@ class SaluteRisposta(BaseModel):
     database: Literal["raggiungibile", "non raggiungibile"] = Field(
         description="Il database risponde?")
     ultimo_ingest: DataOra | None = Field(description="Fine dell'ultimo caricamento riuscito.")
+    ultimo_check: DataOra | None = Field(
+        default=None, description="Fine dell'ultima verifica riuscita (`registro check`).")
     ultima_costruzione_sito: DataOra | None = Field(
         description="Fine dell'ultima costruzione del sito pubblico.")
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from registro.api.errori import Conflitto, NonTrovato
 from registro.errors import ErroreUtente
+from registro.esecuzioni import Attivita
 from registro.models import (
     Audit,
     Esecuzione,
@@ -318,18 +319,22 @@ def cambia_stato(*, session: Session, id_sanzione: int, stato: str, motivo: str 
 # --- health ---------------------------------------------------------------------------------
 
 def salute(*, engine: Engine) -> dict[str, Any]:
-    """Database reachable? Last completed ingest and site build (None when never)."""
+    """Database reachable? Last completed ingest, check and site build (None when never)."""
+    def ultima(session: Session, attivita: Attivita) -> Any:
+        return session.exec(select(func.max(Esecuzione.finita_il)).where(
+            Esecuzione.attivita == attivita.value, Esecuzione.stato == "completata")).one()
+
     try:
         with Session(engine) as session:
             session.exec(text("SELECT 1"))  # type: ignore[call-overload]
             ingest = session.exec(select(func.max(IngestRun.finito_il)).where(
                 IngestRun.stato == "completato")).one()
-            sito = session.exec(select(func.max(Esecuzione.finita_il)).where(
-                Esecuzione.attivita == "site", Esecuzione.stato == "completata")).one()
+            check = ultima(session, Attivita.CHECK)
+            sito = ultima(session, Attivita.SITO)
     except Exception:
         return {"database": "non raggiungibile", "ultimo_ingest": None,
-                "ultima_costruzione_sito": None}
-    return {"database": "raggiungibile", "ultimo_ingest": ingest,
+                "ultimo_check": None, "ultima_costruzione_sito": None}
+    return {"database": "raggiungibile", "ultimo_ingest": ingest, "ultimo_check": check,
             "ultima_costruzione_sito": sito}
 
 

@@ -193,3 +193,34 @@ def test_sigterm_ferma_il_processo(tmp_path: Path) -> None:
         proc.kill()
     assert proc.returncode == 0, resto
     assert "scheduler fermato" in resto
+
+
+def test_il_lavoro_notturno_registra_check_e_sito_e_health_li_vede(
+        engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    """The run names are one enumeration: what the nightly job writes is what /health reads
+    (before, /health looked for "site", the CLI wrote "site build", the job wrote nothing)."""
+    from fastapi.testclient import TestClient
+
+    from registro.api.app import create_app
+    from registro.esecuzioni import Attivita
+
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    scrivi_export(tmp_path / "cup.csv", [riga("P1"), riga("P2")])
+    from cup.ingest import ingest
+
+    ingest(tmp_path / "cup.csv", engine=engine, settings=settings)
+    s = settings.model_copy(update={"sito_out": tmp_path / "sito"})
+    with TestClient(create_app(s)) as client:
+        prima = client.get("/health").json()
+        assert prima["ultimo_check"] is None and prima["ultima_costruzione_sito"] is None
+        riga_esito = scheduled.esegui_lavoro(engine=engine, settings=s,
+                                             job_id="check_notturno", manuale=True)
+        assert riga_esito is not None and "sito in" in riga_esito
+        dopo = client.get("/health").json()
+    assert dopo["ultimo_check"] is not None and dopo["ultima_costruzione_sito"] is not None
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        fatte = {r[0] for r in conn.execute(text(
+            "SELECT attivita FROM esecuzione WHERE stato = 'completata'"))}
+    assert {Attivita.CHECK.value, Attivita.SITO.value} <= fatte
