@@ -15,7 +15,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine
 
-from registro import colonnare, db
+from registro import colonnare, db, statistiche
 from registro.check import leggi_ricoveri
 from registro.ordine import fuori_ordine
 from registro.periodo import Periodo
@@ -23,7 +23,7 @@ from registro.rules import deriva
 from registro.settings import Settings
 from registro.soppressione import sopprimi, sopprimi_conteggio
 from registro.standards import Profilo
-from reports.stats import _arrotonda, tabella_prestazioni
+from reports.stats import tabella_prestazioni
 from reports.stats_ricoveri import tabella_ricoveri
 
 SCHEMA_CATALOGO: dict[str, pl.DataType] = {
@@ -137,19 +137,18 @@ def andamento_mensile(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo) -
     righe = deriva(lf.filter(giorno.is_between(pl.lit(periodo.inizio), pl.lit(periodo.fine),
                                                closed="left")), profilo
                    ).filter(pl.col("in_garanzia"))
-    ordinate = pl.col("attesa_giorni").cast(pl.Int64).sort()
     conta = pl.len().cast(pl.Int64)
     return (
         righe.with_columns(mese=giorno.dt.strftime("%Y-%m"))
         .group_by("codice_prestazione", "mese")
         .agg(n=conta,
-             mezzo=ordinate.get((conta - 1) // 2) + ordinate.get(conta // 2),
+             attesa_mediana=statistiche.mediana(pl.col("attesa_giorni")),
              standard_giorni=pl.when(pl.col("standard_giorni").n_unique() == 1)
              .then(pl.col("standard_giorni").first()).cast(pl.Int64),
              entro=(pl.col("attesa_giorni") <= pl.col("standard_giorni")).sum().cast(pl.Int64))
         .select("mese", "codice_prestazione", "n",
-                (pl.col("mezzo") / 2).alias("attesa_mediana"), "standard_giorni",
-                _arrotonda(pl.col("entro"), pl.col("n"), 3).alias("quota_entro_standard"))
+                "attesa_mediana", "standard_giorni",
+                statistiche.quota(pl.col("entro"), pl.col("n")).alias("quota_entro_standard"))
         .sort("codice_prestazione", "mese")
     )
 

@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine
 
-from registro import db
+from registro import db, statistiche
 from registro.csvsafe import scrivi_csv
 from registro.money import format_euro, format_euro_it
 from registro.periodo import Periodo
@@ -31,7 +31,7 @@ from registro.settings import Settings
 from registro.soppressione import DATI_INSUFFICIENTI, conformita, sopprimi, sopprimi_conteggio
 from registro.standards import Profilo, carica_profilo
 from reports.calendario import precedente
-from reports.stats import _arrotonda, _nel_periodo, tabella_prestazioni
+from reports.stats import nel_periodo, tabella_prestazioni
 
 COLONNE_CONFORMITA = ["n", "entro_standard", "quota_entro_standard", "attesa_media",
                       "soppresso"]
@@ -56,7 +56,7 @@ class Conferenza:
 def _in_garanzia(prenotazioni: pl.DataFrame, profilo: Profilo, periodo: Periodo
                  ) -> pl.LazyFrame:
     """The bookings made in the period (ex ante reading), in guarantee, with their wait."""
-    return (deriva(prenotazioni.lazy().filter(_nel_periodo("ex_ante", periodo)), profilo)
+    return (deriva(prenotazioni.lazy().filter(nel_periodo("ex_ante", periodo)), profilo)
             .filter(pl.col("in_garanzia")))
 
 
@@ -68,15 +68,15 @@ def tabella_conformita(righe: pl.LazyFrame, per: list[str]) -> pl.DataFrame:
         n=pl.len().cast(pl.Int64),
         entro_standard=(attesa <= pl.col("standard_giorni")).sum().cast(pl.Int64),
         somma=attesa.sum())
-        .with_columns(quota_entro_standard=_arrotonda(pl.col("entro_standard"), pl.col("n"), 3),
-                      attesa_media=_arrotonda(pl.col("somma"), pl.col("n"), 1))
+        .with_columns(quota_entro_standard=statistiche.quota(pl.col("entro_standard"), pl.col("n")),
+                      attesa_media=statistiche.media(pl.col("somma"), pl.col("n")))
         .drop("somma").sort(per, nulls_last=True).collect())
 
 
 def _quota(entro: int, n: int) -> float | None:
     if n == 0:
         return None
-    return pl.select(_arrotonda(pl.lit(entro), pl.lit(n), 3)).item()
+    return pl.select(statistiche.quota(pl.lit(entro), pl.lit(n))).item()
 
 
 def _catalogo(engine: Engine) -> pl.DataFrame:
@@ -107,21 +107,29 @@ def _sanzioni(sanzioni: pl.DataFrame, periodo: Periodo) -> dict[str, tuple[int, 
 def _ricoveri_reparto(engine: Engine, profilo: Profilo, periodo: Periodo, soglia: int
                       ) -> pl.DataFrame:
     from registro.check import leggi_ricoveri
+
+    reparti = _nomi(engine, "reparto").rename({"codice": "codice_reparto"})
+    return ricoveri_per_reparto(leggi_ricoveri(engine).lazy(), reparti, profilo=profilo,
+                                periodo=periodo, soglia=soglia)
+
+
+def ricoveri_per_reparto(lista: pl.LazyFrame, reparti: pl.DataFrame, *, profilo: Profilo,
+                         periodo: Periodo, soglia: int) -> pl.DataFrame:
+    """The report's table per ward: admissions of the period (n, mean, median, within the
+    maximum, share), the list at the period's end and the admissions out of order; small
+    cells suppressed. `reparti`: codice_reparto, nome."""
     from registro.ordine import derivati_ricoveri, fuori_ordine
     from reports.stats_ricoveri import tabella_ricoveri
 
-    lista = leggi_ricoveri(engine).lazy()
     ultimo = periodo.fine - timedelta(days=1)
     ammessi = derivati_ricoveri(lista, profilo, ultimo).filter(
         (pl.col("stato") == "ricoverato")
         & pl.col("data_ricovero").cast(pl.Date).is_between(
             pl.lit(periodo.inizio), pl.lit(periodo.fine), closed="left"))
     attesa = pl.col("attesa_giorni").cast(pl.Int64)
-    ordinate = attesa.sort()
     conta = pl.len().cast(pl.Int64)
     stat = ammessi.group_by("codice_reparto").agg(
-        n=conta, somma=attesa.sum(),
-        mezzo=ordinate.get((conta - 1) // 2) + ordinate.get(conta // 2),
+        n=conta, somma=attesa.sum(), attesa_mediana=statistiche.mediana(attesa),
         entro_standard=(attesa <= pl.col("attesa_massima")).sum().cast(pl.Int64),
     ).collect()
     tabella = tabella_ricoveri(lista, profilo=profilo, periodo=periodo,
@@ -129,15 +137,13 @@ def _ricoveri_reparto(engine: Engine, profilo: Profilo, periodo: Periodo, soglia
     in_lista = tabella.group_by("codice_reparto").agg(
         in_attesa=pl.col("in_attesa").sum().cast(pl.Int64),
         fuori_ordine=pl.col("fuori_ordine").sum().cast(pl.Int64))
-    reparti = _nomi(engine, "reparto").rename({"codice": "codice_reparto"})
     df = (in_lista.join(stat, on="codice_reparto", how="full", coalesce=True)
           .join(reparti, on="codice_reparto", how="left")
           .with_columns(pl.col("n").fill_null(0))
           .select("codice_reparto", pl.col("nome").alias("reparto"), "n",
-                  _arrotonda(pl.col("somma"), pl.col("n"), 1).alias("attesa_media"),
-                  (pl.col("mezzo") / 2).alias("attesa_mediana"),
-                  "entro_standard",
-                  _arrotonda(pl.col("entro_standard"), pl.col("n"), 3)
+                  statistiche.media(pl.col("somma"), pl.col("n")).alias("attesa_media"),
+                  "attesa_mediana", "entro_standard",
+                  statistiche.quota(pl.col("entro_standard"), pl.col("n"))
                   .alias("quota_entro_standard"),
                   pl.col("in_attesa").fill_null(0), pl.col("fuori_ordine").fill_null(0))
           .sort("codice_reparto"))

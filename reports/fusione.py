@@ -27,10 +27,11 @@ from pathlib import Path
 
 import polars as pl
 
+from registro import statistiche
 from registro.errors import ErroreUtente
 from registro.periodo import Periodo
 from registro.standards import Profilo
-from reports.stats import CHIAVI, SCHEMA, Lettura, _arrotonda
+from reports.stats import CHIAVI, SCHEMA, Lettura
 
 NOMI = ("osservatorio.csv", "osservatorio.json")
 NUMERICHE = {"n": pl.Int64, "standard_giorni": pl.Int64, "n_fuori_garanzia": pl.Int64}
@@ -144,29 +145,22 @@ def fondi(righe: pl.DataFrame, *, profilo: Profilo, periodo: Periodo) -> pl.Data
     )
     giorni = (_giorni(righe).with_columns(classe)
               .group_by(*CHIAVI, "giorni").agg(pl.col("conta").sum(), pl.col("entro").sum()))
-    conta = pl.col("conta").sort_by("giorni")
-    cumulata = conta.cum_sum()
-    ordinati = pl.col("giorni").sort()
-    n = pl.col("conta").sum()
-
-    def al_rango(rango: pl.Expr) -> pl.Expr:
-        return ordinati.filter(cumulata > rango).first()
-
     stat = giorni.group_by(CHIAVI).agg(
-        n=n, somma=(pl.col("giorni") * pl.col("conta")).sum(), entro=pl.col("entro").sum(),
-        mezzo=al_rango((n - 1) // 2) + al_rango(n // 2),
-        attesa_p90=al_rango((9 * n + 9) // 10 - 1),
+        n=pl.col("conta").sum(), somma=(pl.col("giorni") * pl.col("conta")).sum(),
+        entro=pl.col("entro").sum(),
+        attesa_mediana=statistiche.mediana_da_conteggi(pl.col("giorni"), pl.col("conta")),
+        attesa_p90=statistiche.p90_da_conteggi(pl.col("giorni"), pl.col("conta")),
     )
     return (
         gruppi.join(stat, on=CHIAVI, how="left", nulls_equal=True)
         .select(
             pl.lit(periodo.etichetta, dtype=pl.String).alias("periodo"), *CHIAVI,
             pl.col("n").fill_null(0),
-            _arrotonda(pl.col("somma"), pl.col("n"), 1).alias("attesa_media"),
-            (pl.col("mezzo") / 2).alias("attesa_mediana"),
+            statistiche.media(pl.col("somma"), pl.col("n")).alias("attesa_media"),
+            "attesa_mediana",
             "attesa_p90",
             pl.when(pl.col("n") > 0).then(pl.col("standard_giorni")).alias("standard_giorni"),
-            _arrotonda(pl.col("entro"), pl.col("n"), 3).alias("quota_entro_standard"),
+            statistiche.quota(pl.col("entro"), pl.col("n")).alias("quota_entro_standard"),
             "n_fuori_garanzia",
         )
         .sort(CHIAVI, nulls_last=False)

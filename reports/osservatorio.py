@@ -25,7 +25,7 @@ from registro.periodo import Periodo
 from registro.rules import deriva
 from registro.settings import Settings
 from registro.standards import Profilo, carica_profilo
-from reports.stats import CHIAVI, Lettura, _nel_periodo, tabella_prestazioni
+from reports.stats import CHIAVI, Lettura, nel_periodo, tabella_prestazioni
 
 LETTURE: tuple[Lettura, ...] = ("ex_ante", "ex_post")
 
@@ -77,7 +77,7 @@ def _istogrammi(lf: pl.LazyFrame, profilo: Profilo, periodo: Periodo, lettura: L
     """{"giorni": conteggio} per group, days ascending: the text `json.dumps` would write
     with compact separators, built as strings by polars (no Python loop over the groups)."""
     coppia = pl.format('"{}":{}', "attesa_giorni", "conta")
-    return (deriva(lf.filter(_nel_periodo(lettura, periodo)), profilo)
+    return (deriva(lf.filter(nel_periodo(lettura, periodo)), profilo)
             .filter(pl.col("in_garanzia"))
             .group_by(*CHIAVI, "attesa_giorni").agg(conta=pl.len())
             .group_by(CHIAVI)

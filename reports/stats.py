@@ -32,6 +32,7 @@ from typing import Literal
 
 import polars as pl
 
+from registro import statistiche
 from registro.csvsafe import scrivi_csv, scrivi_json
 from registro.periodo import Periodo
 from registro.rules import deriva
@@ -53,7 +54,7 @@ CHIAVI = ["codice_prestazione", "codice_sede", "classe_priorita"]
 Lettura = Literal["ex_ante", "ex_post"]
 
 
-def _nel_periodo(lettura: Lettura, periodo: Periodo) -> pl.Expr:
+def nel_periodo(lettura: Lettura, periodo: Periodo) -> pl.Expr:
     if lettura == "ex_ante":
         giorno = pl.col("data_prenotazione").cast(pl.Date)
         return giorno.is_between(pl.lit(periodo.inizio), pl.lit(periodo.fine), closed="left")
@@ -64,22 +65,10 @@ def _nel_periodo(lettura: Lettura, periodo: Periodo) -> pl.Expr:
     raise ValueError(f"lettura sconosciuta: {lettura!r} (ammesse: ex_ante, ex_post)")
 
 
-def _arrotonda(numeratore: pl.Expr, denominatore: pl.Expr, decimali: int) -> pl.Expr:
-    """numeratore / denominatore (integers, denominatore > 0) rounded half away from zero to
-    `decimali` places, exactly: floor((2·10^d·|num| + den) / (2·den)) / 10^d, with the sign."""
-    scala = 10**decimali
-    num = numeratore.cast(pl.Int64)
-    den = denominatore.cast(pl.Int64)
-    unita = (2 * scala * num.abs() + den) // (2 * den)
-    # Polars may divide by a literal as a multiplication by its inverse (207 * 0.1 =
-    # 20.700000000000003): rounding the quotient gives back the nearest float, 20.7.
-    return ((num.sign() * unita) / scala).round(decimali)
-
-
 def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
                         lettura: Lettura = "ex_ante") -> pl.DataFrame:
     """The waiting-time table of one period, one reading, under one standards profile."""
-    filtro = _nel_periodo(lettura, periodo)
+    filtro = nel_periodo(lettura, periodo)
     # Grouping on string codes is the bulk of the work: without class targets (carta1995)
     # the class is not a key at all, and is added back as a null column.
     chiavi = CHIAVI if profilo.per_classe else CHIAVI[:2]
@@ -97,10 +86,8 @@ def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
     in_garanzia = righe.filter(pl.col("in_garanzia")).group_by(chiavi).agg(
         n=conta,
         somma=pl.col("attesa_giorni").sum(),
-        # polars' median of integers is the mean of the two middle values (exact: both are
-        # small integers), found by selection; the p90 needs the one sort per group
-        attesa_mediana=pl.col("attesa_giorni").median(),
-        attesa_p90=pl.col("attesa_giorni").sort().get((9 * conta + 9) // 10 - 1),
+        attesa_mediana=statistiche.mediana(pl.col("attesa_giorni")),
+        attesa_p90=statistiche.p90(pl.col("attesa_giorni")),
         standard_min=pl.col("standard_giorni").min(),
         standard_max=pl.col("standard_giorni").max(),
         entro=(pl.col("attesa_giorni") <= pl.col("standard_giorni")).sum().cast(pl.Int64),
@@ -114,12 +101,12 @@ def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
             (pl.col("classe_priorita") if profilo.per_classe
              else pl.lit(None, dtype=pl.String).alias("classe_priorita")),
             pl.col("n").fill_null(0),
-            _arrotonda(pl.col("somma"), pl.col("n"), 1).alias("attesa_media"),
+            statistiche.media(pl.col("somma"), pl.col("n")).alias("attesa_media"),
             pl.col("attesa_mediana"),
             pl.col("attesa_p90"),
             pl.when(pl.col("standard_min") == pl.col("standard_max"))
             .then(pl.col("standard_min")).alias("standard_giorni"),
-            _arrotonda(pl.col("entro"), pl.col("n"), 3).alias("quota_entro_standard"),
+            statistiche.quota(pl.col("entro"), pl.col("n")).alias("quota_entro_standard"),
             pl.col("n_fuori_garanzia"),
         )
         .sort(CHIAVI, nulls_last=False)

@@ -27,10 +27,11 @@ from typing import Literal
 
 import polars as pl
 
+from registro import statistiche
 from registro.ordine import derivati_ricoveri
 from registro.periodo import Periodo
 from registro.standards import Profilo
-from reports.stats import _arrotonda, scrivi_tabella
+from reports.stats import scrivi_tabella
 
 COLONNE_RICOVERI = ["periodo", "codice_reparto", "codice_patologia", "classe_priorita", "n",
                     "attesa_media", "attesa_mediana", "attesa_p90", "standard_giorni",
@@ -63,15 +64,13 @@ def tabella_ricoveri(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
     fuori = fuori_ordine.lazy().select(pl.col("id_ricovero").unique(), fuori=pl.lit(1))
 
     attesa = pl.col("attesa_giorni").cast(pl.Int64)
-    ordinate = attesa.sort()
     conta = pl.len().cast(pl.Int64)
-    statistiche = ammessi.join(fuori, on="id_ricovero", how="left").group_by(
+    per_gruppo = ammessi.join(fuori, on="id_ricovero", how="left").group_by(
         CHIAVI_RICOVERI).agg(
         n=conta,
         somma=attesa.sum(),
-        # the same definitions as reports.stats.tabella_prestazioni
-        mezzo=ordinate.get((conta - 1) // 2) + ordinate.get(conta // 2),
-        attesa_p90=ordinate.get((9 * conta + 9) // 10 - 1),
+        attesa_mediana=statistiche.mediana(attesa),
+        attesa_p90=statistiche.p90(attesa),
         entro=(attesa <= pl.col("attesa_massima")).sum().cast(pl.Int64),
         con_standard=pl.col("attesa_massima").is_not_null().sum().cast(pl.Int64),
         fuori_ordine=pl.col("fuori").sum().cast(pl.Int64),
@@ -91,7 +90,7 @@ def tabella_ricoveri(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
         .dt.total_days().max().cast(pl.Int64),
     )
 
-    gruppi = pl.concat([statistiche.select(CHIAVI_RICOVERI), lista.select(CHIAVI_RICOVERI)]
+    gruppi = pl.concat([per_gruppo.select(CHIAVI_RICOVERI), lista.select(CHIAVI_RICOVERI)]
                        ).unique()
     # the group's maximum: one rule per keys, so any row of the group gives it
     standard = gruppi.with_columns(standard_giorni=profilo.attesa_massima_expr())
@@ -99,21 +98,18 @@ def tabella_ricoveri(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
     n = pl.col("n").fill_null(0)
     return (
         standard
-        .join(statistiche, on=CHIAVI_RICOVERI, how="left", nulls_equal=True)
+        .join(per_gruppo, on=CHIAVI_RICOVERI, how="left", nulls_equal=True)
         .join(lista, on=CHIAVI_RICOVERI, how="left", nulls_equal=True)
         .select(
             pl.lit(periodo.etichetta, dtype=pl.String).alias("periodo"),
             *CHIAVI_RICOVERI,
             n.alias("n"),
-            # `.round`: _arrotonda divides by a literal, which polars (≥ 2.1, columns of more
-            # than one row) computes as a product by its reciprocal: 207 / 10 → 20.700000000000003.
-            # Rounding the already-rounded value again gives the nearest double, exactly.
-            _arrotonda(pl.col("somma"), pl.col("n"), 1).alias("attesa_media"),
-            (pl.col("mezzo") / 2).alias("attesa_mediana"),
+            statistiche.media(pl.col("somma"), pl.col("n")).alias("attesa_media"),
+            pl.col("attesa_mediana"),
             pl.col("attesa_p90"),
             pl.col("standard_giorni"),
             pl.when(pl.col("con_standard") > 0)
-            .then(_arrotonda(pl.col("entro"), pl.col("n"), 3))
+            .then(statistiche.quota(pl.col("entro"), pl.col("n")))
             .alias("quota_entro_standard"),
             pl.col("in_attesa").fill_null(0),
             pl.col("attesa_massima_in_corso"),

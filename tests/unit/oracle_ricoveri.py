@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 import polars as pl
-from oracle_stats import _mezzo_su
+from oracle_stats import _mezzo_su, mediana
 
 from registro.periodo import Periodo
 from registro.standards import Profilo
@@ -199,6 +199,43 @@ def tabella(righe: list[Riga], *, profilo: Profilo, periodo: Periodo,
                 entro = sum(1 for a in valori if a <= standard)
                 riga["quota_entro_standard"] = _mezzo_su(entro, n, 3)
         out.append(riga)
+    return out
+
+
+def per_reparto(righe: list[Riga], *, profilo: Profilo, periodo: Periodo, coppie: list[Riga],
+                reparti: dict[str, str], soglia: int) -> list[Riga]:
+    """The Conferenza report's table per ward (reports.conferenza.ricoveri_per_reparto)."""
+    attese: dict[str, list[tuple[int, int | None]]] = {}
+    for r in righe:
+        ricovero = _giorno(r["data_ricovero"])
+        if (r["stato"] == "ricoverato" and ricovero is not None
+                and periodo.inizio <= ricovero < periodo.fine):
+            attesa = (ricovero - _data(r["data_inserimento"])).days
+            attese.setdefault(r["codice_reparto"], []).append((attesa, _massima(profilo, r)))
+    gruppi = tabella(righe, profilo=profilo, periodo=periodo, coppie=coppie)
+    lista: dict[str, tuple[int, int]] = {}
+    for g in gruppi:
+        a, f = lista.get(g["codice_reparto"], (0, 0))
+        lista[g["codice_reparto"]] = (a + g["in_attesa"], f + g["fuori_ordine"])
+    out = []
+    for reparto in sorted(set(attese) | set(lista)):
+        valori = attese.get(reparto, [])
+        n = len(valori)
+        entro = sum(1 for a, m in valori if m is not None and a <= m)
+        soppresso = n < soglia
+        in_attesa, fuori = lista.get(reparto, (0, 0))
+        out.append({
+            "codice_reparto": reparto, "reparto": reparti.get(reparto),
+            "n": None if soppresso else n,
+            "attesa_media": None if soppresso or not n else _mezzo_su(
+                sum(a for a, _ in valori), n, 1),
+            "attesa_mediana": None if soppresso or not n else mediana([a for a, _ in valori]),
+            "entro_standard": None if soppresso or not n else entro,
+            "quota_entro_standard": None if soppresso or not n else _mezzo_su(entro, n, 3),
+            "in_attesa": in_attesa if in_attesa == 0 or in_attesa >= soglia else None,
+            "fuori_ordine": fuori if fuori == 0 or fuori >= soglia else None,
+            "soppresso": soppresso,
+        })
     return out
 
 

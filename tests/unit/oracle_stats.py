@@ -26,6 +26,47 @@ def _mezzo_su(num: int, den: int, decimali: int) -> float:
     return (unita if q >= 0 else -unita) / 10**decimali
 
 
+def in_garanzia(r: dict[str, Any], profilo: Profilo) -> tuple[int, int] | None:
+    """(wait, target) of a booking in guarantee, None outside it."""
+    target = profilo.standard(tipo=r["tipo"], codice_prestazione=r["codice_prestazione"],
+                              classe_priorita=r["classe_priorita"])
+    primo = r["tipo_accesso"] is None or r["tipo_accesso"] == "primo"
+    scelta = r["scelta_utente"] is True
+    if primo and not scelta and target is not None:
+        return (_giorno(r["data_appuntamento"]) - _giorno(r["data_prenotazione"])).days, target
+    return None
+
+
+def mediana(valori: list[int]) -> float:
+    ordinate = sorted(valori)
+    n = len(ordinate)
+    return float(ordinate[n // 2]) if n % 2 else (ordinate[n // 2 - 1] + ordinate[n // 2]) / 2
+
+
+def andamento(righe: list[dict[str, Any]], *, profilo: Profilo,
+              periodo: Periodo) -> list[dict[str, Any]]:
+    """The site's monthly trend: per service and month of booking, over every site and
+    class, the bookings in guarantee: n, median, the one target (or None), share within."""
+    gruppi: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for r in righe:
+        giorno = _giorno(r["data_prenotazione"])
+        misura = in_garanzia(r, profilo)
+        if periodo.inizio <= giorno < periodo.fine and misura is not None:
+            gruppi.setdefault((r["codice_prestazione"], f"{giorno:%Y-%m}"), []).append(misura)
+    out = []
+    for (codice, mese), misure in sorted(gruppi.items()):
+        attese = [a for a, _ in misure]
+        standard = {s for _, s in misure}
+        out.append({
+            "mese": mese, "codice_prestazione": codice, "n": len(misure),
+            "attesa_mediana": mediana(attese),
+            "standard_giorni": standard.pop() if len(standard) == 1 else None,
+            "quota_entro_standard": _mezzo_su(sum(1 for a, s in misure if a <= s),
+                                              len(misure), 3),
+        })
+    return out
+
+
 def tabella(righe: list[dict[str, Any]], *, profilo: Profilo, periodo: Periodo,
             lettura: str = "ex_ante") -> list[dict[str, Any]]:
     gruppi: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
@@ -48,14 +89,10 @@ def tabella(righe: list[dict[str, Any]], *, profilo: Profilo, periodo: Periodo,
         standard: list[int] = []
         fuori = 0
         for r in gruppi[chiave]:
-            target = profilo.standard(tipo=r["tipo"], codice_prestazione=r["codice_prestazione"],
-                                      classe_priorita=r["classe_priorita"])
-            primo = r["tipo_accesso"] is None or r["tipo_accesso"] == "primo"
-            scelta = r["scelta_utente"] is True
-            if primo and not scelta and target is not None:
-                wait = (_giorno(r["data_appuntamento"]) - _giorno(r["data_prenotazione"])).days
-                attese.append(wait)
-                standard.append(target)
+            misura = in_garanzia(r, profilo)
+            if misura is not None:
+                attese.append(misura[0])
+                standard.append(misura[1])
             else:
                 fuori += 1
         n = len(attese)

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle_stats import andamento as oracolo_andamento
 from oracle_stats import tabella as oracolo
 
 from registro.periodo import Periodo
@@ -447,3 +448,17 @@ def test_scrittura_sostituisce_il_file(tmp_path: Path) -> None:
 def test_formato_sconosciuto_rifiutato(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="formato"):
         scrivi_tabella(tabella_scritta(), tmp_path / "t.xlsx", "xlsx")  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(righe=st.lists(prenotazioni(), max_size=80), periodo=periodi,
+       profilo=st.sampled_from([CARTA1995, PNGLA]))
+def test_andamento_mensile_del_sito_uguale_all_oracolo(righe: list[dict[str, Any]],
+                                                       periodo: str, profilo: Profilo) -> None:
+    """The site's monthly trend is a published table: the same definitions as the stats
+    tables (registro.statistiche), checked against the plain-Python oracle."""
+    from public_site.dati import andamento_mensile
+
+    p = Periodo.parse(periodo)
+    nostro = andamento_mensile(lazy(righe), profilo=profilo, periodo=p).collect()
+    assert nostro.to_dicts() == oracolo_andamento(righe, profilo=profilo, periodo=p)

@@ -253,3 +253,22 @@ def test_equal_to_the_oracle(dati: dict[str, Any], preavviso: int, includi: bool
     assert tabella.schema == SCHEMA_RICOVERI
     assert tabella.to_dicts() == oracolo.tabella(righe, profilo=LOCALE, periodo=p,
                                                  coppie=coppie_attese)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dati=scenario(), periodo=st.sampled_from(PERIODI), soglia=st.sampled_from([0, 1, 3]))
+def test_conferenza_per_reparto_uguale_all_oracolo(dati: dict[str, Any], periodo: str,
+                                                   soglia: int) -> None:
+    """The Conferenza report's per-ward table is published: checked against the oracle."""
+    from reports.conferenza import ricoveri_per_reparto
+
+    righe = dati["righe"]
+    p = Periodo.parse(periodo)
+    reparti = {"01": "Chirurgia generale"}
+    nostra = ricoveri_per_reparto(
+        frame(righe).lazy(), pl.DataFrame({"codice_reparto": list(reparti),
+                                           "nome": list(reparti.values())}),
+        profilo=LOCALE, periodo=p, soglia=soglia)
+    assert nostra.to_dicts() == oracolo.per_reparto(
+        righe, profilo=LOCALE, periodo=p, coppie=oracolo.fuori_ordine(righe),
+        reparti=reparti, soglia=soglia)
