@@ -413,7 +413,9 @@ def backup_cmd(
     ctx: typer.Context,
     out_file: Annotated[Path, typer.Option("--out", help="File di backup da scrivere.")],
 ) -> None:
-    """Copia coerente dell'intero registro (SQLite: API di backup; PostgreSQL: pg_dump)."""
+    """Copia coerente dell'intero registro (SQLite: API di backup; PostgreSQL: pg_dump),
+    verificata dopo la scrittura: un registro danneggiato è segnalato e il backup non è
+    scritto."""
     from registro.backup import backup
 
     engine = _engine(_settings(ctx))
@@ -423,12 +425,16 @@ def backup_cmd(
 
 @app.command("restore")
 def restore_cmd(ctx: typer.Context, file: Path) -> None:
-    """Ripristina il registro da un backup (sostituisce il contenuto attuale)."""
+    """Ripristina il registro da un backup, dopo averlo verificato (integrità, tabelle,
+    versione dello schema); su SQLite il registro sostituito resta accanto come
+    `*.prima-del-ripristino`."""
     from registro.backup import restore
 
     engine = _engine(_settings(ctx))
-    restore(engine, file)
+    precedente = restore(engine, file)
     out.print(f"registro ripristinato da {file}")
+    if precedente is not None:
+        out.print(f"il registro precedente è conservato in {precedente}")
 
 
 @app.command()

@@ -78,15 +78,24 @@ def _run_normalizzato(run: Any) -> tuple[int, str] | None:
     return int(run_id), fine.isoformat(sep=" ") if fine is not None else ""
 
 
+OPZIONI_SCRITTURA: dict[str, Any] = {"compression": "lz4", "write_statistics": False,
+                                     "write_page_checksum": True}
+"""Every page carries its CRC: a page damaged in the middle of the file (footer intact, so
+the impronta still matches) is caught on read instead of decoding into wrong numbers."""
+
+
 def scrivi(frame: pl.DataFrame, settings: Settings, impronta_: str) -> Path | None:
     """Replace the mirror atomically; a failure to write (read-only data_dir, full disk) is
     logged and costs only speed, never correctness."""
+    import pyarrow.parquet as pq
+
     dest = percorso(settings)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(tmp, compression="lz4", statistics=False,
-                            metadata={CHIAVE_METADATI: impronta_})
+        tabella = frame.to_arrow()
+        tabella = tabella.replace_schema_metadata({CHIAVE_METADATI: impronta_})
+        pq.write_table(tabella, tmp, **OPZIONI_SCRITTURA)
         os.replace(tmp, dest)
     except OSError as exc:
         log.warning("copia colonnare non scritta (%s): le letture useranno il database", exc)
@@ -120,8 +129,7 @@ class Scrittore:
             if self._writer is None:
                 self.dest.parent.mkdir(parents=True, exist_ok=True)
                 schema = tabella.schema.with_metadata({CHIAVE_METADATI: self.impronta})
-                self._writer = pq.ParquetWriter(self.tmp, schema, compression="lz4",
-                                                write_statistics=False)
+                self._writer = pq.ParquetWriter(self.tmp, schema, **OPZIONI_SCRITTURA)
             self._writer.write_table(tabella.cast(self._writer.schema))
         except OSError as exc:
             self._abbandona(exc)
@@ -159,14 +167,36 @@ def _valida(path: Path, attesa: str) -> bool:
         return False
 
 
+def _leggi(path: Path) -> pl.DataFrame | None:
+    """The mirror read whole, every page's checksum verified; None when it cannot be read.
+
+    The single place where the mirror is read: any damage (truncated, bytes changed in the
+    middle, not Parquet at all) shows here as an error and is answered by a rebuild, rather
+    than surfacing later in a consumer's `collect()` as a traceback or a 500."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        tabella = pq.read_table(path, page_checksum_verification=True)
+        frame = pl.from_arrow(tabella)
+    except (OSError, ValueError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
+        motivo = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        log.warning("copia colonnare illeggibile (%s): ricostruita dal database", motivo)
+        return None
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
 def prenotazioni(engine: Engine, settings: Settings) -> pl.LazyFrame:
     """The current bookings with `tipo` (schema `registro.check.SCHEMA_LETTURA`), lazily:
-    from the mirror when it matches the database, otherwise from the database (and the
-    mirror is rebuilt)."""
+    from the mirror when it matches the database and reads back sound, otherwise from the
+    database (and the mirror is rebuilt)."""
     attesa = impronta(engine)
     path = percorso(settings)
     if path.exists() and _valida(path, attesa):
-        return pl.scan_parquet(path)
+        letta = _leggi(path)
+        if letta is not None:
+            return letta.lazy()
     from registro.check import leggi_prenotazioni  # (and the models) only when needed
 
     frame = leggi_prenotazioni(engine)

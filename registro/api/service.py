@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, text
+from sqlalchemy import Engine, func, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from registro.api.errori import Conflitto, NonTrovato
@@ -287,8 +288,13 @@ def cambia_stato(*, session: Session, id_sanzione: int, stato: str, motivo: str 
                  ) -> tuple[dict[str, Any], Sanzione]:
     """Move a sanction to `stato` if the state machine allows it; returns (before, after).
 
-    Raises NonTrovato, Conflitto (illegal transition) or ErroreUtente (annulling without a
-    reason). The caller commits (with the audit row)."""
+    Raises NonTrovato, Conflitto (illegal transition, or the state changed under us) or
+    ErroreUtente (annulling without a reason). The caller commits (with the audit row).
+
+    The write is a compare-and-set on the state read (`cambia_se_stato`): `FOR UPDATE`
+    serialises on PostgreSQL only, and on SQLite the read runs outside the write
+    transaction, so without it simultaneous requests all passed the check against the same
+    old state and each overwrote the other."""
     s = session.get(Sanzione, id_sanzione, with_for_update=True)
     if s is None:
         raise NonTrovato(f"sanzione n. {id_sanzione} non presente nel registro")
@@ -305,15 +311,35 @@ def cambia_stato(*, session: Session, id_sanzione: int, stato: str, motivo: str 
         raise Conflitto(f"transizione non ammessa: da {attuale!r} a {stato!r} (da "
                         f"{attuale!r} si passa solo a: {', '.join(ammessi)})")
     motivo = (motivo or "").strip() or None
+    valori: dict[str, Any] = {"stato": stato}
     if stato == "annullato":
         if motivo is None:
             raise ErroreUtente("per annullare una sanzione il motivo è obbligatorio")
-        s.annullata_il = datetime.now()
-        s.motivo_annullamento = motivo
-    s.stato = stato
-    session.add(s)
-    session.flush()
+        valori.update(annullata_il=datetime.now(), motivo_annullamento=motivo)
+    cambia_se_stato(session, s, attuale, valori,
+                    descrizione=f"la sanzione n. {id_sanzione}")
     return prima, s
+
+
+def cambia_se_stato(session: Session, riga: Any, letto: str, valori: dict[str, Any], *,
+                    descrizione: str) -> None:
+    """Compare-and-set: write `valori` to `riga` only if its `stato` is still `letto`, the
+    state its checks were made against; else Conflitto (409), and nothing is written.
+
+    One UPDATE … WHERE id = :id AND stato = :letto: the database decides, on both engines.
+    The first writer wins; on SQLite a later one waits for the write lock and then finds
+    the new state (0 rows), on PostgreSQL it waits for the row lock and re-reads the row.
+    The object in the session is brought up to date with what was written."""
+    modello = type(riga)
+    esito = session.execute(
+        update(modello).where(modello.id == riga.id, modello.stato == letto)
+        .values(**valori).execution_options(synchronize_session=False))
+    if esito.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflitto(f"{descrizione} è stata modificata da un'altra richiesta nel "
+                        f"frattempo (non è più nello stato {letto!r}): ricaricarla e "
+                        "riprovare")
+    for campo, valore in valori.items():
+        set_committed_value(riga, campo, valore)
 
 
 # --- health ---------------------------------------------------------------------------------

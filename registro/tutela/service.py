@@ -337,11 +337,15 @@ def registra_passo(*, session: Session, autore: Autore, oggi: date, id_segnalazi
         raise ErroreUtente(f"il passo {passo!r} non ha esito")
     nota_ = _testo(nota, "nota", obbligatorio=False)
 
-    setattr(s, regole.COLONNA_DATA[passo], giorno)
+    # Compare-and-set on the state the checks above were made against: of simultaneous
+    # steps on one report only the first is written, the others are a 409 (on SQLite the
+    # read above is not locked, so without it all of them were accepted).
+    valori: dict[str, Any] = {"stato": passo, "aggiornata_il": datetime.now(),
+                              regole.COLONNA_DATA[passo]: giorno}
     if passo in regole.CON_ESITO:
-        setattr(s, regole.CON_ESITO[passo], esito)
-    s.stato = passo
-    s.aggiornata_il = datetime.now()
+        valori[regole.CON_ESITO[passo]] = esito
+    api_service.cambia_se_stato(session, s, prima["stato"], valori,
+                                descrizione=f"la segnalazione n. {id_segnalazione}")
 
     sanzione_stato = None
     if passo in regole.CON_ESITO and s.contesta_sanzione:

@@ -4,8 +4,11 @@ statistics it gives equal those read from the database."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -95,3 +98,89 @@ def test_an_unwritable_mirror_path_costs_only_speed(registro: Engine, settings: 
     (path / "x").write_text("occupato")
     assert colonnare.prenotazioni(registro, settings).collect().height == 3
     assert "copia colonnare non scritta" in caplog.text
+
+
+# --- issue 18, item 6: a mirror damaged in any way is rebuilt from the database, and the
+# CLI `registro stats` and the API `/stats` answer as before the damage.
+
+def _registro_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
+           "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "registro.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+def _tronca(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _nel_mezzo(path: Path) -> None:
+    """Bytes flipped in the middle of the data, the footer (metadata, impronta) intact."""
+    dati = bytearray(path.read_bytes())
+    fine_dati = len(dati) - int.from_bytes(dati[-8:-4], "little") - 8
+    for i in range(fine_dati // 10, fine_dati * 9 // 10, 97):  # every column chunk
+        dati[i] ^= 0x5A
+    path.write_bytes(bytes(dati))
+
+
+def _cancella(path: Path) -> None:
+    path.unlink()
+
+
+def _spazzatura(path: Path) -> None:
+    path.write_bytes(bytes((i * 131 + 7) % 256 for i in range(path.stat().st_size)))
+
+
+@pytest.fixture
+def registro_grande(engine: Engine, settings: Settings, tmp_path: Path) -> Engine:
+    """Enough bookings for the mirror to have a middle: several pages per column."""
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    codici = ("89.7", "90.62.2", "88.71.4", "89.13")
+    righe = [riga(f"G{i:05d}", codice_prestazione=codici[i % 4],
+                  codice_sede=f"S00{i % 3 + 1}",
+                  data_prenotazione=f"2026-0{i % 6 + 1}-0{i % 9 + 1}T10:00",
+                  data_appuntamento=f"2026-0{i % 6 + 1}-{i % 9 + 10}T09:00")
+             for i in range(6000)]
+    ingest(scrivi_export(tmp_path / "g.csv", righe), engine=engine, settings=settings)
+    check(engine=engine, settings=settings, oggi=date(2026, 12, 31))
+    return engine
+
+
+@pytest.mark.parametrize("danno", [_tronca, _nel_mezzo, _cancella, _spazzatura])
+def test_a_mirror_damaged_in_any_way_is_rebuilt(registro_grande: Engine, settings: Settings,
+                                                tmp_path: Path, danno: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from registro.api import service
+    from registro.api.app import create_app
+
+    with service.transazione(registro_grande) as session:
+        token = service.crea_token(session=session, nome="lettore", ruolo="lettura")
+
+    def api() -> Any:
+        with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+            r = c.get("/stats", params={"period": "2026"},
+                      headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def cli(nome: str) -> str:
+        out = tmp_path / nome
+        res = _registro_cli(settings, "stats", "--period", "2026", "--format", "csv",
+                            "--out", str(out))
+        assert res.returncode == 0, res.stderr
+        assert "Traceback" not in res.stderr
+        return out.read_text(encoding="utf-8")
+
+    path = colonnare.percorso(settings)
+    assert path.is_file()
+    prima_cli, prima_api = cli("prima.csv"), api()
+    assert len(prima_api) >= 8
+    for leggi in (cli, api):
+        danno(path)
+        dopo = leggi("dopo.csv") if leggi is cli else leggi()
+        assert dopo == (prima_cli if leggi is cli else prima_api), (danno.__name__, leggi)
+        # rebuilt: a sound mirror of this register again
+        assert (pl.read_parquet_metadata(path)[colonnare.CHIAVE_METADATI]
+                == colonnare.impronta(registro_grande))
+        assert pl.read_parquet(path).height == 6000
