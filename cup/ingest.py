@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -26,7 +27,14 @@ from sqlmodel import select
 from cup import pseudonimi
 from cup.mapping import Mapping
 from cup.readers import RIGA, RIGHE_PER_LOTTO, apri, nessuna_riga
-from cup.schema import PRENOTAZIONI, TRACCIATI, Tracciato, colonne_mancanti, valida
+from cup.schema import (
+    IMPORTO_MASSIMO,
+    PRENOTAZIONI,
+    TRACCIATI,
+    Tracciato,
+    colonne_mancanti,
+    valida,
+)
 from registro import blocco, db
 from registro.csvsafe import neutralizza
 from registro.errors import ErroreUtente
@@ -128,7 +136,8 @@ def _grezzo(df: pl.DataFrame, scarti: pl.DataFrame, canoniche: tuple[str, ...]) 
 
 def prepara_a_lotti(path: Path, mapping: Path | None, codici_catalogo: list[str], key: bytes,
                     cartella: Path, tracciato: Tracciato = PRENOTAZIONI,
-                    righe_per_lotto: int = RIGHE_PER_LOTTO) -> Preparato:
+                    righe_per_lotto: int = RIGHE_PER_LOTTO,
+                    importo_massimo: Decimal = IMPORTO_MASSIMO) -> Preparato:
     """Read and validate a file batch by batch into `cartella`, without touching the
     database: memory is bounded by the batch, whatever the file's size.
 
@@ -151,7 +160,7 @@ def prepara_a_lotti(path: Path, mapping: Path | None, codici_catalogo: list[str]
         for i, raw in enumerate(sorgente.lotti):
             df = m.applica(raw, canoniche, path)
             df, n = pseudonimi.pseudonimizza(df, "id_assistito", key)
-            validi, scarti = valida(df, codici_catalogo, tracciato)
+            validi, scarti = valida(df, codici_catalogo, tracciato, importo_massimo)
             validi.write_parquet(cartella / "validi" / f"{i:06d}.parquet", compression="lz4")
             if scarti.height:
                 _grezzo(df, scarti, canoniche).write_parquet(
@@ -220,7 +229,7 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
     with tempfile.TemporaryDirectory(prefix="ingest-", dir=lavoro) as tmp:
         say("lettura e validazione")
         prep = prepara_a_lotti(path, mapping, codici, pseudonimi.chiave(settings), Path(tmp),
-                               t, settings.righe_per_lotto)
+                               t, settings.righe_per_lotto, settings.importo_massimo)
         return _scrivi(prep, path, t, engine=engine, settings=settings, mapping=mapping,
                        utente=utente, say=say)
 

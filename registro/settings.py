@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +25,11 @@ class Settings(BaseSettings):
     righe_per_lotto: int = Field(default=250_000, ge=1000)
     """Rows the ingest reads, validates and spills at a time: bounds its memory (≈ 1 GB
     at 250,000 whatever the file's size)."""
+    importo_massimo: Decimal = Field(default=Decimal("10000.00"), gt=0,
+                                     le=Decimal("20000000.00"), decimal_places=2)
+    """Euro: a ticket, an ordinary quota or a catalog tariff above this is a rejected row
+    (an export error, not money). The upper bound keeps every amount in cents inside the
+    database's 32-bit integer columns and every sum far from wrapping."""
     check_righe_per_passo: int = Field(default=2_000_000, ge=1)
     """Bookings `registro check` reads and checks at a time (≈ 0.7 GB per million)."""
 

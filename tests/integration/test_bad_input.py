@@ -4,6 +4,7 @@ crashes, counts always add up, and nothing formula-like leaves in a CSV we write
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.check import check, leggi_prenotazioni
 from registro.db import session_scope
 from registro.errors import ErroreUtente
-from registro.models import IngestRun, Prenotazione, Scarto
+from registro.models import IngestRun, Prenotazione, Sanzione, Scarto
 from registro.periodo import Periodo
 from registro.settings import Settings
 from registro.standards import CARTA1995
@@ -167,3 +168,38 @@ def test_formulas_are_neutralised_in_every_csv(registro: Engine, settings: Setti
     with open(stats, encoding="utf-8") as fh:
         sedi = {r["codice_sede"] for r in csv.DictReader(fh)}
     assert "'=HYPERLINK(\"http://x.invalid\",\"clic\")" in sedi
+
+
+def test_amounts_above_the_ceiling_are_rejected_never_wrapped(registro: Engine,
+                                                              settings: Settings) -> None:
+    """Issue 18, item 2: 17-digit tickets wrapped around Int64 cents into absurd refunds."""
+    esito = _ingest(registro, settings, "importi_enormi.csv")
+    assert (esito.accettate, esito.scartate) == (1, 4)
+    scarti = _scarti(registro)
+    for chiave in ((2, "importo_ticket"), (3, "importo_ticket"), (4, "importo_ticket"),
+                   (5, "quota_ordinaria")):
+        assert scarti[chiave].startswith("importo oltre il massimo plausibile (€ 10.000,00")
+    with session_scope(registro) as s:
+        g5 = s.get(Prenotazione, "G5")
+        assert g5 is not None and g5.importo_ticket_cent == 1_000_000
+    check(engine=registro, settings=settings)
+    with session_scope(registro) as s:
+        importi = s.exec(select(Sanzione.importo_cent)).all()
+    assert all(0 < i <= 1_000_000 for i in importi)
+
+
+def test_the_ceiling_is_a_setting(registro: Engine, settings: Settings) -> None:
+    esito = ingest(BAD / "importi_enormi.csv", engine=registro,
+                   settings=settings.model_copy(update={"importo_massimo": Decimal("50")}))
+    assert (esito.accettate, esito.scartate) == (0, 5)
+    assert "€ 50,00" in _scarti(registro)[(6, "importo_ticket")]
+
+
+def test_catalog_tariff_above_the_ceiling_is_refused(registro: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "catalogo.csv"
+    path.write_text("codice,descrizione,tipo,branca,tariffa\n"
+                    "99.1,prova,visita,,92233720368547758\n"
+                    "99.2,prova,visita,,10000.01\n", encoding="utf-8")
+    with pytest.raises(ErroreUtente, match=r"riga 2: tariffa: importo oltre il massimo.*"
+                                           r"riga 3: tariffa: importo oltre il massimo"):
+        importa_catalogo(path, engine=registro)

@@ -52,6 +52,13 @@ def main() -> None:
     scrivi_export(QUI / "importi.csv", [
         riga("M1", importo_ticket="-12.00"), riga("M2", importo_ticket="dodici"),
         riga("M3", quota_ordinaria="12,345"), riga("M4", importo_ticket="1.234,50")])
+    # Amounts that once wrapped around Int64 cents (issue 18, item 2), and the ceiling's edge.
+    scrivi_export(QUI / "importi_enormi.csv", [
+        riga("G1", importo_ticket="92233720368547758", stato="non_presentato"),
+        riga("G2", importo_ticket="184467440737095517"),
+        riga("G3", importo_ticket="99999999999.99", stato="non_presentato"),
+        riga("G4", quota_ordinaria="10000,01"),
+        riga("G5", importo_ticket="10.000,00", quota_ordinaria="10000")])
     (QUI / "solo_intestazione.csv").write_text(",".join(CANONICHE) + "\n", encoding="utf-8")
     (QUI / "vuoto.csv").write_bytes(b"")
 
