@@ -43,15 +43,39 @@ def _separatore(header: str) -> str:
     return sep if n > 0 else ","
 
 
+def _nul(path: Path, chunk: bytes, offset: int) -> None:
+    """A NUL byte anywhere in a text file (not only in the sniffed head): PostgreSQL refuses
+    NUL in text, and a text export has no business carrying one."""
+    i = chunk.find(b"\x00")
+    if i >= 0:
+        raise _refuse(path, f"il file contiene un byte nullo (NUL) alla posizione {offset + i}: "
+                            "un export di testo non ne contiene; è danneggiato?")
+
+
+def _nul_nei_valori(path: Path, df: pl.DataFrame) -> None:
+    """A NUL character inside a Parquet or JSON value: the whole file is refused, as a CSV
+    with a NUL byte is (the database could not store the value)."""
+    testi = [c for c, t in df.schema.items() if t == pl.String and c != RIGA]
+    if not testi or df.height == 0:
+        return
+    con_nul = df.filter(pl.any_horizontal(
+        pl.col(testi).str.contains("\x00", literal=True).fill_null(False)))
+    if con_nul.height:
+        raise _refuse(path, f"la riga {con_nul[RIGA][0]} contiene un carattere nullo (NUL)")
+
+
 def _utf8(path: Path) -> tuple[bool, bool]:
     """(is the whole file UTF-8?, does it start with a BOM?), read in bounded chunks."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as fh:
         bom = fh.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
         fh.seek(0)
+        offset = 0
         try:
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                _nul(path, chunk, offset)
                 decoder.decode(chunk)
+                offset += len(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return False, bom
@@ -65,6 +89,7 @@ def _transcodifica(path: Path, dest: Path, bom: bool) -> None:
         offset = len(codecs.BOM_UTF8) if bom else 0
         src.seek(offset)
         for chunk in iter(lambda: src.read(_CHUNK), b""):
+            _nul(path, chunk, offset)
             try:
                 out.write(chunk.decode("cp1252").encode("utf-8"))
             except UnicodeDecodeError as exc:  # bytes cp1252 leaves undefined (0x81, ...)
@@ -144,7 +169,9 @@ def _parquet(path: Path, righe_per_lotto: int) -> Iterator[Sorgente]:
             numerate = lf.with_row_index(RIGA, offset=1).with_columns(
                 pl.col(RIGA).cast(pl.Int64))
             for lotto in numerate.collect_batches(chunk_size=righe_per_lotto):
-                yield _as_text(lotto.drop(RIGA)).with_columns(lotto[RIGA])
+                testo = _as_text(lotto.drop(RIGA)).with_columns(lotto[RIGA])
+                _nul_nei_valori(path, testo)
+                yield testo
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise _refuse(path, f"Parquet illeggibile: {str(exc).splitlines()[0]}") from exc
 
@@ -164,6 +191,7 @@ def _jsonl(path: Path, righe_per_lotto: int) -> Iterator[Sorgente]:
     if df.height == 0:
         raise nessuna_riga(path)
     df = _as_text(df).with_row_index(RIGA, offset=1).with_columns(pl.col(RIGA).cast(pl.Int64))
+    _nul_nei_valori(path, df)
     yield Sorgente(colonne=[c for c in df.columns if c != RIGA],
                    lotti=iter(df.iter_slices(righe_per_lotto)))
 

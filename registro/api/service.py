@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
 from registro.api.errori import Conflitto, NonTrovato
-from registro.errors import ErroreUtente
+from registro.errors import ErroreUtente, senza_nul
 from registro.models import (
     Audit,
     Esecuzione,
@@ -288,6 +288,7 @@ def cambia_stato(*, session: Session, id_sanzione: int, stato: str, motivo: str 
 
     Raises NonTrovato, Conflitto (illegal transition) or ErroreUtente (annulling without a
     reason). The caller commits (with the audit row)."""
+    senza_nul(motivo, "motivo")
     s = session.get(Sanzione, id_sanzione, with_for_update=True)
     if s is None:
         raise NonTrovato(f"sanzione n. {id_sanzione} non presente nel registro")

@@ -203,3 +203,66 @@ def test_catalog_tariff_above_the_ceiling_is_refused(registro: Engine, tmp_path:
     with pytest.raises(ErroreUtente, match=r"riga 2: tariffa: importo oltre il massimo.*"
                                            r"riga 3: tariffa: importo oltre il massimo"):
         importa_catalogo(path, engine=registro)
+
+
+def test_nul_byte_after_the_first_64_kilobytes(registro: Engine, settings: Settings) -> None:
+    """Issue 18, item 8: on PostgreSQL it failed in the merge, a traceback and a run
+    left "in corso"; now the file is refused before anything is written."""
+    with pytest.raises(ErroreUtente, match=r"byte nullo \(NUL\) alla posizione 7\d{4}"):
+        ingest(BAD / "nul_dopo_64k.csv", engine=registro, settings=settings)
+    assert _n(registro, IngestRun) == 0 and _n(registro, Prenotazione) == 0
+
+
+@pytest.mark.parametrize("nome, messaggio", [
+    ("mapping_colonne_testo.toml", r"\[colonne\] deve essere una tabella .* non un testo"),
+    ("mapping_valori_numero.toml", r"\[valori.stato\] deve essere una tabella .* non un numero"),
+    ("mapping_annidato.toml", "annidamento troppo profondo"),
+])
+def test_malformed_mappings(registro: Engine, settings: Settings, nome: str,
+                            messaggio: str) -> None:
+    with pytest.raises(ErroreUtente, match=messaggio):
+        ingest(BAD / "crlf.csv", engine=registro, settings=settings, mapping=BAD / nome)
+    assert _n(registro, IngestRun) == 0 and _n(registro, Prenotazione) == 0
+
+
+def test_a_failed_ingest_marks_its_run_failed(registro: Engine, settings: Settings,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18, item 8: a run that failed in the merge stayed "in corso" for ever."""
+    import cup.ingest
+
+    def guasto(*_a: object, **_k: object) -> int:
+        raise RuntimeError("disco pieno")
+
+    monkeypatch.setattr(cup.ingest.db, "write_frame", guasto)
+    with pytest.raises(RuntimeError, match="disco pieno"):
+        ingest(BAD / "crlf.csv", engine=registro, settings=settings)
+    with session_scope(registro) as s:
+        runs = s.exec(select(IngestRun)).all()
+    assert [(r.stato, r.errore) for r in runs] == [("fallito", "disco pieno")]
+    assert runs[0].finito_il is not None and _n(registro, Prenotazione) == 0
+
+
+def test_a_killed_ingest_is_marked_failed_and_its_spill_folder_removed(
+        registro: Engine, settings: Settings) -> None:
+    """Issue 18, item 10: what a kill -9 leaves (a run "in corso", as earlier versions
+    committed it, and a spill folder whose process is gone) is cleaned at the next ingest."""
+    import subprocess
+    import sys
+    from datetime import datetime
+
+    with session_scope(registro) as s:
+        s.add(IngestRun(file="ucciso.csv", sha256="0" * 64, iniziato_il=datetime.now()))
+        s.commit()
+    morto = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    import socket
+    spill = settings.data_dir / "lavoro" / "ingest-ucciso"
+    spill.mkdir(parents=True)
+    (spill / "processo").write_text(f"{socket.gethostname()} {morto}", encoding="utf-8")
+    (spill / "validi").mkdir()
+    esito = _ingest(registro, settings, "crlf.csv")
+    assert not spill.exists()
+    with session_scope(registro) as s:
+        stati = {r.file: (r.stato, r.errore) for r in s.exec(select(IngestRun)).all()}
+    assert stati["ucciso.csv"][0] == "fallito" and "interrotto" in (stati["ucciso.csv"][1] or "")
+    assert stati[esito.file] == ("completato", None)
