@@ -28,7 +28,7 @@ from sqlmodel import select
 
 from cup import pseudonimi
 from cup.mapping import Mapping
-from cup.readers import RIGA, RIGHE_PER_LOTTO, apri, nessuna_riga
+from cup.readers import RIGA, RIGHE_PER_LOTTO, Limiti, apri, nessuna_riga
 from cup.schema import (
     IMPORTO_MASSIMO,
     PRENOTAZIONI,
@@ -141,7 +141,8 @@ def _grezzo(df: pl.DataFrame, scarti: pl.DataFrame, canoniche: tuple[str, ...]) 
 def prepara_a_lotti(path: Path, mapping: Path | None, codici_catalogo: list[str], key: bytes,
                     cartella: Path, tracciato: Tracciato = PRENOTAZIONI,
                     righe_per_lotto: int = RIGHE_PER_LOTTO,
-                    importo_massimo: Decimal = IMPORTO_MASSIMO) -> Preparato:
+                    importo_massimo: Decimal = IMPORTO_MASSIMO,
+                    limiti: Limiti | None = None) -> Preparato:
     """Read and validate a file batch by batch into `cartella`, without touching the
     database: memory is bounded by the batch, whatever the file's size.
 
@@ -152,7 +153,7 @@ def prepara_a_lotti(path: Path, mapping: Path | None, codici_catalogo: list[str]
     (cartella / "validi").mkdir(parents=True, exist_ok=True)
     (cartella / "scarti").mkdir(parents=True, exist_ok=True)
     righe = accettate = scartate = n_cf = 0
-    with apri(path, righe_per_lotto) as sorgente:
+    with apri(path, righe_per_lotto, limiti) as sorgente:
         vuoto = pl.DataFrame(schema={**{c: pl.String for c in sorgente.colonne},
                                      RIGA: pl.Int64})
         mancanti = colonne_mancanti(m.applica(vuoto, canoniche, path).columns, tracciato)
@@ -209,8 +210,12 @@ def _ts(value: datetime) -> str:
 
 def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | None = None,
            registro: str = "prestazioni", utente: str | None = None,
-           progress: Callable[[str], None] | None = None) -> EsitoIngest:
+           progress: Callable[[str], None] | None = None,
+           limiti: Limiti | None = None) -> EsitoIngest:
     """Ingest one export into `registro` (`prestazioni` or `ricoveri`).
+
+    `limiti`: what the file may expand to; by default the settings `righe_massime_file` and
+    `mb_massimi_decompressi` (the API passes its own, tighter ones).
 
     Raises ErroreUtente when the file cannot be read at all: then nothing is written."""
     say = progress or (lambda _msg: None)
@@ -234,7 +239,9 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
         _segna_processo(Path(tmp))
         say("lettura e validazione")
         prep = prepara_a_lotti(path, mapping, codici, pseudonimi.chiave(settings), Path(tmp),
-                               t, settings.righe_per_lotto, settings.importo_massimo)
+                               t, settings.righe_per_lotto, settings.importo_massimo,
+                               limiti or Limiti(settings.righe_massime_file,
+                                                settings.mb_massimi_decompressi * 1024 * 1024))
         return _scrivi(prep, path, t, engine=engine, settings=settings, mapping=mapping,
                        utente=utente, say=say)
 

@@ -14,3 +14,7 @@ def senza_nul(valore: str | None, campo: str) -> str | None:
     if valore is not None and "\x00" in valore:
         raise ErroreUtente(f"il campo {campo} contiene un carattere nullo (NUL), non ammesso")
     return valore
+
+
+class FileTroppoGrande(ErroreUtente):
+    """A file that would expand past the limits (rows, decompressed bytes): the API's 413."""

@@ -95,3 +95,59 @@ def test_cli_gives_one_error_line_and_exit_2(settings: Settings,
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith("errore:") and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def _parquet_che_si_espande(path: Path, righe: int, distinti: bool = False) -> Path:
+    """A few KB of Parquet that expand to `righe` rows (the same row again and again;
+    `distinti`: with a long distinct text in each, for the uncompressed size)."""
+    import polars as pl
+    from helpers import riga
+
+    df = pl.DataFrame([riga("X1")]).select(pl.all().repeat_by(righe).explode())
+    if distinti:
+        df = df.with_columns(causale_annullamento=pl.int_range(righe).cast(pl.String)
+                             .str.pad_start(100, "x"))
+    df.write_parquet(path, compression="zstd")
+    return path
+
+
+def test_upload_expanding_past_the_limits_is_413(client: TestClient, tokens: dict[str, str],
+                                                 registro_api: Engine, settings: Settings,
+                                                 tmp_path: Path) -> None:
+    """Issue 18, item 7: the upload limit counted compressed bytes only."""
+    path = _parquet_che_si_espande(tmp_path / "bomba.parquet", settings.api_righe_massime_file
+                                   + 1)
+    assert path.stat().st_size < 1024 * 1024
+    with open(path, "rb") as fh:
+        r = client.post("/ingest", headers=auth(tokens["cup"]),
+                        files={"file": ("bomba.parquet", fh)})
+    body = errore(r, 413)
+    assert "supera i limiti (più di 2.000.000 righe)" in body["dettaglio"]
+    assert "bomba.parquet" in body["dettaglio"] and str(tmp_path) not in body["dettaglio"]
+
+
+@pytest.mark.parametrize("limiti, messaggio", [
+    ({"righe_massime_file": 1000}, "più di 1.000 righe"),
+    ({"mb_massimi_decompressi": 1}, "decompresso, il massimo è 1 MB"),
+])
+def test_ingest_limits_apply_to_parquet_and_csv(registro_api: Engine, settings: Settings,
+                                                tmp_path: Path, limiti: dict[str, int],
+                                                messaggio: str) -> None:
+    from cup.ingest import ingest
+    from registro.errors import FileTroppoGrande
+    from registro.models import IngestRun
+
+    with Session(registro_api) as s:
+        prima = int(s.exec(select(func.count()).select_from(IngestRun)).one())
+    stretto = settings.model_copy(update=limiti)
+    path = _parquet_che_si_espande(tmp_path / "grande.parquet", 50_000, distinti=True)
+    with pytest.raises(FileTroppoGrande, match=messaggio):
+        ingest(path, engine=registro_api, settings=stretto)
+    if "righe_massime_file" in limiti:  # a CSV is counted while it is read
+        import polars as pl
+        csv = tmp_path / "grande.csv"
+        pl.read_parquet(path).write_csv(csv)
+        with pytest.raises(FileTroppoGrande, match=messaggio):
+            ingest(csv, engine=registro_api, settings=stretto)
+    with Session(registro_api) as s:
+        assert int(s.exec(select(func.count()).select_from(IngestRun)).one()) == prima
