@@ -176,8 +176,11 @@ def _as_text(df: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in df.schema.items():
         if dtype == pl.String:
             exprs.append(pl.col(name))
-        elif dtype.is_temporal():
-            exprs.append(pl.col(name).dt.to_string("%Y-%m-%dT%H:%M:%S").alias(name))
+        elif dtype == pl.Date:  # Parquet date32: "%H" has no meaning for a date
+            exprs.append(pl.col(name).dt.to_string("%Y-%m-%d").alias(name))
+        elif isinstance(dtype, pl.Datetime):  # wall-clock time as written, offset dropped
+            exprs.append(pl.col(name).dt.replace_time_zone(None)
+                         .dt.to_string("%Y-%m-%dT%H:%M:%S").alias(name))
         elif dtype == pl.Boolean:
             exprs.append(pl.col(name).cast(pl.Int8).cast(pl.String))
         else:

@@ -266,3 +266,23 @@ def test_a_killed_ingest_is_marked_failed_and_its_spill_folder_removed(
         stati = {r.file: (r.stato, r.errore) for r in s.exec(select(IngestRun)).all()}
     assert stati["ucciso.csv"][0] == "fallito" and "interrotto" in (stati["ucciso.csv"][1] or "")
     assert stati[esito.file] == ("completato", None)
+
+
+def test_parquet_with_real_date_columns(registro: Engine, settings: Settings,
+                                        tmp_path: Path) -> None:
+    """Issue 18, item 10: date32 and timestamp columns were refused."""
+    import polars as pl
+
+    df = pl.DataFrame([riga("PQ1"), riga("PQ2")]).with_columns(
+        pl.col("data_prenotazione").str.to_datetime("%Y-%m-%dT%H:%M"),
+        pl.col("data_appuntamento").str.to_datetime("%Y-%m-%dT%H:%M")
+        .dt.replace_time_zone("Europe/Rome"),
+        data_prescrizione=pl.lit("2026-03-01").str.to_date())
+    path = tmp_path / "date.parquet"
+    df.write_parquet(path)
+    esito = ingest(path, engine=registro, settings=settings)
+    assert (esito.accettate, esito.scartate) == (2, 0)
+    with session_scope(registro) as s:
+        p = s.get(Prenotazione, "PQ1")
+        assert p is not None and str(p.data_prescrizione) == "2026-03-01"
+        assert p.data_appuntamento.strftime("%H:%M") == "09:30"
