@@ -11,12 +11,15 @@ loaded through ADBC, in one transaction: a crash leaves the register as it was.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -25,8 +28,15 @@ from sqlmodel import select
 
 from cup import pseudonimi
 from cup.mapping import Mapping
-from cup.readers import RIGA, RIGHE_PER_LOTTO, apri, nessuna_riga
-from cup.schema import PRENOTAZIONI, TRACCIATI, Tracciato, colonne_mancanti, valida
+from cup.readers import RIGA, RIGHE_PER_LOTTO, Limiti, apri, nessuna_riga
+from cup.schema import (
+    IMPORTO_MASSIMO,
+    PRENOTAZIONI,
+    TRACCIATI,
+    Tracciato,
+    colonne_mancanti,
+    valida,
+)
 from registro import blocco, db
 from registro.csvsafe import neutralizza
 from registro.errors import ErroreUtente
@@ -34,6 +44,8 @@ from registro.models import IngestRun, Prestazione
 from registro.settings import Settings
 
 GREZZO_MAX = 500
+FALLITO = "fallito"
+"""`ingest_run.stato` of a run that did not complete (its `errore` says why)."""
 
 
 def contenuto(t: Tracciato) -> list[str]:
@@ -128,7 +140,9 @@ def _grezzo(df: pl.DataFrame, scarti: pl.DataFrame, canoniche: tuple[str, ...]) 
 
 def prepara_a_lotti(path: Path, mapping: Path | None, codici_catalogo: list[str], key: bytes,
                     cartella: Path, tracciato: Tracciato = PRENOTAZIONI,
-                    righe_per_lotto: int = RIGHE_PER_LOTTO) -> Preparato:
+                    righe_per_lotto: int = RIGHE_PER_LOTTO,
+                    importo_massimo: Decimal = IMPORTO_MASSIMO,
+                    limiti: Limiti | None = None) -> Preparato:
     """Read and validate a file batch by batch into `cartella`, without touching the
     database: memory is bounded by the batch, whatever the file's size.
 
@@ -139,7 +153,7 @@ def prepara_a_lotti(path: Path, mapping: Path | None, codici_catalogo: list[str]
     (cartella / "validi").mkdir(parents=True, exist_ok=True)
     (cartella / "scarti").mkdir(parents=True, exist_ok=True)
     righe = accettate = scartate = n_cf = 0
-    with apri(path, righe_per_lotto) as sorgente:
+    with apri(path, righe_per_lotto, limiti) as sorgente:
         vuoto = pl.DataFrame(schema={**{c: pl.String for c in sorgente.colonne},
                                      RIGA: pl.Int64})
         mancanti = colonne_mancanti(m.applica(vuoto, canoniche, path).columns, tracciato)
@@ -151,7 +165,7 @@ def prepara_a_lotti(path: Path, mapping: Path | None, codici_catalogo: list[str]
         for i, raw in enumerate(sorgente.lotti):
             df = m.applica(raw, canoniche, path)
             df, n = pseudonimi.pseudonimizza(df, "id_assistito", key)
-            validi, scarti = valida(df, codici_catalogo, tracciato)
+            validi, scarti = valida(df, codici_catalogo, tracciato, importo_massimo)
             validi.write_parquet(cartella / "validi" / f"{i:06d}.parquet", compression="lz4")
             if scarti.height:
                 _grezzo(df, scarti, canoniche).write_parquet(
@@ -196,8 +210,12 @@ def _ts(value: datetime) -> str:
 
 def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | None = None,
            registro: str = "prestazioni", utente: str | None = None,
-           progress: Callable[[str], None] | None = None) -> EsitoIngest:
+           progress: Callable[[str], None] | None = None,
+           limiti: Limiti | None = None) -> EsitoIngest:
     """Ingest one export into `registro` (`prestazioni` or `ricoveri`).
+
+    `limiti`: what the file may expand to; by default the settings `righe_massime_file` and
+    `mb_massimi_decompressi` (the API passes its own, tighter ones).
 
     Raises ErroreUtente when the file cannot be read at all: then nothing is written."""
     say = progress or (lambda _msg: None)
@@ -218,19 +236,52 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
     lavoro.mkdir(parents=True, exist_ok=True)
     _pulisci(lavoro)
     with tempfile.TemporaryDirectory(prefix="ingest-", dir=lavoro) as tmp:
+        _segna_processo(Path(tmp))
         say("lettura e validazione")
         prep = prepara_a_lotti(path, mapping, codici, pseudonimi.chiave(settings), Path(tmp),
-                               t, settings.righe_per_lotto)
+                               t, settings.righe_per_lotto, settings.importo_massimo,
+                               limiti or Limiti(settings.righe_massime_file,
+                                                settings.mb_massimi_decompressi * 1024 * 1024))
         return _scrivi(prep, path, t, engine=engine, settings=settings, mapping=mapping,
                        utente=utente, say=say)
 
 
+PROCESSO = "processo"
+"""File in a spill folder naming its owner, `host pid`: tells a dead ingest's leftovers from
+a live one's."""
+
+
+def _segna_processo(cartella: Path) -> None:
+    (cartella / PROCESSO).write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
+
+
+def _vivo(contenuto: str) -> bool:
+    """Is the process named `host pid` alive? Another host's process is taken as alive."""
+    host, _, pid = contenuto.strip().rpartition(" ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
 def _pulisci(lavoro: Path, eta_massima: float = 86_400) -> None:
-    """Remove spill folders a killed ingest left behind (a day old: a running ingest's own
-    folder is younger than that, however big its file)."""
+    """Remove spill folders a killed ingest left behind: at once when the process that
+    made it is gone, else after a day (a folder of another host, or of a version that did
+    not name its process)."""
     limite = time.time() - eta_massima
     for cartella in lavoro.glob("ingest-*"):
-        if cartella.is_dir() and cartella.stat().st_mtime < limite:
+        if not cartella.is_dir():
+            continue
+        try:
+            morto = not _vivo((cartella / PROCESSO).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            morto = False
+        if morto or cartella.stat().st_mtime < limite:
             shutil.rmtree(cartella, ignore_errors=True)
 
 
@@ -241,26 +292,84 @@ def _scrivi(prep: Preparato, path: Path, t: Tracciato, *, engine: Engine, settin
     inizio = datetime.now()
     sha = sha256_file(path)
     archivio = archivia(path, sha, settings, inizio)
-    with db.session_scope(engine) as session:
-        run = IngestRun(registro=t.registro, file=str(path), sha256=sha,
-                        archiviato_in=str(archivio), mapping=str(mapping) if mapping else None,
-                        utente=utente, iniziato_il=inizio, righe=prep.righe)
-        session.add(run)
-        session.commit()
-        assert run.id is not None
-        run_id = run.id
+    run: dict[str, object] = {"registro": t.registro, "file": str(path), "sha256": sha,
+           "archiviato_in": str(archivio), "mapping": str(mapping) if mapping else None,
+           "utente": utente, "iniziato_il": inizio, "righe": prep.righe,
+           **dict.fromkeys(("accettate", "scartate", "nuove", "aggiornate", "invariate",
+                            "obsolete", "duplicate", "sedi_nuove"), 0)}
+    try:
+        esito = _unisci(prep, path, t, run, engine=engine, settings=settings, say=say)
+    except BaseException as exc:
+        # The merge's transaction is rolled back: the run is recorded as failed, with why,
+        # in a transaction of its own (a run is never left "in corso").
+        _registra_fallito(engine, run, exc)
+        if isinstance(exc, ErroreUtente) or not isinstance(exc, Exception):
+            raise
+        if _errore_dati(exc):
+            raise ErroreUtente(f"{path}: il database ha rifiutato i dati "
+                               f"({_prima_riga(exc)}); nessun dato è stato scritto") from exc
+        raise
+    esito.file_scarti = str(_scrivi_scarti(prep.scarti(), path, esito.ingest_run_id, settings))
+    return esito
 
+
+def _prima_riga(exc: BaseException) -> str:
+    testo = str(exc).strip()
+    return testo.splitlines()[0][:300] if testo else type(exc).__name__
+
+
+def _errore_dati(exc: BaseException) -> bool:
+    """A value the database refuses (a NUL the readers missed, a number out of range): the
+    file's fault, not a bug, and nothing of it was written."""
+    nome = type(exc).__name__
+    return ("DataError" in nome or "InvalidParameter" in nome
+            or ("ProgrammingError" in nome and "0x00" in str(exc)))
+
+
+def _registra_fallito(engine: Engine, run: dict[str, object], exc: BaseException) -> None:
+    """Record a failed run (best effort: if the database itself is gone, nothing can be)."""
+    motivo = "interrotto" if not isinstance(exc, Exception) else _prima_riga(exc)
+    try:
+        with db.session_scope(engine) as session:
+            session.add(IngestRun(**run, stato=FALLITO,  # type: ignore[arg-type]
+                                  finito_il=datetime.now(), errore=motivo[:2000]))
+            session.commit()
+    except Exception:
+        pass
+
+
+def _chiudi_interrotti(conn: object) -> None:
+    """Mark as failed the runs left "in corso" by a process that died (kill -9, power cut).
+
+    Called holding the register-wide write lock. A run's row is written inside the
+    transaction that holds that lock and merges its file, and is "completato" before that
+    transaction commits: so a committed row still "in corso" seen while we hold the lock
+    belongs to no live process (registers written by earlier versions, which committed the
+    row first, may hold some)."""
+    db.execute(conn, f"""
+        UPDATE ingest_run SET stato = '{FALLITO}', finito_il = {_ts(datetime.now())},
+          errore = 'interrotto: il processo è terminato prima della fine del caricamento'
+        WHERE stato = 'in_corso'""")
+
+
+def _unisci(prep: Preparato, path: Path, t: Tracciato, run: dict[str, object], *,
+            engine: Engine, settings: Settings, say: Callable[[str], None]) -> EsitoIngest:
+    inizio = run["iniziato_il"]
+    assert isinstance(inizio, datetime)
+    sha, archivio = str(run["sha256"]), str(run["archiviato_in"])
     say("scrittura nel registro")
     colonne = colonne_registro(t)
     sqlite = db.is_sqlite(engine)
-    tabella = f"stage_{t.tabella}_{run_id}"
     key = t.chiave
     anagrafica, col_codice = t.anagrafica
     cols = ", ".join(colonne)
     s_cols = ", ".join(f"s.{c}" for c in colonne)
     same = _uguali("s", "p", contenuto(t), sqlite)
     with db.adbc_connection(engine) as conn:
-        blocco.prendi(conn, f"ingest {run_id}")
+        blocco.prendi(conn, f"ingest {sha[:16]}")
+        _chiudi_interrotti(conn)
+        run_id = _inserisci_run(conn, run)
+        tabella = f"stage_{t.tabella}_{run_id}"
         for i, lotto in enumerate(prep.validi()):
             stage = pl.read_parquet(lotto).with_columns(
                 versione_il=pl.coalesce(pl.col("aggiornato_il"), pl.lit(inizio)),
@@ -333,13 +442,36 @@ def _scrivi(prep: Preparato, path: Path, t: Tracciato, *, engine: Engine, settin
             WHERE id = {run_id}""")
         conn.commit()
 
-    file_scarti = _scrivi_scarti(prep.scarti(), path, run_id, settings)
     return EsitoIngest(
         file=str(path), righe=prep.righe, accettate=prep.accettate, scartate=prep.scartate,
         nuove=nuove, aggiornate=aggiornate, invariate=invariate, obsolete=obsolete,
         duplicate=duplicate, sedi_nuove=sedi_nuove, pseudonimizzati=prep.pseudonimizzati,
-        file_scarti=str(file_scarti), ingest_run_id=run_id, sha256=sha,
+        file_scarti="", ingest_run_id=run_id, sha256=sha,
         archiviato_in=str(archivio))
+
+
+def _inserisci_run(conn: object, run: dict[str, object]) -> int:
+    """The run's row, in the merge's transaction: it exists only if the merge commits (or,
+    failed, through `_registra_fallito`)."""
+    valori = ", ".join(_letterale(v) for v in run.values())
+    cur = conn.cursor()  # type: ignore[attr-defined]
+    try:
+        cur.execute(f"INSERT INTO ingest_run ({', '.join(run)}, stato) "
+                    f"VALUES ({valori}, 'in_corso') RETURNING id")
+        return int(cur.fetchone()[0])
+    finally:
+        cur.close()
+
+
+def _letterale(v: object) -> str:
+    """A SQL literal valid on both databases (standard strings: only `'` is special)."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, datetime):
+        return _ts(v)
+    if isinstance(v, int):
+        return str(v)
+    return "'" + str(v).replace("'", "''") + "'"
 
 
 def _una_riga(conn: object, sql: str) -> tuple[object, ...]:

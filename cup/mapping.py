@@ -16,11 +16,39 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from cup.readers import RIGA
 from registro.errors import ErroreUtente
+
+MAPPING_MAX_CARATTERI = 1_000_000
+"""A mapping is a few dozen lines; anything this long is not one."""
+
+_SCALARI = (str, int, float, bool)
+
+
+def _tabella(path: Path, data: dict[str, Any], chiave: str, forma: str,
+             nome: str | None = None) -> dict[str, str]:
+    """`data[chiave]` as a table of text values, or one clear message naming the section:
+    a wrong type in a hand-written TOML (`colonne = "id"`, `[valori] stato = 1`) once
+    crashed with a traceback."""
+    nome = nome or chiave
+    valore = data.get(chiave, {})
+    if not isinstance(valore, dict):
+        raise ErroreUtente(f"{path}: [{nome}] deve essere una tabella di righe {forma}, "
+                           f"non {_tipo(valore)}")
+    errate = [k for k, v in valore.items() if not isinstance(v, _SCALARI)]
+    if errate:
+        raise ErroreUtente(f"{path}: in [{nome}] ogni riga deve essere {forma}; non lo è: "
+                           f"{', '.join(sorted(errate)[:10])}")
+    return {str(k): str(v) for k, v in valore.items()}
+
+
+def _tipo(valore: object) -> str:
+    return {str: "un testo", int: "un numero", float: "un numero", bool: "un booleano",
+            list: "un elenco"}.get(type(valore), "un valore di altro tipo")
 
 
 @dataclass(frozen=True)
@@ -32,18 +60,31 @@ class Mapping:
     @classmethod
     def carica(cls, path: Path, canoniche: tuple[str, ...]) -> Mapping:
         try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ErroreUtente(f"{path}: mapping illeggibile: {exc}") from exc
+            testo = Path(path).read_text(encoding="utf-8")
+            if len(testo) > MAPPING_MAX_CARATTERI:
+                raise ErroreUtente(f"{path}: mapping troppo lungo (oltre "
+                                   f"{MAPPING_MAX_CARATTERI:,} caratteri): è davvero un mapping?")
+            data = tomllib.loads(testo)
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError,
+                ValueError) as exc:
+            # RecursionError: tomllib recurses on nested arrays and inline tables, and a
+            # crafted file nests deeper than the interpreter allows.
+            motivo = ("annidamento troppo profondo" if isinstance(exc, RecursionError)
+                      else str(exc))
+            raise ErroreUtente(f"{path}: mapping illeggibile: {motivo}") from exc
         ignote = set(data) - {"colonne", "valori", "costanti"}
         if ignote:
             raise ErroreUtente(f"{path}: sezioni sconosciute nel mapping: {', '.join(ignote)}")
-        m = cls(
-            colonne={k: str(v) for k, v in data.get("colonne", {}).items()},
-            valori={k: {str(a): str(b) for a, b in v.items()}
-                    for k, v in data.get("valori", {}).items()},
-            costanti={k: str(v) for k, v in data.get("costanti", {}).items()},
-        )
+        colonne = _tabella(path, data, "colonne", 'nome_canonico = "colonna del file"')
+        costanti = _tabella(path, data, "costanti", 'nome_canonico = "valore"')
+        valori_raw = data.get("valori", {})
+        if not isinstance(valori_raw, dict):
+            raise ErroreUtente(f"{path}: [valori] deve essere una tabella di tabelle, una per "
+                               'colonna: [valori.stato] con righe "valore del file" = '
+                               '"valore canonico"')
+        valori = {k: _tabella(path, valori_raw, k, '"valore del file" = "valore canonico"',
+                              f"valori.{k}") for k in valori_raw}
+        m = cls(colonne=colonne, valori=valori, costanti=costanti)
         for sezione in (m.colonne, m.valori, m.costanti):
             estranee = set(sezione) - set(canoniche)
             if estranee:

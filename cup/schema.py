@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 import polars as pl
 
@@ -52,6 +53,8 @@ class Campo:
     """(text, typed value) -> an Italian reason, or null when the field is fine."""
     dtype: pl.DataType = field(default_factory=pl.String)
     richiesto: bool = False
+    importo: bool = False
+    """An amount in cents: checked against the ceiling `importo_massimo` by `valida`."""
 
 
 def _testo(col: pl.Expr) -> pl.Expr:
@@ -75,17 +78,53 @@ def parse_datetime(testo: pl.Expr) -> pl.Expr:
     return t.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us")
 
 
-def parse_cents(testo: pl.Expr) -> pl.Expr:
-    """'12,50', '12.50', '1.234,50' -> 1250 / 123450 cents; null when not a valid amount."""
+CIFRE_INTERE_MAX = 12
+"""Digits of whole euro an amount may have before it is even converted to cents: 12 digits
+(under 10^14 cents) cannot wrap an Int64, whatever is added or multiplied by 100 later;
+anything longer is far beyond every plausible ceiling (`importo_massimo`) anyway."""
+
+
+def _norma_importo(testo: pl.Expr) -> pl.Expr:
+    """The amount's (sign, whole euro digits without leading zeros, decimals) as a struct."""
     t = testo.str.replace_all(" ", "", literal=True)
     t = pl.when(t.str.contains(",", literal=True)).then(
         t.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
     ).otherwise(t)
-    parti = t.str.extract_groups(r"^(-?)(\d+)(?:\.(\d{1,2}))?$")
-    intero = parti.struct.field("2").cast(pl.Int64, strict=False)
+    return t.str.extract_groups(r"^(-?)(\d+)(?:\.(\d{1,2}))?$")
+
+
+def importo_ben_formato(testo: pl.Expr) -> pl.Expr:
+    """Is the text an amount at all (whatever its size)? Tells 'too large' from 'garbage'."""
+    t = testo.str.replace_all(" ", "", literal=True)
+    t = pl.when(t.str.contains(",", literal=True)).then(
+        t.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    ).otherwise(t)
+    return t.str.contains(r"^-?\d+(?:\.\d{1,2})?$")
+
+
+def parse_cents(testo: pl.Expr) -> pl.Expr:
+    """'12,50', '12.50', '1.234,50' -> 1250 / 123450 cents; null when not a valid amount,
+    and null when it has more than CIFRE_INTERE_MAX whole digits: a 17-digit ticket once
+    wrapped around Int64 into a refund of 92 million billion euro, or into 84 cents."""
+    parti = _norma_importo(testo)
+    cifre = parti.struct.field("2").str.strip_chars_start("0")
+    intero = pl.when(cifre.str.len_chars() <= CIFRE_INTERE_MAX).then(
+        pl.when(cifre == "").then(pl.lit("0")).otherwise(cifre)).cast(pl.Int64, strict=False)
     frazione = parti.struct.field("3").str.pad_end(2, "0").cast(pl.Int64, strict=False)
     segno = pl.when(parti.struct.field("1") == "-").then(-1).otherwise(1)
     return segno * (intero * 100 + frazione.fill_null(0))
+
+
+IMPORTO_MASSIMO = Decimal("10000.00")
+"""Default ceiling of an amount (setting `importo_massimo`): a ticket or a tariff above it is
+a typing or export error, not money."""
+
+
+def motivo_oltre_massimo(massimo: Decimal) -> str:
+    from registro.money import cents, format_euro_it
+
+    return (f"importo oltre il massimo plausibile ({format_euro_it(cents(massimo))}, "
+            "impostazione importo_massimo)")
 
 
 def _mancante(richiesto: bool) -> Callable[[pl.Expr], pl.Expr]:
@@ -143,7 +182,7 @@ def _campo_importo(nome: str) -> Campo:
     return Campo(f"{nome}_cent", nome, parse_cents, lambda t, v: (
         pl.when(t.is_not_null() & v.is_null())
         .then(pl.lit("importo non valido (un numero in euro con al più due decimali)"))
-        .when(v < 0).then(pl.lit("importo negativo"))), dtype=pl.Int64())
+        .when(v < 0).then(pl.lit("importo negativo"))), dtype=pl.Int64(), importo=True)
 
 
 def _campi_prenotazioni() -> tuple[Campo, ...]:
@@ -264,11 +303,17 @@ def colonne_mancanti(columns: list[str], tracciato: Tracciato = PRENOTAZIONI) ->
 
 
 def valida(df: pl.DataFrame, codici_catalogo: list[str],
-           tracciato: Tracciato = PRENOTAZIONI) -> tuple[pl.DataFrame, pl.DataFrame]:
+           tracciato: Tracciato = PRENOTAZIONI, importo_massimo: Decimal = IMPORTO_MASSIMO
+           ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split a mapped text frame into (valid typed rows with `_riga`, reject lines).
 
-    Reject lines: `_riga`, `campo`, `valore`, `motivo`, one per faulty field.
+    Reject lines: `_riga`, `campo`, `valore`, `motivo`, one per faulty field. Amounts above
+    `importo_massimo` are rejected: no later sum or difference of cents can then wrap.
     """
+    from registro.money import cents
+
+    massimo_cent = cents(importo_massimo)
+    oltre = motivo_oltre_massimo(importo_massimo)
     df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c)
                           for c in tracciato.canoniche if c not in df.columns])
     specs = tracciato.campi
@@ -282,6 +327,12 @@ def valida(df: pl.DataFrame, codici_catalogo: list[str],
          for sp in specs]
     )
     v = {sp.nome: pl.col(f"v:{sp.nome}") for sp in specs}
+    typed = typed.with_columns(
+        pl.when((pl.col(f"v:{sp.nome}") > massimo_cent)
+                | (pl.col(f"v:{sp.nome}").is_null()
+                   & importo_ben_formato(pl.col(f"t:{sp.sorgente}"))))
+        .then(pl.lit(oltre)).otherwise(pl.col(f"e:{sp.nome}")).alias(f"e:{sp.nome}")
+        for sp in specs if sp.importo)
     typed = typed.with_columns(
         pl.coalesce(pl.col(f"e:{nome}"), errore).alias(f"e:{nome}")
         for nome, errore in tracciato.regole(v, codici_catalogo).items())

@@ -7,6 +7,7 @@ The package ships the national codes monitored by the PNGLA plus common laborato
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -51,12 +52,22 @@ def _leggi(path: Path, colonne: tuple[str, ...], obbligatorie: tuple[str, ...]) 
                             for c in colonne if c not in df.columns])
 
 
-def importa_catalogo(path: Path, *, engine: Engine) -> EsitoImport:
+def importa_catalogo(path: Path, *, engine: Engine,
+                     importo_massimo: Decimal | None = None) -> EsitoImport:
     """Add or update services from a CSV `codice,descrizione,tipo,branca,tariffa`.
 
-    All or nothing: one bad line refuses the file with every problem listed.
+    All or nothing: one bad line refuses the file with every problem listed. A tariff above
+    `importo_massimo` (the setting) is such a line: it would feed sums of cents.
     """
-    from cup.schema import parse_cents
+    from cup.schema import (
+        IMPORTO_MASSIMO,
+        importo_ben_formato,
+        motivo_oltre_massimo,
+        parse_cents,
+    )
+    from registro.money import cents
+
+    massimo = importo_massimo if importo_massimo is not None else IMPORTO_MASSIMO
 
     df = _leggi(path, COLONNE_CATALOGO, ("codice", "descrizione", "tipo"))
     df = df.with_columns(
@@ -68,6 +79,9 @@ def importa_catalogo(path: Path, *, engine: Engine) -> EsitoImport:
         pl.when(pl.col("codice").is_null() | (pl.col("codice") == "")).then(pl.lit("codice vuoto"))
         .when(~pl.col("tipo").is_in(list(TIPI_PRESTAZIONE)))
         .then(pl.lit(f"tipo non ammesso (ammessi: {', '.join(TIPI_PRESTAZIONE)})"))
+        .when((pl.col("tariffa_cent") > cents(massimo))
+              | (pl.col("tariffa_cent").is_null() & importo_ben_formato(pl.col("tariffa"))))
+        .then(pl.lit(f"tariffa: {motivo_oltre_massimo(massimo)}"))
         .when(pl.col("tariffa").is_not_null() & (pl.col("tariffa") != "")
               & (pl.col("tariffa_cent").is_null() | (pl.col("tariffa_cent") < 0)))
         .then(pl.lit("tariffa non valida")).alias("motivo"),

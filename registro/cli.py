@@ -137,8 +137,9 @@ def catalogo_import(ctx: typer.Context, file: Path) -> None:
     """Aggiunge o aggiorna prestazioni da un CSV `codice,descrizione,tipo,branca,tariffa`."""
     from registro.catalogo import importa_catalogo
 
-    engine = _engine(_settings(ctx))
-    esito = importa_catalogo(file, engine=engine)
+    settings = _settings(ctx)
+    engine = _engine(settings)
+    esito = importa_catalogo(file, engine=engine, importo_massimo=settings.importo_massimo)
     out.print(f"catalogo: {esito.aggiunte} aggiunte, {esito.aggiornate} aggiornate, "
               f"{esito.invariate} invariate")
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from registro import db
-from registro.errors import ErroreUtente
+from registro.errors import ErroreUtente, senza_nul
 from registro.models import Motivazione, Prenotazione, Ricovero
 
 OGGETTI = ("superamento", "fuori_ordine")
@@ -23,6 +23,9 @@ OGGETTI = ("superamento", "fuori_ordine")
 def registra(*, session: Session, registro: str, riferimento: str, testo: str, autore: str,
              oggetto: str | None = None, quando: datetime | None = None) -> Motivazione:
     """Record a motivazione; the subject defaults to what the entry needs."""
+    for campo, valore in (("testo", testo), ("riferimento", riferimento), ("autore", autore),
+                          ("oggetto", oggetto)):
+        senza_nul(valore, campo)
     testo = testo.strip()
     if not testo:
         raise ErroreUtente("il testo della motivazione è vuoto")

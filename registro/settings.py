@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +25,15 @@ class Settings(BaseSettings):
     righe_per_lotto: int = Field(default=250_000, ge=1000)
     """Rows the ingest reads, validates and spills at a time: bounds its memory (≈ 1 GB
     at 250,000 whatever the file's size)."""
+    importo_massimo: Decimal = Field(default=Decimal("10000.00"), gt=0,
+                                     le=Decimal("20000000.00"), decimal_places=2)
+    """Euro: a ticket, an ordinary quota or a catalog tariff above this is a rejected row
+    (an export error, not money). The upper bound keeps every amount in cents inside the
+    database's 32-bit integer columns and every sum far from wrapping."""
+    righe_massime_file: int = Field(default=100_000_000, ge=1)
+    """Rows a file may hold (CLI ingest): a larger file is refused before it is read."""
+    mb_massimi_decompressi: int = Field(default=50_000, ge=1)
+    """MB a file may expand to (Parquet: its uncompressed size; text: its size)."""
     check_righe_per_passo: int = Field(default=2_000_000, ge=1)
     """Bookings `registro check` reads and checks at a time (≈ 0.7 GB per million)."""
 
@@ -83,6 +93,11 @@ class Settings(BaseSettings):
     # --- internal API (registro serve) ---
     api_max_upload_mb: int = Field(default=200, ge=1)
     """POST /ingest: uploads larger than this (MB, whole request body) are refused with 413."""
+    api_righe_massime_file: int = Field(default=2_000_000, ge=1)
+    """POST /ingest: rows an uploaded file may hold (413 beyond): the upload limit counts
+    compressed bytes, and 0.73 MB of Parquet once expanded to a million rows."""
+    api_mb_massimi_decompressi: int = Field(default=2_000, ge=1)
+    """POST /ingest: MB an uploaded file may expand to (413 beyond)."""
 
     # --- scheduled reports, delivery and scheduler (reports/, registro.scheduled) ---
     smtp_host: str | None = None

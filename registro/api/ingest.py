@@ -15,7 +15,7 @@ from registro.api.deps import EngineDep, SettingsDep, Utente, richiede
 from registro.api.errori import TroppoGrande, risposte
 from registro.api.models import EsitoIngestPublic
 from registro.api.upload import ricevi_modulo
-from registro.errors import ErroreUtente
+from registro.errors import ErroreUtente, FileTroppoGrande
 from registro.processo import in_processo_separato
 
 router = APIRouter(tags=["ingest"], responses=risposte(401, 403, 413, 422))
@@ -92,7 +92,7 @@ async def carica(
 
 
 def ingest_in_figlio(path: Path, db_url: str, settings: Any, mapping: Path | None,
-                     registro: str, utente: str) -> dict[str, Any]:
+                     registro: str, utente: str, limiti: Any) -> dict[str, Any]:
     """The ingest as the child process runs it (registro.processo): its own engine."""
     from cup.ingest import ingest
     from registro.db import make_engine
@@ -100,22 +100,29 @@ def ingest_in_figlio(path: Path, db_url: str, settings: Any, mapping: Path | Non
     engine = make_engine(db_url)
     try:
         return ingest(path, engine=engine, settings=settings, mapping=mapping,
-                      registro=registro, utente=utente).as_dict()
+                      registro=registro, utente=utente, limiti=limiti).as_dict()
     finally:
         engine.dispose()
 
 
 def _ingest(path: Path, nome: str, engine: Any, settings: Any, mapping: Path | None,
             registro: str, utente: Utente) -> dict[str, Any]:
+    from cup.readers import Limiti
+
+    limiti = Limiti(settings.api_righe_massime_file,
+                    settings.api_mb_massimi_decompressi * 1024 * 1024)
     try:
         esito = in_processo_separato(
             ingest_in_figlio, path, engine.url.render_as_string(hide_password=False),
-            settings, mapping, registro, utente.nome)
+            settings, mapping, registro, utente.nome, limiti)
     except ErroreUtente as exc:
         # the message names the temporary file: name the uploaded one instead
         testo = str(exc).replace(str(path), nome)
         if mapping is not None:
             testo = testo.replace(str(mapping), "mapping")
+        if isinstance(exc, FileTroppoGrande):
+            raise TroppoGrande(testo + " (impostazioni api_righe_massime_file, "
+                                       "api_mb_massimi_decompressi)") from exc
         raise ErroreUtente(testo) from exc
     esito["file"] = nome
     # The ingest commits its own transaction (ADBC bulk path): the audit row follows it.
@@ -124,4 +131,10 @@ def _ingest(path: Path, nome: str, engine: Any, settings: Any, mapping: Path | N
             session=session, utente=utente.nome, ruolo=utente.ruolo, azione="POST /ingest",
             risorsa="ingest_run", riferimento=str(esito["ingest_run_id"]), prima=None,
             dopo={**esito, "registro": registro})
+    if utente.ruolo != "direzione":
+        # Server paths tell the layout of the data folder: the CUP's operators need only
+        # the names (the keys stay: they are the contract of `registro ingest --json`).
+        # The audit row above keeps the full paths.
+        esito = {**esito, **{k: Path(str(esito[k])).name
+                             for k in ("file_scarti", "archiviato_in")}}
     return esito

@@ -191,9 +191,10 @@ class MotivazioneRichiesta(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     registro: Literal["prestazioni", "ricoveri"] = Field(description="prestazioni o ricoveri.")
-    riferimento: str = Field(min_length=1, max_length=64,
+    riferimento: str = Field(min_length=1, max_length=64, pattern=SENZA_NUL,
                              description="id_prenotazione o id_ricovero.")
-    testo: str = Field(min_length=1, max_length=5000, description="La motivazione.")
+    testo: str = Field(min_length=1, max_length=5000, pattern=SENZA_NUL,
+                       description="La motivazione.")
     oggetto: Literal["superamento", "fuori_ordine"] | None = Field(
         default=None, description="superamento o fuori_ordine (predefinito: quello che serve).")
 
@@ -206,7 +207,7 @@ class CambioStatoRichiesta(BaseModel):
         description="Nuovo stato: emesso → notificato → pagato; emesso o notificato → "
                     "contestato; contestato → emesso o annullato; qualunque stato non finale "
                     "→ annullato (con motivo). pagato e annullato sono finali.")
-    motivo: str | None = Field(default=None, max_length=2000,
+    motivo: str | None = Field(default=None, max_length=2000, pattern=SENZA_NUL,
                                description="Motivo: obbligatorio per annullare.")
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from registro.api.errori import Conflitto, NonTrovato
-from registro.errors import ErroreUtente
+from registro.errors import ErroreUtente, senza_nul
 from registro.esecuzioni import Attivita
 from registro.models import (
     Audit,
@@ -295,6 +295,7 @@ def cambia_stato(*, session: Session, id_sanzione: int, stato: str, motivo: str 
     serialises on PostgreSQL only, and on SQLite the read runs outside the write
     transaction, so without it simultaneous requests all passed the check against the same
     old state and each overwrote the other."""
+    senza_nul(motivo, "motivo")
     s = session.get(Sanzione, id_sanzione, with_for_update=True)
     if s is None:
         raise NonTrovato(f"sanzione n. {id_sanzione} non presente nel registro")

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, func, select
 
 from registro.api import service as api_service
 from registro.api.errori import Conflitto, NonTrovato
-from registro.errors import ErroreUtente
+from registro.errors import ErroreUtente, senza_nul
 from registro.models import (
     Prenotazione,
     Prestazione,
@@ -261,6 +261,8 @@ def crea(*, session: Session, autore: Autore, oggi: date, canale: str, tipo: str
                                f"{sanzione.id_prenotazione!r}, non {id_prenotazione!r}")
         id_prenotazione = sanzione.id_prenotazione
     prenotazione = ricovero = None
+    senza_nul(id_prenotazione, "id_prenotazione")
+    senza_nul(id_ricovero, "id_ricovero")
     if id_prenotazione is not None:
         prenotazione = session.get(Prenotazione, id_prenotazione)
         if prenotazione is None:

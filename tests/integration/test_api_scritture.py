@@ -205,7 +205,9 @@ def test_ingest_returns_the_cli_summary(client: TestClient, tokens: dict[str, st
                          "invariate", "obsolete", "duplicate", "sedi_nuove", "pseudonimizzati",
                          "file_scarti", "ingest_run_id", "sha256", "archiviato_in"}
     assert (body["file"], body["righe"], body["nuove"]) == ("nuovo.csv", 2, 1)
-    assert Path(body["archiviato_in"]).exists()
+    # cup sees file names only (issue 18, item 10); direzione the server paths
+    assert "/" not in body["archiviato_in"] and "/" not in body["file_scarti"]
+    assert body["archiviato_in"].startswith(body["sha256"][:16])
     assert list((settings.data_dir / "upload").iterdir()) == []
     assert client.get("/prenotazioni/NUOVA", headers=auth(tokens["cup"])).status_code == 200
 
@@ -222,6 +224,8 @@ def test_ingest_returns_the_cli_summary(client: TestClient, tokens: dict[str, st
                          files={"file": ("lista.csv", fh), "mapping": ("m.toml", mh)})
     assert r2.status_code == 200, r2.text
     assert r2.json()["nuove"] == 1
+    assert Path(r2.json()["archiviato_in"]).is_absolute()
+    assert Path(r2.json()["archiviato_in"]).exists()
     assert [a.azione for a in audit(registro_api)] == ["POST /ingest", "POST /ingest"]
 
 

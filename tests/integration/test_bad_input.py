@@ -4,6 +4,7 @@ crashes, counts always add up, and nothing formula-like leaves in a CSV we write
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.check import check, leggi_prenotazioni
 from registro.db import session_scope
 from registro.errors import ErroreUtente
-from registro.models import IngestRun, Prenotazione, Scarto
+from registro.models import IngestRun, Prenotazione, Sanzione, Scarto
 from registro.periodo import Periodo
 from registro.settings import Settings
 from registro.standards import CARTA1995
@@ -167,3 +168,121 @@ def test_formulas_are_neutralised_in_every_csv(registro: Engine, settings: Setti
     with open(stats, encoding="utf-8") as fh:
         sedi = {r["codice_sede"] for r in csv.DictReader(fh)}
     assert "'=HYPERLINK(\"http://x.invalid\",\"clic\")" in sedi
+
+
+def test_amounts_above_the_ceiling_are_rejected_never_wrapped(registro: Engine,
+                                                              settings: Settings) -> None:
+    """Issue 18, item 2: 17-digit tickets wrapped around Int64 cents into absurd refunds."""
+    esito = _ingest(registro, settings, "importi_enormi.csv")
+    assert (esito.accettate, esito.scartate) == (1, 4)
+    scarti = _scarti(registro)
+    for chiave in ((2, "importo_ticket"), (3, "importo_ticket"), (4, "importo_ticket"),
+                   (5, "quota_ordinaria")):
+        assert scarti[chiave].startswith("importo oltre il massimo plausibile (€ 10.000,00")
+    with session_scope(registro) as s:
+        g5 = s.get(Prenotazione, "G5")
+        assert g5 is not None and g5.importo_ticket_cent == 1_000_000
+    check(engine=registro, settings=settings)
+    with session_scope(registro) as s:
+        importi = s.exec(select(Sanzione.importo_cent)).all()
+    assert all(0 < i <= 1_000_000 for i in importi)
+
+
+def test_the_ceiling_is_a_setting(registro: Engine, settings: Settings) -> None:
+    esito = ingest(BAD / "importi_enormi.csv", engine=registro,
+                   settings=settings.model_copy(update={"importo_massimo": Decimal("50")}))
+    assert (esito.accettate, esito.scartate) == (0, 5)
+    assert "€ 50,00" in _scarti(registro)[(6, "importo_ticket")]
+
+
+def test_catalog_tariff_above_the_ceiling_is_refused(registro: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "catalogo.csv"
+    path.write_text("codice,descrizione,tipo,branca,tariffa\n"
+                    "99.1,prova,visita,,92233720368547758\n"
+                    "99.2,prova,visita,,10000.01\n", encoding="utf-8")
+    with pytest.raises(ErroreUtente, match=r"riga 2: tariffa: importo oltre il massimo.*"
+                                           r"riga 3: tariffa: importo oltre il massimo"):
+        importa_catalogo(path, engine=registro)
+
+
+def test_nul_byte_after_the_first_64_kilobytes(registro: Engine, settings: Settings) -> None:
+    """Issue 18, item 8: on PostgreSQL it failed in the merge, a traceback and a run
+    left "in corso"; now the file is refused before anything is written."""
+    with pytest.raises(ErroreUtente, match=r"byte nullo \(NUL\) alla posizione 7\d{4}"):
+        ingest(BAD / "nul_dopo_64k.csv", engine=registro, settings=settings)
+    assert _n(registro, IngestRun) == 0 and _n(registro, Prenotazione) == 0
+
+
+@pytest.mark.parametrize("nome, messaggio", [
+    ("mapping_colonne_testo.toml", r"\[colonne\] deve essere una tabella .* non un testo"),
+    ("mapping_valori_numero.toml", r"\[valori.stato\] deve essere una tabella .* non un numero"),
+    ("mapping_annidato.toml", "annidamento troppo profondo"),
+])
+def test_malformed_mappings(registro: Engine, settings: Settings, nome: str,
+                            messaggio: str) -> None:
+    with pytest.raises(ErroreUtente, match=messaggio):
+        ingest(BAD / "crlf.csv", engine=registro, settings=settings, mapping=BAD / nome)
+    assert _n(registro, IngestRun) == 0 and _n(registro, Prenotazione) == 0
+
+
+def test_a_failed_ingest_marks_its_run_failed(registro: Engine, settings: Settings,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18, item 8: a run that failed in the merge stayed "in corso" for ever."""
+    import cup.ingest
+
+    def guasto(*_a: object, **_k: object) -> int:
+        raise RuntimeError("disco pieno")
+
+    monkeypatch.setattr(cup.ingest.db, "write_frame", guasto)
+    with pytest.raises(RuntimeError, match="disco pieno"):
+        ingest(BAD / "crlf.csv", engine=registro, settings=settings)
+    with session_scope(registro) as s:
+        runs = s.exec(select(IngestRun)).all()
+    assert [(r.stato, r.errore) for r in runs] == [("fallito", "disco pieno")]
+    assert runs[0].finito_il is not None and _n(registro, Prenotazione) == 0
+
+
+def test_a_killed_ingest_is_marked_failed_and_its_spill_folder_removed(
+        registro: Engine, settings: Settings) -> None:
+    """Issue 18, item 10: what a kill -9 leaves (a run "in corso", as earlier versions
+    committed it, and a spill folder whose process is gone) is cleaned at the next ingest."""
+    import subprocess
+    import sys
+    from datetime import datetime
+
+    with session_scope(registro) as s:
+        s.add(IngestRun(file="ucciso.csv", sha256="0" * 64, iniziato_il=datetime.now()))
+        s.commit()
+    morto = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    import socket
+    spill = settings.data_dir / "lavoro" / "ingest-ucciso"
+    spill.mkdir(parents=True)
+    (spill / "processo").write_text(f"{socket.gethostname()} {morto}", encoding="utf-8")
+    (spill / "validi").mkdir()
+    esito = _ingest(registro, settings, "crlf.csv")
+    assert not spill.exists()
+    with session_scope(registro) as s:
+        stati = {r.file: (r.stato, r.errore) for r in s.exec(select(IngestRun)).all()}
+    assert stati["ucciso.csv"][0] == "fallito" and "interrotto" in (stati["ucciso.csv"][1] or "")
+    assert stati[esito.file] == ("completato", None)
+
+
+def test_parquet_with_real_date_columns(registro: Engine, settings: Settings,
+                                        tmp_path: Path) -> None:
+    """Issue 18, item 10: date32 and timestamp columns were refused."""
+    import polars as pl
+
+    df = pl.DataFrame([riga("PQ1"), riga("PQ2")]).with_columns(
+        pl.col("data_prenotazione").str.to_datetime("%Y-%m-%dT%H:%M"),
+        pl.col("data_appuntamento").str.to_datetime("%Y-%m-%dT%H:%M")
+        .dt.replace_time_zone("Europe/Rome"),
+        data_prescrizione=pl.lit("2026-03-01").str.to_date())
+    path = tmp_path / "date.parquet"
+    df.write_parquet(path)
+    esito = ingest(path, engine=registro, settings=settings)
+    assert (esito.accettate, esito.scartate) == (2, 0)
+    with session_scope(registro) as s:
+        p = s.get(Prenotazione, "PQ1")
+        assert p is not None and str(p.data_prescrizione) == "2026-03-01"
+        assert p.data_appuntamento.strftime("%H:%M") == "09:30"

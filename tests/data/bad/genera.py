@@ -52,6 +52,26 @@ def main() -> None:
     scrivi_export(QUI / "importi.csv", [
         riga("M1", importo_ticket="-12.00"), riga("M2", importo_ticket="dodici"),
         riga("M3", quota_ordinaria="12,345"), riga("M4", importo_ticket="1.234,50")])
+    # Amounts that once wrapped around Int64 cents (issue 18, item 2), and the ceiling's edge.
+    scrivi_export(QUI / "importi_enormi.csv", [
+        riga("G1", importo_ticket="92233720368547758", stato="non_presentato"),
+        riga("G2", importo_ticket="184467440737095517"),
+        riga("G3", importo_ticket="99999999999.99", stato="non_presentato"),
+        riga("G4", quota_ordinaria="10000,01"),
+        riga("G5", importo_ticket="10.000,00", quota_ordinaria="10000")])
+    # A NUL byte past the first 64 KB, where the binary sniffing does not look (item 8).
+    lunga = scrivi_export(QUI / "_lunga.tmp", [riga(f"N{i:04d}") for i in range(1000)])
+    testo_lungo = lunga.read_bytes()
+    lunga.unlink()
+    assert len(testo_lungo) > 70_000
+    a_capo = testo_lungo.index(b"\n", 70_000)
+    (QUI / "nul_dopo_64k.csv").write_bytes(
+        testo_lungo[:a_capo] + b"\x00" + testo_lungo[a_capo:])
+    # Mappings with a wrong type or nested beyond the parser's recursion (item 8).
+    (QUI / "mapping_colonne_testo.toml").write_text('colonne = "id"\n', encoding="utf-8")
+    (QUI / "mapping_valori_numero.toml").write_text("[valori]\nstato = 1\n", encoding="utf-8")
+    (QUI / "mapping_annidato.toml").write_text(
+        "[costanti]\nstato = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
     (QUI / "solo_intestazione.csv").write_text(",".join(CANONICHE) + "\n", encoding="utf-8")
     (QUI / "vuoto.csv").write_bytes(b"")
 
