@@ -23,7 +23,7 @@ UMASK = 0o077
 CARTELLA = 0o700
 FILE = 0o600
 _IN_USO = ".in_uso"
-_CREA = ".crea.lock"
+_CREA = ".lock"
 
 
 def applica_umask() -> None:
@@ -57,7 +57,9 @@ def apri_privato(path: Path, modo: str = "wb") -> IO[bytes]:
 
 @contextlib.contextmanager
 def _base_bloccata(base: Path) -> Iterator[None]:
-    fd = os.open(base / _CREA, os.O_RDWR | os.O_CREAT, FILE)
+    """Creation and cleanup of work folders, one at a time (the lock file sits beside
+    `base`, which holds work folders only)."""
+    fd = os.open(base.parent / f".{base.name}{_CREA}", os.O_RDWR | os.O_CREAT, FILE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -60,10 +60,14 @@ def _testi_file(path: Path) -> Iterator[str]:
         for colonna in tabella.columns:
             yield " ".join(str(v) for v in colonna.to_pylist())
     for flusso in re.findall(rb"stream\r?\n(.*?)endstream", dati, re.S):
-        try:
-            yield zlib.decompress(flusso).decode("latin-1")
-        except zlib.error:
-            pass
+        yield _inflate(flusso)
+
+
+def _inflate(flusso: bytes) -> str:
+    try:
+        return zlib.decompress(flusso).decode("latin-1")
+    except zlib.error:
+        return ""
 
 
 def _dump(engine: Engine) -> Iterator[str]:
