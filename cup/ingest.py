@@ -3,26 +3,32 @@
 Guarantees (DESIGN.md, "Data"): a file that cannot be read at all is refused and nothing is
 written; otherwise valid rows land and every invalid row goes to `scarto` and to a rejects
 CSV; versions are ordered by `aggiornato_il` (an older version never overwrites a newer one)
-and every version is kept in `prenotazione_storia`; the same file twice changes nothing; the
-raw file is archived with its SHA-256. The merge is set-based SQL over a staging table
-loaded through ADBC, in one transaction: a crash leaves the register as it was.
+and every version is kept in `prenotazione_storia`; the same file twice changes nothing.
+What the register received is archived: the rows after column selection and
+pseudonymisation (never the original, which may carry codici fiscali in clear and columns
+the mapping drops), with the original's SHA-256 and size. The merge is set-based SQL over a
+staging table loaded through ADBC, in one transaction: a crash leaves the register as it was.
+Everything written under the data folder is owner-only (registro.riservato).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -37,7 +43,7 @@ from cup.schema import (
     colonne_mancanti,
     valida,
 )
-from registro import blocco, db
+from registro import blocco, db, riservato
 from registro.csvsafe import neutralizza
 from registro.errors import ErroreUtente
 from registro.models import IngestRun, Prestazione
@@ -97,15 +103,22 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def archivia(path: Path, sha: str, settings: Settings, quando: datetime) -> Path:
-    """Keep the original file, by period of arrival, named by its checksum."""
-    cartella = Path(settings.data_dir) / "archivio" / f"{quando:%Y}" / f"{quando:%m}"
-    cartella.mkdir(parents=True, exist_ok=True)
-    dest = cartella / f"{sha[:16]}-{path.name}"
+def cartella_upload(settings: Settings) -> Path:
+    """Where API uploads are streamed to while being ingested (raw bytes: 0700, emptied
+    after every request, leftovers of a killed server removed at the next start/ingest)."""
+    return Path(settings.data_dir) / "upload"
+
+
+def archivia(ricevuto: Path, path: Path, sha: str, settings: Settings,
+             quando: datetime) -> Path:
+    """Keep what the register received (the spill's `ricevuto.parquet`), by period of
+    arrival, named by the original's checksum; the same file twice is archived once."""
+    cartella = riservato.cartella(
+        Path(settings.data_dir) / "archivio" / f"{quando:%Y}" / f"{quando:%m}")
+    dest = cartella / f"{sha[:16]}-{path.stem}.parquet"
     if not dest.exists():
-        tmp = dest.with_suffix(dest.suffix + ".tmp")
-        shutil.copyfile(path, tmp)
-        tmp.replace(dest)
+        riservato.file(ricevuto)
+        ricevuto.replace(dest)
     return dest
 
 
@@ -113,7 +126,7 @@ def archivia(path: Path, sha: str, settings: Settings, quando: datetime) -> Path
 class Preparato:
     """A file read, mapped, pseudonymised and validated, spilled to Parquet batch by batch
     (nothing of it in memory): `validi/*.parquet` typed rows with `_riga`, `scarti/*.parquet`
-    reject lines with `grezzo`."""
+    reject lines with `grezzo`, `ricevuto.parquet` every row as text (the archive)."""
 
     cartella: Path
     righe: int
@@ -126,6 +139,48 @@ class Preparato:
 
     def scarti(self) -> list[Path]:
         return sorted((self.cartella / "scarti").glob("*.parquet"))
+
+    @property
+    def ricevuto(self) -> Path:
+        return self.cartella / RICEVUTO
+
+
+RICEVUTO = "ricevuto.parquet"
+
+
+class _Archivio:
+    """The rows received, batch by batch, into one zstd Parquet (readable by DuckDB and
+    polars) whose key-value metadata names the original: file, SHA-256, bytes."""
+
+    def __init__(self, dest: Path, originale: dict[str, str]) -> None:
+        self.dest = dest
+        self.originale = {f"registro.originale.{k}": v for k, v in originale.items()}
+        self._writer: pq.ParquetWriter | None = None
+
+    def scrivi(self, df: pl.DataFrame) -> None:
+        tabella = df.rename({RIGA: "riga"}).to_arrow()
+        tabella = tabella.cast(pa.schema([
+            pa.field(f.name, pa.int64() if f.name == "riga" else pa.string())
+            for f in tabella.schema]))
+        if self._writer is None:
+            schema = tabella.schema.with_metadata(self.originale)
+            riservato.apri_privato(self.dest).close()  # born 0600; the writer truncates it
+            self._writer = pq.ParquetWriter(str(self.dest), schema, compression="zstd")
+        self._writer.write_table(tabella.cast(self._writer.schema))
+
+    def chiudi(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+@contextlib.contextmanager
+def _chiuso(archivio: _Archivio | None) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if archivio is not None:
+            archivio.chiudi()
 
 
 def _grezzo(df: pl.DataFrame, scarti: pl.DataFrame, canoniche: tuple[str, ...]) -> pl.DataFrame:
@@ -142,18 +197,24 @@ def prepara_a_lotti(path: Path, mapping: Path | None, codici_catalogo: list[str]
                     cartella: Path, tracciato: Tracciato = PRENOTAZIONI,
                     righe_per_lotto: int = RIGHE_PER_LOTTO,
                     importo_massimo: Decimal = IMPORTO_MASSIMO,
-                    limiti: Limiti | None = None) -> Preparato:
+                    limiti: Limiti | None = None,
+                    originale: dict[str, str] | None = None) -> Preparato:
     """Read and validate a file batch by batch into `cartella`, without touching the
     database: memory is bounded by the batch, whatever the file's size.
+
+    Each batch is pseudonymised right after mapping, before anything of it is written:
+    the spill holds no codice fiscale, so a crash leaves none behind. With `originale`
+    (file, sha256, byte) the rows received are also written to `ricevuto.parquet`.
 
     Raises ErroreUtente when the file cannot be read at all (then `cartella` holds nothing
     worth keeping and no database row was written)."""
     canoniche = tracciato.canoniche
     m = Mapping.carica(mapping, canoniche) if mapping else Mapping()
-    (cartella / "validi").mkdir(parents=True, exist_ok=True)
-    (cartella / "scarti").mkdir(parents=True, exist_ok=True)
+    riservato.cartella(cartella / "validi")
+    riservato.cartella(cartella / "scarti")
     righe = accettate = scartate = n_cf = 0
-    with apri(path, righe_per_lotto, limiti) as sorgente:
+    archivio = _Archivio(cartella / RICEVUTO, originale) if originale is not None else None
+    with apri(path, righe_per_lotto, limiti) as sorgente, _chiuso(archivio):
         vuoto = pl.DataFrame(schema={**{c: pl.String for c in sorgente.colonne},
                                      RIGA: pl.Int64})
         mancanti = colonne_mancanti(m.applica(vuoto, canoniche, path).columns, tracciato)
@@ -165,11 +226,14 @@ def prepara_a_lotti(path: Path, mapping: Path | None, codici_catalogo: list[str]
         for i, raw in enumerate(sorgente.lotti):
             df = m.applica(raw, canoniche, path)
             df, n = pseudonimi.pseudonimizza(df, "id_assistito", key)
+            if archivio is not None:
+                archivio.scrivi(df)
             validi, scarti = valida(df, codici_catalogo, tracciato, importo_massimo)
-            validi.write_parquet(cartella / "validi" / f"{i:06d}.parquet", compression="lz4")
+            with riservato.apri_privato(cartella / "validi" / f"{i:06d}.parquet") as fh:
+                validi.write_parquet(fh, compression="lz4")
             if scarti.height:
-                _grezzo(df, scarti, canoniche).write_parquet(
-                    cartella / "scarti" / f"{i:06d}.parquet", compression="lz4")
+                with riservato.apri_privato(cartella / "scarti" / f"{i:06d}.parquet") as fh:
+                    _grezzo(df, scarti, canoniche).write_parquet(fh, compression="lz4")
             righe += df.height
             accettate += validi.height
             scartate += scarti[RIGA].n_unique()
@@ -232,17 +296,23 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
             raise ErroreUtente("il catalogo delle prestazioni è vuoto: eseguire prima "
                                "`registro init` (carica il catalogo nazionale) o "
                                "`registro catalogo import FILE.csv`")
-    lavoro = Path(settings.data_dir) / "lavoro"
-    lavoro.mkdir(parents=True, exist_ok=True)
+    riservato.cartella(Path(settings.data_dir))
+    riservato.rimuovi_abbandonate(cartella_upload(settings))
+    lavoro = riservato.cartella(Path(settings.data_dir) / "lavoro")
     _pulisci(lavoro)
+    # a missing file or a folder is refused by the reader, with its message
+    sha = sha256_file(path) if path.is_file() else ""
+    originale = {"file": path.name, "sha256": sha,
+                 "byte": str(path.stat().st_size if sha else 0)}
     with tempfile.TemporaryDirectory(prefix="ingest-", dir=lavoro) as tmp:
         _segna_processo(Path(tmp))
         say("lettura e validazione")
         prep = prepara_a_lotti(path, mapping, codici, pseudonimi.chiave(settings), Path(tmp),
                                t, settings.righe_per_lotto, settings.importo_massimo,
                                limiti or Limiti(settings.righe_massime_file,
-                                                settings.mb_massimi_decompressi * 1024 * 1024))
-        return _scrivi(prep, path, t, engine=engine, settings=settings, mapping=mapping,
+                                                settings.mb_massimi_decompressi * 1024 * 1024),
+                               originale=originale)
+        return _scrivi(prep, path, sha, t, engine=engine, settings=settings, mapping=mapping,
                        utente=utente, say=say)
 
 
@@ -285,13 +355,12 @@ def _pulisci(lavoro: Path, eta_massima: float = 86_400) -> None:
             shutil.rmtree(cartella, ignore_errors=True)
 
 
-def _scrivi(prep: Preparato, path: Path, t: Tracciato, *, engine: Engine, settings: Settings,
-            mapping: Path | None, utente: str | None, say: Callable[[str], None]
-            ) -> EsitoIngest:
+def _scrivi(prep: Preparato, path: Path, sha: str, t: Tracciato, *, engine: Engine,
+            settings: Settings, mapping: Path | None, utente: str | None,
+            say: Callable[[str], None]) -> EsitoIngest:
     """The batches into a staging table, then the set-based merge: one transaction."""
     inizio = datetime.now()
-    sha = sha256_file(path)
-    archivio = archivia(path, sha, settings, inizio)
+    archivio = archivia(prep.ricevuto, path, sha, settings, inizio)
     run: dict[str, object] = {"registro": t.registro, "file": str(path), "sha256": sha,
            "archiviato_in": str(archivio), "mapping": str(mapping) if mapping else None,
            "utente": utente, "iniziato_il": inizio, "righe": prep.righe,
@@ -489,9 +558,9 @@ def _scrivi_scarti(lotti: list[Path], path: Path, run_id: int, settings: Setting
     out = Path(settings.data_dir) / "scarti" / f"{run_id:06d}-{path.stem}.scarti.csv"
     schema = {"file": pl.String, "riga": pl.Int64, "campo": pl.String, "valore": pl.String,
               "motivo": pl.String}
-    out.parent.mkdir(parents=True, exist_ok=True)
+    riservato.cartella(out.parent)
     tmp = out.with_name(out.name + ".tmp")
-    with open(tmp, "wb") as fh:
+    with riservato.apri_privato(tmp) as fh:
         fh.write((",".join(schema) + "\n").encode("utf-8"))
         for lotto in lotti:
             frame = pl.read_parquet(lotto).select(

@@ -1,8 +1,22 @@
-"""Pseudonymisation on arrival: a codice fiscale in `id_assistito` never reaches the register.
+"""Pseudonymisation on arrival: a codice fiscale never reaches the register, however written.
 
 A value shaped like a codice fiscale (omocodia letters included) is replaced by a keyed hash
 (HMAC-SHA256 with the authority's secret), so the same citizen keeps the same pseudonym
-across files while the clear code is stored nowhere.
+across files while the clear code is stored nowhere. Exports write codes in many ways, so:
+
+- the code is normalised before hashing (spaces, dots and dashes removed, upper case):
+  `RSS MRA 80A01 H501U`, `rssmra80a01h501u` and `RSSMRA80A01H501U` give one pseudonym;
+- in `id_assistito` a whole value that is a codice fiscale in any spelling is replaced, and
+  so is an 11-digit value (the numeric codice fiscale of temporary codes): a pseudonymous id
+  produced by the CUP is not expected to look like a codice fiscale, so such a value is
+  hashed rather than risked in clear;
+- in every other column (free text such as `causale_annullamento`, a JSON value turned into
+  text, a code typed in the wrong field) each codice-fiscale-shaped *token* is replaced by
+  its pseudonym, wherever it stands in the text; in the free-text columns an 11-digit
+  number standing alone is replaced too (in codes and ids it may be a legitimate key).
+
+The pseudonym of a plain upper-case code is unchanged from earlier versions (same
+normalisation of the same text), so existing registers keep their pseudonyms.
 """
 
 from __future__ import annotations
@@ -23,40 +37,102 @@ _D = "[0-9LMNPQRSTUV]"
 CODICE_FISCALE = rf"^[A-Z]{{6}}{_D}{{2}}[ABCDEHLMPRST]{_D}{{2}}[A-Z]{_D}{{3}}[A-Z]$"
 PREFISSO = "H"
 
+_S = r"[ .\-]?"
+"""A separator people put between the groups of a codice fiscale (`RSS MRA 80A01 H501U`)."""
+_DI = "[0-9LMNPQRSTUVlmnpqrstuv]"
+_L = "[A-Za-z]"
+CF_NEL_TESTO = (
+    rf"(?-u:\b){_L}{{3}}{_S}{_L}{{3}}{_S}{_DI}{{2}}{_S}[ABCDEHLMPRSTabcdehlmprst]{_S}{_DI}{{2}}"
+    rf"{_S}{_L}{_S}{_DI}{{3}}{_S}{_L}(?-u:\b)")
+"""A codice fiscale anywhere in a text, any case, with or without separators."""
+NUMERICO = r"(?-u:\b)[0-9]{11}(?-u:\b)"
+"""The 11-digit codice fiscale (temporary codes, and companies)."""
+
+TESTO_LIBERO = ("causale_annullamento", "descrizione_patologia")
+"""Columns of free text: an 11-digit number in them is taken for a codice fiscale."""
+
 
 def chiave(settings: Settings) -> bytes:
-    """The HMAC key: the setting, else a key generated once and kept in the data folder."""
+    """The HMAC key: the setting, else a key generated once and kept in the data folder
+    (created 0600 in a 0700 folder: whoever reads it can link pseudonyms to codes)."""
     if settings.chiave_pseudonimi:
         return settings.chiave_pseudonimi.encode("utf-8")
+    from registro import riservato
+
     path = Path(settings.data_dir) / "chiave_pseudonimi"
+    riservato.cartella(path.parent)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
+    riservato.file(path)
     return path.read_text().strip().encode("utf-8")
 
 
+def normalizza(valore: str) -> str:
+    """The code as hashed: no spaces, dots or dashes, upper case."""
+    return "".join(c for c in valore if not c.isspace() and c not in ".-").upper()
+
+
 def pseudonimo(valore: str, key: bytes) -> str:
-    digest = hmac.new(key, valore.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, normalizza(valore).encode("utf-8"), hashlib.sha256).hexdigest()
     return PREFISSO + digest[:40]
 
 
-def pseudonimizza(df: pl.DataFrame, colonna: str, key: bytes) -> tuple[pl.DataFrame, int]:
-    """Replace codici fiscali in `colonna`; returns the frame and how many were replaced.
+_CF_LIBERO = CF_NEL_TESTO.replace("(?-u:\\b)", "")
+_VALORE_CF = rf"^\s*(?:{_CF_LIBERO}|[0-9]{{11}})\s*$"
+"""A whole value that is a codice fiscale, any spelling, or 11 digits: one regex on the raw
+text (normalising every value first would cost a pass per batch)."""
 
-    HMAC has no vectorised form: it runs once per *distinct* code found, not per row.
-    """
-    norm = pl.col(colonna).str.strip_chars().str.to_uppercase()
-    trovati = df.select(norm.alias("cf")).filter(pl.col("cf").str.contains(CODICE_FISCALE))
-    if trovati.height == 0:
+
+def _e_codice(expr: pl.Expr) -> pl.Expr:
+    return expr.str.contains(_VALORE_CF)
+
+
+def _mappa(valori: pl.Series, key: bytes) -> dict[str, str]:
+    """HMAC has no vectorised form: it runs once per *distinct* spelling found."""
+    distinti = valori.unique().drop_nulls().to_list()
+    return {v: pseudonimo(v, key) for v in distinti}
+
+
+def pseudonimizza(df: pl.DataFrame, colonna: str, key: bytes) -> tuple[pl.DataFrame, int]:
+    """Replace codici fiscali in `colonna` (whole values, any spelling, and the 11-digit
+    form) and codice-fiscale tokens in every other text column; returns the frame and how
+    many values were replaced."""
+    n = 0
+    if colonna in df.columns:
+        codice = _e_codice(pl.col(colonna))
+        trovati = df.select(pl.col(colonna)).filter(codice)
+        if trovati.height:
+            mappa = _mappa(trovati[colonna], key)
+            df = df.with_columns(
+                pl.when(codice)
+                .then(pl.col(colonna).replace_strict(mappa, default=None))
+                .otherwise(pl.col(colonna)).alias(colonna))
+            n = trovati.height
+    testo = [c for c, t in df.schema.items() if t == pl.String]
+    df, m = _nel_testo(df, testo, CF_NEL_TESTO, key)
+    df, k = _nel_testo(df, [c for c in testo if c in TESTO_LIBERO or c == colonna],
+                       NUMERICO, key)
+    return df, n + m + k
+
+
+def _nel_testo(df: pl.DataFrame, colonne: list[str], regex: str,
+               key: bytes) -> tuple[pl.DataFrame, int]:
+    """Every token matching `regex` in `colonne` replaced by its pseudonym: the tokens are
+    found once (vectorised), hashed once per distinct spelling, then replaced literally."""
+    if not colonne or df.height == 0:
         return df, 0
-    distinti = trovati["cf"].unique()
-    mappa = dict(zip(distinti.to_list(), [pseudonimo(v, key) for v in distinti.to_list()],
-                     strict=True))
-    out = df.with_columns(
-        pl.when(norm.str.contains(CODICE_FISCALE))
-        .then(norm.replace(mappa))
-        .otherwise(pl.col(colonna))
-        .alias(colonna))
-    return out, trovati.height
+    con = df.select(pl.any_horizontal(pl.col(c).str.contains(regex).fill_null(False)
+                                      for c in colonne).alias("_cf"))["_cf"]
+    if not con.any():
+        return df, 0
+    parti = df.filter(con).select(colonne)
+    token = pl.concat([parti.select(pl.col(c).str.extract_all(regex).alias("t"))
+                       for c in colonne]).explode("t")["t"].drop_nulls()
+    mappa = _mappa(token, key)
+    # Longest first: a spelling that contains another is replaced whole.
+    vecchi = sorted(mappa, key=len, reverse=True)
+    nuovi = [mappa[v] for v in vecchi]
+    out = df.with_columns(pl.col(c).str.replace_many(vecchi, nuovi) for c in colonne)
+    return out, int(token.len())

@@ -183,6 +183,11 @@ def _as_text(df: pl.DataFrame) -> pl.DataFrame:
                          .dt.to_string("%Y-%m-%dT%H:%M:%S").alias(name))
         elif dtype == pl.Boolean:
             exprs.append(pl.col(name).cast(pl.Int8).cast(pl.String))
+        elif dtype.is_nested():
+            # a JSON object or list as a value: kept as its JSON text (so pseudonymisation
+            # sees a codice fiscale nested in it), not a cast that fails
+            exprs.append(pl.struct(pl.col(name).alias("v")).struct.json_encode()
+                         .str.strip_prefix('{"v":').str.strip_suffix("}").alias(name))
         else:
             exprs.append(pl.col(name).cast(pl.String))
     return df.select(exprs)

@@ -562,6 +562,17 @@ def _un_build_alla_volta(out: Path) -> Iterator[None]:
         yield
 
 
+def _leggibile_da_tutti(radice: Path) -> None:
+    """The site is public (aggregates only): readable by the web server whatever the umask
+    of the process that built it (`registro` runs with an owner-only umask)."""
+    for cartella, sottocartelle, file in os.walk(radice):
+        os.chmod(cartella, 0o755)
+        for nome in sottocartelle:
+            os.chmod(os.path.join(cartella, nome), 0o755)
+        for nome in file:
+            os.chmod(os.path.join(cartella, nome), 0o644)
+
+
 def _ripristina(out: Path) -> None:
     """After a build killed mid-way: drop half-built folders; if the fallback swap was cut
     between its two renames, put the old site back."""
@@ -600,6 +611,7 @@ def build_site(*, engine: Engine, settings: Settings, out: Path, periodo: Period
             os.chmod(nuovo, 0o755)
             pagine, file = _genera(nuovo, pub=pub, profilo=profilo, settings=settings,
                                    oggi=oggi)
+            _leggibile_da_tutti(nuovo)
             _pubblica(nuovo, out)
         finally:
             shutil.rmtree(nuovo, ignore_errors=True)

@@ -464,6 +464,11 @@ def _errore_database(exc: BaseException) -> bool:
 
 
 def main() -> None:
+    # What the register writes (data folder, backups, reports) is owner-only; the public
+    # site sets its own modes (public_site.build).
+    from registro import riservato
+
+    riservato.applica_umask()
     try:
         app()
     except ErroreUtente as exc:

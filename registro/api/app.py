@@ -46,6 +46,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # An upload cut by a killed server left the raw export (codici fiscali in clear)
+        # under data_dir/upload: remove it (uploads of live workers are locked, kept).
+        from cup.ingest import cartella_upload
+        from registro import riservato
+
+        riservato.rimuovi_abbandonate(cartella_upload(settings))
         yield
         engine.dispose()
 
@@ -80,6 +86,8 @@ def create_app(settings: Settings) -> FastAPI:
 
 def app_da_ambiente() -> FastAPI:
     """Factory for `uvicorn --factory` (several workers): settings from the environment."""
+    from registro import riservato
     from registro.settings import load_settings
 
+    riservato.applica_umask()
     return create_app(load_settings())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -72,3 +72,22 @@ def richiede(*ruoli: str) -> Callable[..., Utente]:
 
 LETTURA = richiede("cup", "upt", "lettura")
 Lettore = Annotated[Utente, Depends(LETTURA)]
+
+
+VEDONO_ASSISTITO = frozenset({"direzione", "upt", "cup"})
+"""Roles that see `id_assistito`: the Direzione, the UPT (it matches a complaint to the
+bookings of the citizen) and the CUP (its own id). `lettura` is consultation of the
+register, which needs no person: it gets the field null (the key stays, the schema too)."""
+
+
+def oscura_assistito(dati: Any, utente: Utente) -> Any:
+    """`dati` (dicts and lists, as the service builds them) with every `id_assistito` set
+    to null unless the role may see it."""
+    if utente.ruolo in VEDONO_ASSISTITO:
+        return dati
+    if isinstance(dati, dict):
+        return {k: None if k == "id_assistito" else oscura_assistito(v, utente)
+                for k, v in dati.items()}
+    if isinstance(dati, list):
+        return [oscura_assistito(v, utente) for v in dati]
+    return dati

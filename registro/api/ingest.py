@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
+from cup.ingest import cartella_upload
+from registro import riservato
 from registro.api import service
 from registro.api.deps import EngineDep, SettingsDep, Utente, richiede
 from registro.api.errori import TroppoGrande, risposte
@@ -46,11 +46,6 @@ _CORPO = {
 }
 
 
-def cartella_upload(settings: Any) -> Path:
-    """Where uploads are streamed to while being ingested (emptied after every request)."""
-    return Path(settings.data_dir) / "upload"
-
-
 @router.post("/ingest", response_model=EsitoIngestPublic, openapi_extra=_CORPO,
              summary="Carica un export nel registro")
 async def carica(
@@ -69,10 +64,8 @@ async def carica(
     if lunghezza is not None and lunghezza.isdigit() and int(lunghezza) > limite:
         raise TroppoGrande(f"il file supera il limite di {settings.api_max_upload_mb} MB "
                            "(impostazione api_max_upload_mb)")
-    base = cartella_upload(settings)
-    base.mkdir(parents=True, exist_ok=True)
-    cartella = Path(tempfile.mkdtemp(prefix="ingest-", dir=base))
-    try:
+    riservato.cartella(Path(settings.data_dir))
+    with riservato.cartella_di_lavoro(cartella_upload(settings)) as cartella:
         modulo = await ricevi_modulo(request.stream(), request.headers.get("content-type"),
                                      cartella, limite, campi_file={"file", "mapping"},
                                      campi_testo={"registro"})
@@ -86,8 +79,6 @@ async def carica(
         nome = modulo.nomi["file"]
         esito = await run_in_threadpool(_ingest, path, nome, engine, settings,
                                         modulo.file.get("mapping"), registro, utente)
-    finally:
-        shutil.rmtree(cartella, ignore_errors=True)
     return EsitoIngestPublic.model_validate(esito)
 
 

@@ -93,7 +93,9 @@ class VersionePrenotazionePublic(BaseModel):
         default=None, pattern=EURO_PATTERN,
         description="Ticket ordinario della prestazione, in euro.")
     forza_maggiore: bool = Field(description="Disdetta tardiva o assenza giustificata (dl73).")
-    id_assistito: str = Field(description="Identificativo pseudonimo dell'assistito.")
+    id_assistito: str | None = Field(
+        default=None, description="Identificativo pseudonimo dell'assistito (null per il "
+                                  "ruolo lettura).")
     aggiornato_il: DataOra | None = Field(default=None,
                                            description="Ultima modifica secondo il CUP.")
     versione_il: DataOra = Field(description="Ordina le versioni.")
@@ -145,7 +147,9 @@ class VersioneRicoveroPublic(BaseModel):
     data_ricovero: DataOra | None = Field(default=None, description="Data del ricovero.")
     data_cancellazione: DataOra | None = Field(default=None,
                                                 description="Data della cancellazione.")
-    id_assistito: str = Field(description="Identificativo pseudonimo dell'assistito.")
+    id_assistito: str | None = Field(
+        default=None, description="Identificativo pseudonimo dell'assistito (null per il "
+                                  "ruolo lettura).")
     aggiornato_il: DataOra | None = Field(default=None, description="Ultima modifica.")
     versione_il: DataOra = Field(description="Ordina le versioni.")
     ingest_run_id: int = Field(description="Caricamento che l'ha portata.")

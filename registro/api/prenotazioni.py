@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from registro.api import service
-from registro.api.deps import Lettore, SessionDep
+from registro.api.deps import Lettore, SessionDep, oscura_assistito
 from registro.api.errori import risposte
 from registro.api.models import Pagina, PrenotazioneDettaglioPublic, PrenotazionePublic
 from registro.api.parametri import SENZA_NUL, Periodo, PerPagina
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/prenotazioni", tags=["prenotazioni"],
 @router.get("", response_model=Pagina[PrenotazionePublic],
             summary="Elenco delle prenotazioni")
 def elenco(
-    _utente: Lettore,
+    utente: Lettore,
     session: SessionDep,
     prestazione: Annotated[str | None, Query(max_length=20, pattern=SENZA_NUL,
                                              description="Codice della prestazione.")] = None,
@@ -49,19 +49,20 @@ def elenco(
         in_garanzia=in_garanzia)
     return Pagina[PrenotazionePublic](
         totale=totale, pagina=pagina, per_pagina=per_pagina,
-        elementi=[PrenotazionePublic.model_validate(service.prenotazione_dict(p))
-                  for p in righe])
+        elementi=[PrenotazionePublic.model_validate(
+            oscura_assistito(service.prenotazione_dict(p), utente)) for p in righe])
 
 
 @router.get("/{id_prenotazione}", response_model=PrenotazioneDettaglioPublic,
             responses=risposte(404), summary="Una prenotazione")
 def dettaglio(
-    _utente: Lettore,
+    utente: Lettore,
     session: SessionDep,
     id_prenotazione: Annotated[str, Path(max_length=64, pattern=SENZA_NUL,
                                          description="Identificativo CUP.")],
 ) -> PrenotazioneDettaglioPublic:
     """Una prenotazione con lo storico delle versioni ricevute, i campi derivati, le
     sanzioni (importi in euro come testo, es. "25.82") e le motivazioni."""
-    return PrenotazioneDettaglioPublic.model_validate(
-        service.dettaglio_prenotazione(session=session, id_prenotazione=id_prenotazione))
+    return PrenotazioneDettaglioPublic.model_validate(oscura_assistito(
+        service.dettaglio_prenotazione(session=session, id_prenotazione=id_prenotazione),
+        utente))

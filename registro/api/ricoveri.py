@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from registro.api import service
-from registro.api.deps import EngineDep, Lettore, SessionDep
+from registro.api.deps import EngineDep, Lettore, SessionDep, oscura_assistito
 from registro.api.errori import risposte
 from registro.api.models import (
     FuoriOrdinePublic,
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/ricoveri", tags=["ricoveri"], responses=risposte(401
 
 @router.get("", response_model=Pagina[RicoveroPublic], summary="Elenco dei ricoveri programmati")
 def elenco(
-    _utente: Lettore,
+    utente: Lettore,
     session: SessionDep,
     reparto: Annotated[str | None, Query(max_length=40, pattern=SENZA_NUL,
                                          description="Codice del reparto.")] = None,
@@ -49,7 +49,8 @@ def elenco(
         superamento=superamento, fuori_ordine=fuori_ordine)
     return Pagina[RicoveroPublic](
         totale=totale, pagina=pagina, per_pagina=per_pagina,
-        elementi=[RicoveroPublic.model_validate(r.model_dump()) for r in righe])
+        elementi=[RicoveroPublic.model_validate(oscura_assistito(r.model_dump(), utente))
+                  for r in righe])
 
 
 @router.get("/fuori-ordine", response_model=list[FuoriOrdinePublic],
@@ -64,7 +65,7 @@ async def fuori_ordine(_utente: Lettore, engine: EngineDep) -> list[FuoriOrdineP
 @router.get("/{id_ricovero}", response_model=RicoveroDettaglioPublic,
             responses=risposte(404), summary="Una voce della lista")
 def dettaglio(
-    _utente: Lettore,
+    utente: Lettore,
     session: SessionDep,
     engine: EngineDep,
     id_ricovero: Annotated[str, Path(max_length=64, pattern=SENZA_NUL,
@@ -72,5 +73,6 @@ def dettaglio(
 ) -> RicoveroDettaglioPublic:
     """Una voce con lo storico delle versioni, i campi derivati, le voci che ha scavalcato
     e le motivazioni."""
-    return RicoveroDettaglioPublic.model_validate(
-        service.dettaglio_ricovero(session=session, engine=engine, id_ricovero=id_ricovero))
+    return RicoveroDettaglioPublic.model_validate(oscura_assistito(
+        service.dettaglio_ricovero(session=session, engine=engine, id_ricovero=id_ricovero),
+        utente))

@@ -13,6 +13,7 @@ from typing import IO, Any
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from registro import riservato
 from registro.api.errori import TroppoGrande
 from registro.errors import ErroreUtente
 
@@ -94,12 +95,12 @@ class _Ricevitore:
             predefinito = "mapping.toml" if nome == "mapping" else "upload.csv"
             nome_file = nome_sicuro(filename.decode("utf-8", "replace") if filename else None,
                                     predefinito)
-            cartella = self.cartella / nome
-            cartella.mkdir(parents=True, exist_ok=True)
+            cartella = riservato.cartella(self.cartella / nome)
             path = cartella / nome_file
             self.modulo.file[nome] = path
             self.modulo.nomi[nome] = nome_file
-            self._fh = open(path, "wb")  # noqa: SIM115 — closed in on_part_end/chiudi
+            # the raw export, codici fiscali in clear: 0600 in a 0700 folder
+            self._fh = riservato.apri_privato(path)  # closed in on_part_end/chiudi
         elif nome not in self.campi_testo:
             ammessi = ", ".join(sorted(self.campi_file | self.campi_testo))
             self._fallisci(f"campo sconosciuto nel modulo: {nome!r} (ammessi: {ammessi})")

@@ -194,3 +194,30 @@ def test_openapi_in_italian(client: TestClient) -> None:
         "Cambia lo stato di una sanzione")
     assert "Ruoli" in schema["info"]["description"]
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("percorso", ["/prenotazioni", "/prenotazioni/VECCHIA", "/ricoveri",
+                                      "/ricoveri/RB"])
+def test_id_assistito_only_for_the_roles_that_need_it(client: TestClient,
+                                                      tokens: dict[str, str],
+                                                      percorso: str) -> None:
+    """Direzione, UPT and CUP see the pseudonymous citizen id; `lettura` gets it null (the
+    key stays: one schema for every role)."""
+
+    def valori(corpo: object) -> list[object]:
+        if isinstance(corpo, dict):
+            return [v for k, x in corpo.items()
+                    for v in ([x] if k == "id_assistito" else valori(x))]
+        if isinstance(corpo, list):
+            return [v for x in corpo for v in valori(x)]
+        return []
+
+    for ruolo in ("direzione", "upt", "cup", "lettura"):
+        r = client.get(percorso, headers=auth(tokens[ruolo]))
+        assert r.status_code == 200
+        visti = valori(r.json())
+        assert visti, percorso
+        if ruolo == "lettura":
+            assert set(visti) == {None}, (ruolo, visti)
+        else:
+            assert None not in visti, (ruolo, visti)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from helpers import riga, scrivi_export
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from cup.ingest import ingest
+from cup.ingest import ingest, sha256_file
 from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.db import session_scope
 from registro.errors import ErroreUtente
@@ -60,7 +61,14 @@ def test_valid_rows_land_invalid_rows_are_rejected_with_reasons(
     rejects = pl.read_csv(esito.file_scarti, infer_schema=False)
     assert rejects.columns == ["file", "riga", "campo", "valore", "motivo"]
     assert sorted(set(rejects["riga"].to_list())) == ["3", "4", "5", "6", "7"]
-    assert Path(esito.archiviato_in).read_bytes() == path.read_bytes()
+    # The archive is what the register received (every row, as text), not the original:
+    # the original's checksum and size are in its metadata and in ingest_run.
+    archivio = pl.read_parquet(esito.archiviato_in)
+    assert archivio["riga"].to_list() == [2, 3, 4, 5, 6, 7]
+    assert archivio["id_prenotazione"].to_list() == ["P1", "P2", "P3", "P4", "P5", "P6"]
+    meta = pq.read_schema(esito.archiviato_in).metadata
+    assert meta[b"registro.originale.sha256"].decode() == esito.sha256 == sha256_file(path)
+    assert int(meta[b"registro.originale.byte"]) == path.stat().st_size
     assert esito.sha256 in {r.sha256 for r in _runs(registro)}
 
 

@@ -5,6 +5,7 @@ The 10-MB single line is not committed: tests/integration/test_bad_input.py make
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from helpers import riga, scrivi_export
 from cup.schema import CANONICHE
 
 QUI = Path(__file__).parent
+CF_NUMERICO = "12345678903"
+"""An invented 11-digit codice fiscale (temporary codes are numeric)."""
 
 
 def main() -> None:
@@ -49,6 +52,27 @@ def main() -> None:
         riga("T3")])
     scrivi_export(QUI / "codice_fiscale.csv", [
         riga("C1", id_assistito="RSSMRA80A01H501U"), riga("C2", id_assistito="VRDLGU75T12F205X")])
+    # The same fictitious codes in the spellings that escaped pseudonymisation (issue 18):
+    # with spaces, lower case, the 11-digit numeric form, in free text, rejected rows.
+    scrivi_export(QUI / "codice_fiscale_spazi.csv", [
+        riga("CS1", id_assistito="RSS MRA 80A01 H501U"),
+        riga("CS2", id_assistito="VRD-LGU-75T12-F205X")])
+    scrivi_export(QUI / "codice_fiscale_minuscolo.csv", [
+        riga("CM1", id_assistito="rssmra80a01h501u"),
+        riga("CM2", id_assistito="vrdlgu75t12f205x", stato="sbagliato")])
+    scrivi_export(QUI / "codice_fiscale_numerico.csv", [
+        riga("CN1", id_assistito=CF_NUMERICO), riga("CN2", id_assistito="A12345")])
+    scrivi_export(QUI / "codice_fiscale_testo_libero.csv", [
+        riga("CT1", stato="annullata_ente", esito_annullamento="rinuncia",
+             causale_annullamento="richiesta di RSS MRA 80A01 H501U (tel. 12345678903)"),
+        riga("CT2", stato="RSSMRA80A01H501U"),
+        riga("CT3", data_appuntamento="vrdlgu75t12f205x")])
+    (QUI / "codice_fiscale_json.jsonl").write_text("\n".join(json.dumps(r) for r in [
+        {**riga("CJ1"), "id_assistito": {"cf": "RSSMRA80A01H501U"}},
+        {**riga("CJ2"), "id_assistito": '{"codice_fiscale": "vrd lgu 75t12 f205x"}'},
+        {**riga("CJ3"), "causale_annullamento": ["nota", "RSSMRA80A01H501U"],
+         "stato": "annullata_ente", "esito_annullamento": "rinuncia"},
+    ]) + "\n", encoding="utf-8")
     scrivi_export(QUI / "importi.csv", [
         riga("M1", importo_ticket="-12.00"), riga("M2", importo_ticket="dodici"),
         riga("M3", quota_ordinaria="12,345"), riga("M4", importo_ticket="1.234,50")])
