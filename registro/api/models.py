@@ -9,7 +9,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from registro.api.parametri import SENZA_NUL
+from registro.api.parametri import SENZA_NUL, GiornoIso
 from registro.types import (
     CanaleSegnalazione,
     EsitoSegnalazione,
@@ -415,12 +415,12 @@ class SegnalazioneRichiesta(BaseModel):
     oggetto: str = Field(min_length=1, max_length=5000, pattern=SENZA_NUL,
                          description="Oggetto della segnalazione (senza dati del "
                                      "cittadino: quelli vanno nel contatto).")
-    ricevuta_il: date | None = Field(default=None, description="Data di ricevimento "
+    ricevuta_il: GiornoIso | None = Field(default=None, description="Data di ricevimento "
                                                                "(predefinita: oggi).")
     ricevuta_da: str | None = Field(default=None, max_length=80, pattern=SENZA_NUL,
                                     description="Chi l'ha ricevuta (predefinito: il nome "
                                                 "del token).")
-    data_conoscenza: date | None = Field(
+    data_conoscenza: GiornoIso | None = Field(
         default=None, description="Quando il cittadino ha avuto conoscenza del fatto.")
     servizio: str | None = Field(default=None, max_length=80, pattern=SENZA_NUL,
                                  description="Servizio interessato (predefinito: dalla "
@@ -445,7 +445,7 @@ class PassoRichiesta(BaseModel):
         description="ricevuta → risolta | trasmessa; trasmessa → servizi_informati → "
                     "informazioni_ricevute → risposta_inviata; risolta | risposta_inviata "
                     "→ riesame → riesame_concluso.")
-    data: date | None = Field(default=None, description="Quando (predefinita: oggi); non "
+    data: GiornoIso | None = Field(default=None, description="Quando (predefinita: oggi); non "
                                                         "prima del passo precedente.")
     esito: EsitoSegnalazione | None = Field(
         default=None, description="Obbligatorio per risolta, risposta_inviata e "

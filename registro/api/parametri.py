@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import BeforeValidator, WithJsonSchema
 
 SENZA_NUL = r"^[^\x00]*$"
 MAX_PER_PAGINA = 500
@@ -17,3 +20,22 @@ Periodo = Annotated[str | None, Query(
     description="Periodo: 2026, 2026-H1, 2026-Q2 o 2026-05.", examples=["2025"])]
 
 
+
+
+_DATA_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _solo_data_iso(valore: object) -> object:
+    """A calendar day written as AAAA-MM-GG, nothing else: pydantic would read `0000` or
+    `1700000000` as seconds since 1970 (so `/monitoring?al=0000` answered for 1 January
+    1970)."""
+    if isinstance(valore, date):
+        return valore
+    if isinstance(valore, str) and _DATA_ISO.fullmatch(valore):
+        return valore
+    raise ValueError("data non valida: serve AAAA-MM-GG (per esempio 2026-03-15)")
+
+
+GiornoIso = Annotated[date, BeforeValidator(_solo_data_iso),
+                      WithJsonSchema({"type": "string", "format": "date"})]
+"""A date parameter or body field: only AAAA-MM-GG is accepted."""

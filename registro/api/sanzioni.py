@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -11,7 +10,7 @@ from registro.api import service
 from registro.api.deps import EngineDep, Lettore, SessionDep, Utente, richiede
 from registro.api.errori import risposte
 from registro.api.models import CambioStatoRichiesta, Pagina, SanzionePublic
-from registro.api.parametri import SENZA_NUL, PerPagina
+from registro.api.parametri import SENZA_NUL, GiornoIso, PerPagina
 from registro.api.parametri import Pagina as NumeroPagina
 from registro.types import StatoSanzione, TipoSanzione
 
@@ -26,9 +25,9 @@ def elenco(
                                                  description="Prenotazione.")] = None,
     tipo: Annotated[TipoSanzione | None, Query(description="Tipo di record.")] = None,
     stato: Annotated[StatoSanzione | None, Query(description="Stato.")] = None,
-    dal: Annotated[date | None, Query(description="Emesse da questa data (AAAA-MM-GG).")
+    dal: Annotated[GiornoIso | None, Query(description="Emesse da questa data (AAAA-MM-GG).")
                    ] = None,
-    al: Annotated[date | None, Query(description="Emesse fino a questa data, inclusa.")
+    al: Annotated[GiornoIso | None, Query(description="Emesse fino a questa data, inclusa.")
                   ] = None,
     pagina: NumeroPagina = 1,
     per_pagina: PerPagina = 50,

@@ -23,7 +23,7 @@ from registro.api.models import (
     SegnalazionePublic,
     SegnalazioneRichiesta,
 )
-from registro.api.parametri import SENZA_NUL, PerPagina
+from registro.api.parametri import SENZA_NUL, GiornoIso, PerPagina
 from registro.api.parametri import Pagina as NumeroPagina
 from registro.api.service import transazione
 from registro.tutela import documenti, regole, service
@@ -60,8 +60,8 @@ def elenco(
     stato: Annotated[StatoSegnalazione | None, Query(description="Ultimo passo.")] = None,
     tipo: Annotated[TipoSegnalazione | None, Query(description="Tipo.")] = None,
     canale: Annotated[CanaleSegnalazione | None, Query(description="Canale.")] = None,
-    dal: Annotated[date | None, Query(description="Ricevute da questa data.")] = None,
-    al: Annotated[date | None, Query(description="Ricevute fino a questa data, inclusa.")
+    dal: Annotated[GiornoIso | None, Query(description="Ricevute da questa data.")] = None,
+    al: Annotated[GiornoIso | None, Query(description="Ricevute fino a questa data, inclusa.")
                   ] = None,
     id_prenotazione: Annotated[str | None, Query(max_length=64, pattern=SENZA_NUL,
                                                  description="Prenotazione collegata.")

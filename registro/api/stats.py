@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from registro.api.deps import EngineDep, Lettore, SettingsDep
 from registro.api.errori import risposte
 from registro.api.models import RigaMonitoraggio, RigaStatsPrestazioni, RigaStatsRicoveri
-from registro.api.parametri import SENZA_NUL
+from registro.api.parametri import SENZA_NUL, GiornoIso
 from registro.settings import Settings
 
 router = APIRouter(tags=["statistiche"], responses=risposte(401, 403, 422))
@@ -114,7 +114,7 @@ async def monitoring(
     _utente: Lettore,
     engine: EngineDep,
     settings: SettingsDep,
-    al: Annotated[date | None, Query(
+    al: Annotated[GiornoIso | None, Query(
         description="Data di riferimento (predefinita: oggi).")] = None,
     includi_motivati: Annotated[bool, Query(
         description="Includi anche le voci già motivate (motivato=true).")] = False,

@@ -151,3 +151,26 @@ def test_ingest_limits_apply_to_parquet_and_csv(registro_api: Engine, settings: 
             ingest(csv, engine=registro_api, settings=stretto)
     with Session(registro_api) as s:
         assert int(s.exec(select(func.count()).select_from(IngestRun)).one()) == prima
+
+
+@pytest.mark.parametrize(("percorso", "parametro"), [
+    ("/monitoring", "al"), ("/sanzioni", "dal"), ("/sanzioni", "al"),
+    ("/segnalazioni", "dal"), ("/segnalazioni", "al")])
+@pytest.mark.parametrize("valore", ["0000", "0", "1700000000", "15/03/2026", "2026-3-5"])
+def test_a_date_is_only_aaaa_mm_gg(client: TestClient, tokens: dict[str, str],
+                                   percorso: str, parametro: str, valore: str) -> None:
+    """Before, `/monitoring?al=0000` answered for 1 January 1970 (seconds since the epoch)."""
+    r = client.get(percorso, params={parametro: valore}, headers=auth(tokens["direzione"]
+                   if percorso != "/segnalazioni" else tokens["upt"]))
+    assert "AAAA-MM-GG" in str(errore(r, 422))
+    ok = client.get(percorso, params={parametro: "2026-03-15"}, headers=auth(
+        tokens["direzione"] if percorso != "/segnalazioni" else tokens["upt"]))
+    assert ok.status_code == 200
+
+
+def test_a_segnalazione_date_in_the_body_is_only_aaaa_mm_gg(
+        client: TestClient, tokens: dict[str, str]) -> None:
+    corpo = {"canale": "lettera", "tipo": "reclamo", "oggetto": "attesa",
+             "ricevuta_il": 1700000000}
+    r = client.post("/segnalazioni", json=corpo, headers=auth(tokens["upt"]))
+    assert "AAAA-MM-GG" in str(errore(r, 422))
