@@ -24,6 +24,8 @@ from pathlib import Path
 
 import httpx
 
+from registro.db import transazione
+
 BIN = Path(sys.executable).parent
 
 
@@ -43,7 +45,7 @@ def _token(db: str) -> str:
     from registro.db import make_engine
 
     engine = make_engine(db)
-    with service.transazione(engine) as session:
+    with transazione(engine) as session:
         token = service.crea_token(session=session, nome=f"carico-{os.getpid()}",
                                    ruolo="lettura")
     engine.dispose()

@@ -174,6 +174,22 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@contextlib.contextmanager
+def transazione(engine: Engine) -> Iterator[Session]:
+    """One database transaction for a write and its audit row.
+
+    The session joins an outer transaction in `rollback_only` mode: a service that calls
+    `session.commit()` (like `registro.motivazioni.registra`) only flushes, and the change and
+    its audit row are committed together when the block ends, or not at all."""
+    from sqlmodel import Session  # the ORM only where a session is opened (start-up time)
+
+    with (engine.connect() as conn, conn.begin(),
+          Session(bind=conn, expire_on_commit=False,
+                  join_transaction_mode="rollback_only") as session):
+        yield session
+        session.flush()
+
+
 _REVISIONE = re.compile(r"^(down_)?revision\b[^=]*=\s*['\"]?([\w]+)", re.MULTILINE)
 
 

@@ -1,4 +1,6 @@
-"""The user-error class: the CLI turns it into one clear line and a non-zero exit, no traceback."""
+"""The errors an operator can fix, and the domain's refusals: the CLI turns each into one
+clear line and a non-zero exit, no traceback; the API maps each to its status code at its
+edge (servizio/api/errori.py), so the rules that raise them know nothing of HTTP."""
 
 
 class ErroreUtente(Exception):
@@ -14,6 +16,19 @@ def senza_nul(valore: str | None, campo: str) -> str | None:
     if valore is not None and "\x00" in valore:
         raise ErroreUtente(f"il campo {campo} contiene un carattere nullo (NUL), non ammesso")
     return valore
+
+
+class NonTrovato(ErroreUtente):
+    """What was asked for is not in the register (the API's 404)."""
+
+
+class Conflitto(ErroreUtente):
+    """The request contradicts the record's state, e.g. an illegal transition or a state
+    changed meanwhile by someone else (the API's 409)."""
+
+
+class TroppoGrande(ErroreUtente):
+    """An upload larger than `api_max_upload_mb` (the API's 413)."""
 
 
 class FileTroppoGrande(ErroreUtente):

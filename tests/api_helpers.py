@@ -20,7 +20,7 @@ from registro.api import service
 from registro.api.app import create_app
 from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.check import check
-from registro.db import session_scope
+from registro.db import session_scope, transazione
 from registro.models import Audit, Sanzione
 from registro.settings import Settings
 
@@ -65,7 +65,7 @@ def registro_api(engine: Engine, settings: Settings, tmp_path: Path) -> Engine:
 @pytest.fixture
 def tokens(registro_api: Engine) -> dict[str, str]:
     out = {}
-    with service.transazione(registro_api) as session:
+    with transazione(registro_api) as session:
         for ruolo in RUOLI:
             out[ruolo] = service.crea_token(session=session, nome=f"utente-{ruolo}",
                                             ruolo=ruolo)

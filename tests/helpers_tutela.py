@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from registro.api.service import transazione
-from registro.db import session_scope
+from registro.db import session_scope, transazione
 from registro.models import Audit, Sanzione, Segnalazione, SegnalazionePasso
 from registro.tutela import service
 from registro.tutela.service import Autore, Contatto

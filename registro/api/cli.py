@@ -8,6 +8,9 @@ from typing import Annotated
 
 import typer
 
+from registro.audit import registra_audit
+from registro.db import transazione
+
 token_app = typer.Typer(help="Token dell'API interna (bearer, con ruolo).",
                         no_args_is_help=True)
 
@@ -38,9 +41,9 @@ def token_create(
 
     engine = _engine(_settings(ctx))
     _ensure_schema(engine)
-    with service.transazione(engine) as session:
+    with transazione(engine) as session:
         token = service.crea_token(session=session, nome=nome, ruolo=ruolo.value)
-        service.registra_audit(session=session, utente=_operatore(), ruolo="cli",
+        registra_audit(session=session, utente=_operatore(), ruolo="cli",
                                azione="token create", risorsa="utente_api", riferimento=nome,
                                prima=None, dopo={"nome": nome, "ruolo": ruolo.value})
     typer.echo(token)
@@ -59,9 +62,9 @@ def token_revoke(
 
     engine = _engine(_settings(ctx))
     _ensure_schema(engine)
-    with service.transazione(engine) as session:
+    with transazione(engine) as session:
         n = service.revoca_token(session=session, nome=nome)
-        service.registra_audit(session=session, utente=_operatore(), ruolo="cli",
+        registra_audit(session=session, utente=_operatore(), ruolo="cli",
                                azione="token revoke", risorsa="utente_api", riferimento=nome,
                                prima=None, dopo={"nome": nome, "revocati": n})
     typer.echo(f"token di {nome!r} revocato")

@@ -12,21 +12,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from registro.errors import ErroreUtente
+from registro.errors import Conflitto, ErroreUtente, NonTrovato, TroppoGrande
 
 log = logging.getLogger("registro.api")
 
-
-class NonTrovato(ErroreUtente):
-    """The resource asked for does not exist (404)."""
-
-
-class Conflitto(ErroreUtente):
-    """The request contradicts the resource's state, e.g. an illegal transition (409)."""
-
-
-class TroppoGrande(ErroreUtente):
-    """The upload is larger than `api_max_upload_mb` (413)."""
 
 
 class ErrorePublic(BaseModel):

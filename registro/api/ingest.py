@@ -10,12 +10,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from cup.ingest import cartella_upload
 from registro import riservato
-from registro.api import service
 from registro.api.deps import EngineDep, SettingsDep, Utente, richiede
-from registro.api.errori import TroppoGrande, risposte
+from registro.api.errori import risposte
 from registro.api.models import EsitoIngestPublic
 from registro.api.upload import ricevi_modulo
-from registro.errors import ErroreUtente, FileTroppoGrande
+from registro.audit import registra_audit
+from registro.db import transazione
+from registro.errors import ErroreUtente, FileTroppoGrande, TroppoGrande
 from registro.processo import in_processo_separato
 
 router = APIRouter(tags=["ingest"], responses=risposte(401, 403, 413, 422))
@@ -117,8 +118,8 @@ def _ingest(path: Path, nome: str, engine: Any, settings: Any, mapping: Path | N
         raise ErroreUtente(testo) from exc
     esito["file"] = nome
     # The ingest commits its own transaction (ADBC bulk path): the audit row follows it.
-    with service.transazione(engine) as session:
-        service.registra_audit(
+    with transazione(engine) as session:
+        registra_audit(
             session=session, utente=utente.nome, ruolo=utente.ruolo, azione="POST /ingest",
             risorsa="ingest_run", riferimento=str(esito["ingest_run_id"]), prima=None,
             dopo={**esito, "registro": registro})

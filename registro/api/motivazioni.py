@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from registro.api import service
 from registro.api.deps import EngineDep, Utente, richiede
 from registro.api.errori import risposte
 from registro.api.models import MotivazionePublic, MotivazioneRichiesta
+from registro.audit import registra_audit
+from registro.db import transazione
 from registro.motivazioni import registra
 
 router = APIRouter(prefix="/motivazioni", tags=["motivazioni"],
@@ -27,12 +28,12 @@ def crea(
     """Registra la motivazione di un superamento (prestazioni o ricoveri) o di un ricovero
     fuori ordine; l'autore è il nome del token. Una nuova motivazione sostituisce la
     precedente, che resta agli atti. Solo il ruolo `direzione`."""
-    with service.transazione(engine) as session:
+    with transazione(engine) as session:
         m = registra(session=session, registro=richiesta.registro,
                      riferimento=richiesta.riferimento, testo=richiesta.testo,
                      autore=utente.nome, oggetto=richiesta.oggetto)
         pubblica = MotivazionePublic.model_validate(m.model_dump())
-        service.registra_audit(
+        registra_audit(
             session=session, utente=utente.nome, ruolo=utente.ruolo,
             azione=f"POST {request.url.path}", risorsa="motivazione",
             riferimento=str(m.id), prima=None, dopo=pubblica.model_dump(mode="json"))

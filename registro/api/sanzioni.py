@@ -6,12 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from registro import stato_sanzioni
 from registro.api import service
 from registro.api.deps import EngineDep, Lettore, SessionDep, Utente, richiede
 from registro.api.errori import risposte
 from registro.api.models import CambioStatoRichiesta, Pagina, SanzionePublic
 from registro.api.parametri import SENZA_NUL, GiornoIso, PerPagina
 from registro.api.parametri import Pagina as NumeroPagina
+from registro.audit import registra_audit
+from registro.db import transazione
+from registro.stato_sanzioni import sanzione_dict
 from registro.types import StatoSanzione, TipoSanzione
 
 router = APIRouter(prefix="/sanzioni", tags=["sanzioni"], responses=risposte(401, 403, 422))
@@ -38,7 +42,7 @@ def elenco(
         id_prenotazione=id_prenotazione, tipo=tipo, stato=stato, dal=dal, al=al)
     return Pagina[SanzionePublic](
         totale=totale, pagina=pagina, per_pagina=per_pagina,
-        elementi=[SanzionePublic.model_validate(service.sanzione_dict(s)) for s in righe])
+        elementi=[SanzionePublic.model_validate(sanzione_dict(s)) for s in righe])
 
 
 @router.patch("/{id_sanzione}", response_model=SanzionePublic,
@@ -54,11 +58,11 @@ def cambia_stato(
     → contestato; contestato → emesso (contestazione respinta) o annullato; qualunque stato
     non finale → annullato, con il motivo obbligatorio. `pagato` e `annullato` sono finali:
     una transizione non ammessa è un 409. Ruoli `upt` e `direzione`."""
-    with service.transazione(engine) as session:
-        prima, s = service.cambia_stato(session=session, id_sanzione=id_sanzione,
+    with transazione(engine) as session:
+        prima, s = stato_sanzioni.cambia_stato(session=session, id_sanzione=id_sanzione,
                                         stato=richiesta.stato, motivo=richiesta.motivo)
-        dopo = service.sanzione_dict(s)
-        service.registra_audit(
+        dopo = sanzione_dict(s)
+        registra_audit(
             session=session, utente=utente.nome, ruolo=utente.ruolo,
             azione=f"PATCH {request.url.path}", risorsa="sanzione",
             riferimento=str(id_sanzione), prima=prima,

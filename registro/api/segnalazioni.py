@@ -25,7 +25,7 @@ from registro.api.models import (
 )
 from registro.api.parametri import SENZA_NUL, GiornoIso, PerPagina
 from registro.api.parametri import Pagina as NumeroPagina
-from registro.api.service import transazione
+from registro.db import transazione
 from registro.tutela import documenti, regole, service
 from registro.types import CanaleSegnalazione, StatoSegnalazione, TipoSegnalazione
 

@@ -3,23 +3,18 @@ bulk readers the CLI already uses). Routes call these; no SQL lives in a handler
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import secrets
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, text, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
-from registro.api.errori import Conflitto, NonTrovato
-from registro.errors import ErroreUtente, senza_nul
+from registro.errors import ErroreUtente, NonTrovato
 from registro.esecuzioni import Attivita
+from registro.filtri import filtra, giorno_dopo, mezzanotte
 from registro.models import (
-    Audit,
     Esecuzione,
     IngestRun,
     Motivazione,
@@ -30,26 +25,10 @@ from registro.models import (
     Sanzione,
     UtenteApi,
 )
-from registro.money import format_euro
 from registro.periodo import Periodo
+from registro.stato_sanzioni import con_euro, sanzione_dict
 
 RUOLI = ("direzione", "cup", "upt", "lettura")
-
-
-# --- transactions ---------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def transazione(engine: Engine) -> Iterator[Session]:
-    """One database transaction for a write and its audit row.
-
-    The session joins an outer transaction in `rollback_only` mode: a service that calls
-    `session.commit()` (like `registro.motivazioni.registra`) only flushes, and the change and
-    its audit row are committed together when the block ends, or not at all."""
-    with (engine.connect() as conn, conn.begin(),
-          Session(bind=conn, expire_on_commit=False,
-                  join_transaction_mode="rollback_only") as session):
-        yield session
-        session.flush()
 
 
 # --- tokens ---------------------------------------------------------------------------------
@@ -100,43 +79,10 @@ def utente_da_token(*, session: Session, token: str) -> UtenteApi | None:
     return utente
 
 
-# --- audit ----------------------------------------------------------------------------------
-
-def _json(valore: dict[str, Any] | None) -> str | None:
-    if valore is None:
-        return None
-    return json.dumps(valore, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def registra_audit(*, session: Session, utente: str, ruolo: str, azione: str, risorsa: str,
-                   riferimento: str | None, prima: dict[str, Any] | None,
-                   dopo: dict[str, Any] | None) -> Audit:
-    riga = Audit(quando=datetime.now(), utente=utente, ruolo=ruolo, azione=azione[:80],
-                 risorsa=risorsa, riferimento=riferimento, prima=_json(prima),
-                 dopo=_json(dopo))
-    session.add(riga)
-    return riga
-
-
 # --- conversions ----------------------------------------------------------------------------
 
-def _con_euro(dati: dict[str, Any]) -> dict[str, Any]:
-    """`*_cent` integers become euro text with two decimals (`importo_cent` → `importo`)."""
-    out: dict[str, Any] = {}
-    for k, v in dati.items():
-        if k.endswith("_cent"):
-            out[k[: -len("_cent")]] = None if v is None else format_euro(v)
-        else:
-            out[k] = v
-    return out
-
-
-def sanzione_dict(s: Sanzione) -> dict[str, Any]:
-    return _con_euro(s.model_dump())
-
-
 def prenotazione_dict(p: Prenotazione | PrenotazioneStoria) -> dict[str, Any]:
-    return _con_euro(p.model_dump())
+    return con_euro(p.model_dump())
 
 
 # --- pagination -----------------------------------------------------------------------------
@@ -149,35 +95,11 @@ def _pagina(session: Session, query: Any, ordine: Any, pagina: int, per_pagina: 
     return int(totale), list(righe)
 
 
-def giorno_dopo(giorno: date | None) -> date | None:
-    """An inclusive last day as the exclusive bound `filtra` takes."""
-    return None if giorno is None else giorno + timedelta(days=1)
-
-
-def _mezzanotte(giorno: date) -> datetime:
-    return datetime.combine(giorno, datetime.min.time())
-
-
-def filtra(q: Any, *uguali: tuple[Any, Any], tra: tuple[Any, Any, Any] | None = None) -> Any:
-    """The listings' filters, one rule for all: each (column, value) an equality when the
-    value is given; `tra` = (column, from, to) bounds when given (`>=` from, `<` to)."""
-    for colonna, valore in uguali:
-        if valore is not None:
-            q = q.where(colonna == valore)
-    if tra is not None:
-        colonna, da, a = tra
-        if da is not None:
-            q = q.where(col(colonna) >= da)
-        if a is not None:
-            q = q.where(col(colonna) < a)
-    return q
-
-
 def _periodo(periodo: str | None) -> tuple[datetime | None, datetime | None]:
     if periodo is None:
         return None, None
     p = Periodo.parse(periodo)
-    return _mezzanotte(p.inizio), _mezzanotte(p.fine)
+    return mezzanotte(p.inizio), mezzanotte(p.fine)
 
 
 # --- prenotazioni ---------------------------------------------------------------------------
@@ -264,16 +186,6 @@ def dettaglio_ricovero(*, session: Session, engine: Engine, id_ricovero: str) ->
 
 # --- sanzioni -------------------------------------------------------------------------------
 
-FINALI = ("pagato", "annullato")
-TRANSIZIONI: dict[str, tuple[str, ...]] = {
-    "emesso": ("notificato", "contestato", "annullato"),
-    "notificato": ("pagato", "contestato", "annullato"),
-    "contestato": ("emesso", "annullato"),
-    "pagato": (),
-    "annullato": (),
-}
-
-
 def elenco_sanzioni(*, session: Session, pagina: int, per_pagina: int,
                     id_prenotazione: str | None = None, tipo: str | None = None,
                     stato: str | None = None, dal: date | None = None,
@@ -282,65 +194,6 @@ def elenco_sanzioni(*, session: Session, pagina: int, per_pagina: int,
                (Sanzione.tipo, tipo), (Sanzione.stato, stato),
                tra=(Sanzione.data_emissione, dal, giorno_dopo(al)))
     return _pagina(session, q, col(Sanzione.id), pagina, per_pagina)
-
-
-def cambia_stato(*, session: Session, id_sanzione: int, stato: str, motivo: str | None
-                 ) -> tuple[dict[str, Any], Sanzione]:
-    """Move a sanction to `stato` if the state machine allows it; returns (before, after).
-
-    Raises NonTrovato, Conflitto (illegal transition, or the state changed under us) or
-    ErroreUtente (annulling without a reason). The caller commits (with the audit row).
-
-    The write is a compare-and-set on the state read (`cambia_se_stato`): `FOR UPDATE`
-    serialises on PostgreSQL only, and on SQLite the read runs outside the write
-    transaction, so without it simultaneous requests all passed the check against the same
-    old state and each overwrote the other."""
-    senza_nul(motivo, "motivo")
-    s = session.get(Sanzione, id_sanzione, with_for_update=True)
-    if s is None:
-        raise NonTrovato(f"sanzione n. {id_sanzione} non presente nel registro")
-    prima = sanzione_dict(s)
-    attuale = s.stato
-    if attuale in FINALI:
-        raise Conflitto(f"transizione non ammessa: la sanzione n. {id_sanzione} è "
-                        f"{attuale!r}, uno stato finale, e non può passare a {stato!r}")
-    if stato == attuale:
-        raise Conflitto(f"transizione non ammessa: la sanzione n. {id_sanzione} è già "
-                        f"nello stato {attuale!r}")
-    ammessi = TRANSIZIONI.get(attuale, ())
-    if stato not in ammessi:
-        raise Conflitto(f"transizione non ammessa: da {attuale!r} a {stato!r} (da "
-                        f"{attuale!r} si passa solo a: {', '.join(ammessi)})")
-    motivo = (motivo or "").strip() or None
-    valori: dict[str, Any] = {"stato": stato}
-    if stato == "annullato":
-        if motivo is None:
-            raise ErroreUtente("per annullare una sanzione il motivo è obbligatorio")
-        valori.update(annullata_il=datetime.now(), motivo_annullamento=motivo)
-    cambia_se_stato(session, s, attuale, valori,
-                    descrizione=f"la sanzione n. {id_sanzione}")
-    return prima, s
-
-
-def cambia_se_stato(session: Session, riga: Any, letto: str, valori: dict[str, Any], *,
-                    descrizione: str) -> None:
-    """Compare-and-set: write `valori` to `riga` only if its `stato` is still `letto`, the
-    state its checks were made against; else Conflitto (409), and nothing is written.
-
-    One UPDATE … WHERE id = :id AND stato = :letto: the database decides, on both engines.
-    The first writer wins; on SQLite a later one waits for the write lock and then finds
-    the new state (0 rows), on PostgreSQL it waits for the row lock and re-reads the row.
-    The object in the session is brought up to date with what was written."""
-    modello = type(riga)
-    esito = session.execute(
-        update(modello).where(modello.id == riga.id, modello.stato == letto)
-        .values(**valori).execution_options(synchronize_session=False))
-    if esito.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflitto(f"{descrizione} è stata modificata da un'altra richiesta nel "
-                        f"frattempo (non è più nello stato {letto!r}): ricaricarla e "
-                        "riprovare")
-    for campo, valore in valori.items():
-        set_committed_value(riga, campo, valore)
 
 
 # --- health ---------------------------------------------------------------------------------

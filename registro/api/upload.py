@@ -14,8 +14,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from registro import riservato
-from registro.api.errori import TroppoGrande
-from registro.errors import ErroreUtente
+from registro.errors import ErroreUtente, TroppoGrande
 
 CAMPI_TESTO_MAX = 1024
 """Bytes allowed in a plain (non-file) form field."""

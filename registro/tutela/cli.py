@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from registro.db import transazione
 from registro.errors import ErroreUtente
 
 segnalazione_app = typer.Typer(
@@ -125,7 +126,6 @@ def nuova(
 ) -> None:
     """Registra una segnalazione ricevuta. Il recapito del cittadino è conservato a parte e
     non viene mai stampato qui."""
-    from registro.api.service import transazione
     from registro.tutela import regole, service
 
     settings, engine = _contesto(ctx)
@@ -171,7 +171,6 @@ def passo(
     autore: Annotated[str | None, typer.Option(help="Chi lo registra.")] = None,
 ) -> None:
     """Registra il passo successivo della procedura (fuori sequenza: errore)."""
-    from registro.api.service import transazione
     from registro.tutela import regole, service
 
     settings, engine = _contesto(ctx)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from registro.api.errori import Conflitto
+from registro.errors import Conflitto
 from registro.models import Sanzione
 from registro.money import format_euro_it
 from registro.settings import Settings

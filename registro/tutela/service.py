@@ -1,11 +1,11 @@
 """The segnalazioni's database functions: keyword-only, they take the session. Used by the
 API (`/segnalazioni`) and the CLI (`registro segnalazione`) alike, so both write the same
 rows and the same audit trail: every write here leaves its audit row(s) in the same
-transaction (open it with `registro.api.service.transazione`).
+transaction (open it with `registro.db.transazione`).
 
-Composition layer, like registro.api: a contested sanction moves through the API's own
-state machine (`registro.api.service.cambia_stato`), so a sanction has one set of rules
-whoever moves it.
+A contested sanction moves through the records' own state machine
+(`registro.stato_sanzioni.cambia_stato`), so a sanction has one set of rules whoever moves
+it.
 
 The citizen's contact is written to `segnalazione_contatto` and read back only by
 `contatto()`; no audit row, error message or log line here carries it.
@@ -20,9 +20,9 @@ from typing import Any
 import polars as pl
 from sqlmodel import Session, col, func, select
 
-from registro.api import service as api_service
-from registro.api.errori import Conflitto, NonTrovato
-from registro.errors import ErroreUtente, senza_nul
+from registro.audit import registra_audit
+from registro.errors import Conflitto, ErroreUtente, NonTrovato, senza_nul
+from registro.filtri import filtra, giorno_dopo
 from registro.models import (
     Prenotazione,
     Prestazione,
@@ -33,6 +33,7 @@ from registro.models import (
     SegnalazioneContatto,
     SegnalazionePasso,
 )
+from registro.stato_sanzioni import cambia_se_stato, cambia_stato, sanzione_dict
 from registro.tutela import regole
 from registro.types import CANALI_SEGNALAZIONE, ESITI_SEGNALAZIONE, TIPI_SEGNALAZIONE
 
@@ -171,11 +172,11 @@ def elenco(*, session: Session, termini: regole.Termini, oggi: date, pagina: int
     """Segnalazioni matching the filters (received between `dal` and `al`, both included),
     by number. `in_ritardo` is decided by the rules, not by SQL: the page is cut after it
     (the register of one authority's complaints is small)."""
-    q = api_service.filtra(
+    q = filtra(
         select(Segnalazione), (Segnalazione.stato, stato), (Segnalazione.tipo, tipo),
         (Segnalazione.canale, canale), (Segnalazione.id_prenotazione, id_prenotazione),
         (Segnalazione.id_sanzione, id_sanzione),
-        tra=(Segnalazione.ricevuta_il, dal, api_service.giorno_dopo(al)))
+        tra=(Segnalazione.ricevuta_il, dal, giorno_dopo(al)))
     q = q.order_by(col(Segnalazione.id))
     if in_ritardo is None:
         totale = session.exec(select(func.count()).select_from(q.subquery())).one()
@@ -193,12 +194,12 @@ def _muovi_sanzione(session: Session, s: Segnalazione, stato: str, motivo: str,
                     autore: Autore) -> str:
     """Move the linked sanction through the sanction state machine, with its audit row."""
     assert s.id_sanzione is not None
-    prima, sanzione = api_service.cambia_stato(session=session, id_sanzione=s.id_sanzione,
+    prima, sanzione = cambia_stato(session=session, id_sanzione=s.id_sanzione,
                                                stato=stato, motivo=motivo)
-    api_service.registra_audit(
+    registra_audit(
         session=session, utente=autore.nome, ruolo=autore.ruolo, azione=autore.azione,
         risorsa="sanzione", riferimento=str(s.id_sanzione), prima=prima,
-        dopo={**api_service.sanzione_dict(sanzione), "motivo_cambio": motivo,
+        dopo={**sanzione_dict(sanzione), "motivo_cambio": motivo,
               "segnalazione": s.id})
     return sanzione.stato
 
@@ -292,7 +293,7 @@ def crea(*, session: Session, autore: Autore, oggi: date, canale: str, tipo: str
                                   sanzione_stato=sanzione_stato))
     session.add(s)
     session.flush()
-    api_service.registra_audit(
+    registra_audit(
         session=session, utente=autore.nome, ruolo=autore.ruolo, azione=autore.azione,
         risorsa="segnalazione", riferimento=str(s.id), prima=None,
         dopo={**registro_dict(s), "nota": nota_,
@@ -346,7 +347,7 @@ def registra_passo(*, session: Session, autore: Autore, oggi: date, id_segnalazi
                               regole.COLONNA_DATA[passo]: giorno}
     if passo in regole.CON_ESITO:
         valori[regole.CON_ESITO[passo]] = esito
-    api_service.cambia_se_stato(session, s, prima["stato"], valori,
+    cambia_se_stato(session, s, prima["stato"], valori,
                                 descrizione=f"la segnalazione n. {id_segnalazione}")
 
     sanzione_stato = None
@@ -370,7 +371,7 @@ def registra_passo(*, session: Session, autore: Autore, oggi: date, id_segnalazi
                              registrato_il=s.aggiornata_il, sanzione_stato=sanzione_stato)
     session.add(riga)
     session.flush()
-    api_service.registra_audit(
+    registra_audit(
         session=session, utente=autore.nome, ruolo=autore.ruolo, azione=autore.azione,
         risorsa="segnalazione", riferimento=str(id_segnalazione), prima=prima,
         dopo={**registro_dict(s), "passo": passo, "nota": nota_})

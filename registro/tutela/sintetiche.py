@@ -14,8 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from registro.api.service import transazione
-from registro.db import session_scope
+from registro.db import session_scope, transazione
 from registro.models import Prenotazione, Prestazione, Sanzione
 from registro.settings import Settings
 from registro.tutela import service

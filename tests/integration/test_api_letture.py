@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from registro.check import leggi_prenotazioni
+from registro.db import transazione
 from registro.periodo import Periodo
 from registro.settings import Settings
 from registro.standards import carica_profilo
@@ -38,7 +39,7 @@ def test_revoked_token_is_refused(client: TestClient, tokens: dict[str, str],
     from registro.api import service
 
     assert client.get("/sanzioni", headers=auth(tokens["lettura"])).status_code == 200
-    with service.transazione(registro_api) as session:
+    with transazione(registro_api) as session:
         assert service.revoca_token(session=session, nome="utente-lettura") == 1
     errore(client.get("/sanzioni", headers=auth(tokens["lettura"])), 401)
 

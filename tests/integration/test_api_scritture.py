@@ -24,8 +24,8 @@ from fastapi.testclient import TestClient
 from helpers import riga, scrivi_export
 from sqlalchemy import Engine
 
-from registro.api.errori import TroppoGrande
 from registro.api.upload import ricevi_modulo
+from registro.errors import TroppoGrande
 from registro.settings import Settings
 
 MOTIVAZIONE = {"registro": "prestazioni", "riferimento": "OLTRE",

@@ -19,6 +19,7 @@ from cup.ingest import ingest
 from registro import colonnare
 from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.check import check, leggi_prenotazioni
+from registro.db import transazione
 from registro.periodo import Periodo
 from registro.settings import Settings
 from registro.standards import carica_profilo
@@ -154,7 +155,7 @@ def test_a_mirror_damaged_in_any_way_is_rebuilt(registro_grande: Engine, setting
     from registro.api import service
     from registro.api.app import create_app
 
-    with service.transazione(registro_grande) as session:
+    with transazione(registro_grande) as session:
         token = service.crea_token(session=session, nome="lettore", ruolo="lettura")
 
     def api() -> Any:

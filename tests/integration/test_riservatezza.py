@@ -31,6 +31,7 @@ from registro import riservato
 from registro.api import service
 from registro.api.app import create_app
 from registro.catalogo import catalogo_nazionale, importa_catalogo
+from registro.db import transazione
 from registro.settings import Settings, load_settings
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
@@ -148,7 +149,7 @@ def test_no_codice_fiscale_anywhere_and_owner_only_files(db_url: str, tmp_path: 
         importa_catalogo(catalogo_nazionale(), engine=engine)
         for nome in VIA_CLI:
             _cli(settings, "ingest", str(BAD / nome))
-        with service.transazione(engine) as session:
+        with transazione(engine) as session:
             token = service.crea_token(session=session, nome="cup", ruolo="cup")
         with TestClient(create_app(settings)) as client:
             for nome in VIA_API:

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, text
 from cup.synthetic import genera_prenotazioni
 from registro.api import service
 from registro.catalogo import catalogo_nazionale, importa_catalogo
+from registro.db import transazione
 from registro.settings import Settings
 
 RIGHE = 12_000
@@ -116,7 +117,7 @@ def _giro(base: str, cup: str, lettura: str, files: list[Path]
 def test_uploads_at_once_through_the_server(engine: Engine, settings: Settings,
                                             tmp_path: Path) -> None:
     importa_catalogo(catalogo_nazionale(), engine=engine)
-    with service.transazione(engine) as session:
+    with transazione(engine) as session:
         cup = service.crea_token(session=session, nome="cup", ruolo="cup")
         lettura = service.crea_token(session=session, nome="lettura", ruolo="lettura")
     tutte = genera_prenotazioni(RIGHE * FILE_PER_GIRO * GIRI, seed=18)

@@ -24,12 +24,10 @@ from helpers_tutela import (
 )
 from sqlalchemy import Engine
 
-from registro.api import service as api_service
-from registro.api.errori import Conflitto, NonTrovato
-from registro.api.service import transazione
-from registro.db import session_scope
-from registro.errors import ErroreUtente
+from registro.db import session_scope, transazione
+from registro.errors import Conflitto, ErroreUtente, NonTrovato
 from registro.settings import Settings
+from registro.stato_sanzioni import cambia_stato
 from registro.tutela import regole, service
 from reports.monitoring import calcola_lista
 
@@ -210,7 +208,7 @@ def test_a_paid_sanction_is_not_suspended_but_the_complaint_is_recorded(
     assert malum.id is not None
     with transazione(registro_api) as session:
         for stato in ("notificato", "pagato"):
-            api_service.cambia_stato(session=session, id_sanzione=malum.id, stato=stato,
+            cambia_stato(session=session, id_sanzione=malum.id, stato=stato,
                                      motivo=None)
     n = nuova(registro_api, id_sanzione=malum.id)
     assert leggi(registro_api, n).contesta_sanzione is False

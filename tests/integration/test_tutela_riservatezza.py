@@ -28,7 +28,7 @@ from test_report_consegna import Casella, _con_smtp, server  # noqa: F401
 
 from registro.api import service as api_service
 from registro.api.app import create_app
-from registro.db import read_frame
+from registro.db import read_frame, transazione
 from registro.models import Sanzione
 from registro.settings import Settings
 from reports.service import esegui
@@ -74,7 +74,7 @@ def test_the_contact_never_leaves_the_upt(engine: Engine, settings: Settings, tm
     caplog.set_level(logging.DEBUG)
     casella, porta, _ = server
     riempi(engine, settings, tmp_path / "cup")
-    with api_service.transazione(engine) as session:
+    with transazione(engine) as session:
         token = {r: api_service.crea_token(session=session, nome=f"u-{r}", ruolo=r)
                  for r in api_service.RUOLI}
         malum = session.exec(select(Sanzione).where(Sanzione.tipo == "malum",
