@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup system demo test test-quick check bench clean lock
+.PHONY: setup system demo test test-quick check bench clean lock golden
 
 setup: $(VENV)/.installed public_site/node_modules/.package-lock.json system
 
@@ -50,6 +50,12 @@ test-quick: setup
 check: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# The golden site (tests/golden/sito/): regenerated only here, after a deliberate change to
+# the site; review the diff before committing it.
+golden: setup
+	REGISTRO_RIGENERA_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider -m "not postgres" \
+	  tests/integration/test_site_golden.py
 
 bench: setup
 	$(BIN)/pytest benchmarks --benchmark-only
