@@ -204,7 +204,7 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
         .str.to_lowercase().is_in(esenti),
     ).collect()
 
-    dovute = sanzioni_dovute(pren.lazy(), regime).collect()
+    dovute = sanzioni_dovute(pren.lazy(), regime, oggi).collect()
     intervallo = _condizione("id_prenotazione", da, a)
     e_intervallo = f" AND {intervallo}" if intervallo else ""
     vive = db.read_frame(
@@ -225,7 +225,7 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
         pl.lit(adesso).alias("verificata_il"), pl.lit(profilo.nome).alias("profilo"))
     nuove = da_emettere.select(
         "id_prenotazione", "tipo", "importo_cent", pl.lit("emesso").alias("stato"),
-        pl.lit(oggi).alias("data_emissione"), "motivo")
+        pl.lit(adesso.date()).alias("data_emissione"), "motivo")
 
     _aggiorna(conn, engine, "prenotazione", "id_prenotazione", stage,
               [*DERIVATI, "verificata_il", "profilo"])
