@@ -236,3 +236,26 @@ def test_periodic_laboratory_tests_outside_the_guarantee(registro: Engine, setti
                       encoding="utf-8")
     con_target = settings.model_copy(update={"standard_locali": locali})
     assert check(engine=registro, settings=con_target).in_garanzia == 2
+
+
+def test_catalog_periodica_column(registro: Engine, tmp_path: Path) -> None:
+    """`periodica` optional, 1/0/empty; only laboratory tests; a bad value refuses the file."""
+    from registro.errors import ErroreUtente
+    from registro.models import Prestazione
+
+    buono = tmp_path / "buono.csv"
+    buono.write_text("codice,descrizione,tipo,branca,tariffa,periodica\n"
+                     "90.28.1,HbA1c,laboratorio,Lab,9.66,1\n90.27.1,Glucosio,laboratorio,Lab,"
+                     "1.17,\n90.16.3,Creatinina,laboratorio,Lab,1.13,0\n", encoding="utf-8")
+    importa_catalogo(buono, engine=registro)
+    with session_scope(registro) as s:
+        periodiche = {p.codice: p.periodica for p in s.exec(select(Prestazione)).all()
+                      if p.codice in ("90.28.1", "90.27.1", "90.16.3", "89.7")}
+    assert periodiche == {"90.28.1": True, "90.27.1": False, "90.16.3": False, "89.7": False}
+    for riga_csv, motivo in (("89.7,Visita,visita,Med,20.66,1", "solo per gli esami"),
+                             ("90.28.1,HbA1c,laboratorio,Lab,9.66,si", "periodica non valida")):
+        cattivo = tmp_path / "cattivo.csv"
+        cattivo.write_text("codice,descrizione,tipo,branca,tariffa,periodica\n" + riga_csv
+                           + "\n", encoding="utf-8")
+        with pytest.raises(ErroreUtente, match=motivo):
+            importa_catalogo(cattivo, engine=registro)
