@@ -203,6 +203,7 @@ def _campi_prenotazioni() -> tuple[Campo, ...]:
         _campo_importo("importo_ticket"),
         _campo_importo("quota_ordinaria"),
         _campo_flag("forza_maggiore"),
+        _campo_data("data_ritiro_referto", False, solo_data=True),
         _campo_testo("id_assistito", True),
         _campo_data("aggiornato_il", False),
     )
@@ -239,6 +240,11 @@ def _regole_prenotazioni(v: dict[str, pl.Expr], catalogo: list[str]) -> dict[str
         .then(pl.lit("appuntamento precedente alla data di prenotazione")),
         "data_disdetta": pl.when((v["stato"] == "disdetta_utente") & v["data_disdetta"].is_null())
         .then(pl.lit("data_disdetta obbligatoria quando lo stato è disdetta_utente")),
+        "data_ritiro_referto": pl.when(v["data_ritiro_referto"].is_not_null()
+                                       & (v["stato"] != "erogata"))
+        .then(pl.lit("data_ritiro_referto presente ma la prestazione non risulta erogata"))
+        .when(v["data_ritiro_referto"] < v["data_appuntamento"].cast(pl.Date))
+        .then(pl.lit("ritiro del referto precedente all'appuntamento")),
     }
 
 
@@ -267,6 +273,10 @@ class Tracciato:
     anagrafica: tuple[str, str]
     """(table, column): codes not yet known are registered with the code as name."""
     usa_catalogo: bool
+    presenze: tuple[tuple[str, str], ...] = ()
+    """(flag, column): a Boolean column, true on every row of a file that carried the
+    optional column. It tells "the CUP does not track this" (column absent) from "no value"
+    (column present, cell empty), which the rules treat differently."""
 
     @property
     def canoniche(self) -> tuple[str, ...]:
@@ -278,13 +288,15 @@ class Tracciato:
 
     @property
     def schema_valido(self) -> dict[str, pl.DataType]:
-        return {c.nome: c.dtype for c in self.campi}
+        return {**{c.nome: c.dtype for c in self.campi},
+                **{flag: pl.Boolean() for flag, _ in self.presenze}}
 
 
 PRENOTAZIONI = Tracciato(
     registro="prestazioni", campi=_campi_prenotazioni(), regole=_regole_prenotazioni,
     tabella="prenotazione", storia="prenotazione_storia", chiave="id_prenotazione",
-    anagrafica=("sede", "codice_sede"), usa_catalogo=True)
+    anagrafica=("sede", "codice_sede"), usa_catalogo=True,
+    presenze=(("ritiro_referto_tracciato", "data_ritiro_referto"),))
 
 RICOVERI = Tracciato(
     registro="ricoveri", campi=_campi_ricoveri(), regole=_regole_ricoveri,
@@ -314,6 +326,7 @@ def valida(df: pl.DataFrame, codici_catalogo: list[str],
 
     massimo_cent = cents(importo_massimo)
     oltre = motivo_oltre_massimo(importo_massimo)
+    presenti = {flag: colonna in df.columns for flag, colonna in tracciato.presenze}
     df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c)
                           for c in tracciato.canoniche if c not in df.columns])
     specs = tracciato.campi
@@ -343,6 +356,7 @@ def valida(df: pl.DataFrame, codici_catalogo: list[str],
     validi = esaminate.filter(pl.col("_ok")).select(
         [pl.col(RIGA)]
         + [pl.col(f"v:{sp.nome}").cast(sp.dtype).alias(sp.nome) for sp in specs]
+        + [pl.lit(presente, dtype=pl.Boolean).alias(flag) for flag, presente in presenti.items()]
     )
     bad = esaminate.filter(~pl.col("_ok"))
     scarti = (

@@ -20,7 +20,11 @@ What makes it realistic (so the demo's breaches and bonum/malum totals mean some
   with cancellations clustered around the 48-hour notice boundary, ~2 % `annullata_ente`
   (rinuncia / riprogrammata; ~15 % for `emergenza`);
 - tickets: ~45 % exempt (0.00); the others pay the tariff up to 36.15 €; `quota_ordinaria`
-  is what a non-exempt citizen pays, on every row.
+  is what a non-exempt citizen pays, on every row;
+- reports (`data_ritiro_referto`, delivered bookings only): ~92 % collected within 20 days,
+  ~5 % late (31–75 days after the service), ~3 % never collected. Drawn from a stream of
+  their own (`RITIRO_SEED`), after everything else: the other columns are those the same
+  seed gave before the column existed.
 
 Everything is drawn with numpy in whole-column arrays, in a fixed order, and turned into
 text with polars (lookup tables and gathers): no loop over rows (loops over the catalog
@@ -51,7 +55,7 @@ COLONNE: tuple[str, ...] = (
     "id_prenotazione", "data_prescrizione", "data_prenotazione", "data_appuntamento",
     "codice_prestazione", "codice_sede", "classe_priorita", "tipo_accesso", "scelta_utente",
     "stato", "data_disdetta", "causale_annullamento", "esito_annullamento", "importo_ticket",
-    "quota_ordinaria", "forza_maggiore", "id_assistito", "aggiornato_il",
+    "quota_ordinaria", "forza_maggiore", "data_ritiro_referto", "id_assistito", "aggiornato_il",
 )
 
 # (codice, nome, comune, indirizzo): fictitious sites of a fictitious ASL.
@@ -91,6 +95,7 @@ SEDI: list[tuple[str, str, str, str]] = [
 ]
 
 _STRUTTURA_SEED = 19950519  # the ASL's fixed structure (DPCM 19 maggio 1995)
+RITIRO_SEED = 4121991  # the reports' collection: a stream of its own (L. 412/1991)
 TETTO_TICKET_CENT = 3615  # 36,15 € per ricetta
 QUOTA_ESENTI = 0.45
 
@@ -371,6 +376,17 @@ def genera_prenotazioni(rows: int, seed: int = 1, anno: int = 2025, primo: int =
     ticket = np.where(esente, 0, quota)
     forza = (stato == 4) & (u_forza < 0.10)
 
+    # -- reports collected: their own stream, so the columns above do not change ----------
+    rng_ritiro = np.random.default_rng((seed, RITIRO_SEED))
+    u_ritiro = rng_ritiro.random(n)
+    u_giorni_ritiro = rng_ritiro.random(n)
+    giorni_ritiro = np.select(
+        [u_ritiro < 0.92, u_ritiro < 0.97],
+        [np.floor(u_giorni_ritiro * 21), 31 + np.floor(u_giorni_ritiro * 45)], 0,
+    ).astype(np.int64)
+    g_ritiro = np.minimum(g_app + giorni_ritiro, orizzonte + 9)
+    senza_ritiro = (stato != 1) | (u_ritiro >= 0.97)
+
     t_agg = np.select(
         [stato == 0, stato == 1, stato == 2, stato == 3],
         [t_pren + np.floor(ritardo_agg * 5), t_app + 20 + np.floor(ritardo_agg * 220),
@@ -420,6 +436,8 @@ def genera_prenotazioni(rows: int, seed: int = 1, anno: int = 2025, primo: int =
         "importo_ticket": euro_s.gather(ticket[ordine]),
         "quota_ordinaria": euro_s.gather(quota[ordine]),
         "forza_maggiore": scelta_tra(["1"], np.zeros(n, dtype=np.int64), ~forza),
+        "data_ritiro_referto": giorni_s.gather(
+            pl.Series(g_ritiro[ordine] - prima).set(pl.Series(senza_ritiro[ordine]), None)),
         "id_assistito": "A" + pl.Series(assistito[ordine]).cast(pl.String).str.zfill(7),
         "aggiornato_il": momento(t_agg),
     }

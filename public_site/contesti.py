@@ -140,6 +140,8 @@ class ContestoDiritti:
     regime: str
     preavviso_ore: int
     causali_esenti: list[str]
+    periodiche_fuori_garanzia: bool
+    termine_ritiro_referto_giorni: int
     upt: ContattiUpt
 
 

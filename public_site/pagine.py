@@ -176,6 +176,8 @@ def pagine_generali(d: DatiSito) -> Iterator[Pagina]:
         bonum=format_euro_it(cents(s.bonum)), malum=format_euro_it(cents(s.malum)),
         regime=s.regime_sanzioni, preavviso_ore=s.preavviso_ore,
         causali_esenti=s.causali_esenti,
+        periodiche_fuori_garanzia=d.profilo.periodiche_fuori_garanzia,
+        termine_ritiro_referto_giorni=s.termine_ritiro_referto_giorni,
         upt=ContattiUpt(telefono=s.upt_telefono, email=s.upt_email,
                         indirizzo=s.upt_indirizzo, orari=s.upt_orari)))
     yield Pagina("metodologia.html", "Come leggere i dati", ContestoMetodologia(

@@ -19,7 +19,7 @@ from registro.errors import ErroreUtente
 from registro.models import Prestazione, Reparto, Sede
 from registro.types import TIPI_PRESTAZIONE
 
-COLONNE_CATALOGO = ("codice", "descrizione", "tipo", "branca", "tariffa")
+COLONNE_CATALOGO = ("codice", "descrizione", "tipo", "branca", "tariffa", "periodica")
 COLONNE_SEDI = ("codice", "nome", "comune", "indirizzo")
 COLONNE_REPARTI = ("codice", "nome", "presidio")
 
@@ -54,9 +54,11 @@ def _leggi(path: Path, colonne: tuple[str, ...], obbligatorie: tuple[str, ...]) 
 
 def importa_catalogo(path: Path, *, engine: Engine,
                      importo_massimo: Decimal | None = None) -> EsitoImport:
-    """Add or update services from a CSV `codice,descrizione,tipo,branca,tariffa`.
+    """Add or update services from a CSV `codice,descrizione,tipo,branca,tariffa[,periodica]`.
 
-    All or nothing: one bad line refuses the file with every problem listed. A tariff above
+    `periodica` (optional, `1`/`0`, empty or absent = 0) marks laboratory tests run with a
+    programmed periodicity, outside the carta1995 48-hour target (seeds/003 §5.4). All or
+    nothing: one bad line refuses the file with every problem listed. A tariff above
     `importo_massimo` (the setting) is such a line: it would feed sums of cents.
     """
     from cup.schema import (
@@ -73,7 +75,8 @@ def importa_catalogo(path: Path, *, engine: Engine,
     df = df.with_columns(
         pl.col(c).str.strip_chars() for c in COLONNE_CATALOGO
     ).with_columns(pl.col("tipo").str.to_lowercase(),
-                   tariffa_cent=parse_cents(pl.col("tariffa")))
+                   tariffa_cent=parse_cents(pl.col("tariffa")),
+                   _periodica=pl.col("periodica").fill_null("").replace("", "0"))
     problemi = df.select(
         "_riga",
         pl.when(pl.col("codice").is_null() | (pl.col("codice") == "")).then(pl.lit("codice vuoto"))
@@ -84,7 +87,11 @@ def importa_catalogo(path: Path, *, engine: Engine,
         .then(pl.lit(f"tariffa: {motivo_oltre_massimo(massimo)}"))
         .when(pl.col("tariffa").is_not_null() & (pl.col("tariffa") != "")
               & (pl.col("tariffa_cent").is_null() | (pl.col("tariffa_cent") < 0)))
-        .then(pl.lit("tariffa non valida")).alias("motivo"),
+        .then(pl.lit("tariffa non valida"))
+        .when(~pl.col("_periodica").is_in(["0", "1"]))
+        .then(pl.lit("periodica non valida (ammessi: 1, 0 o vuoto)"))
+        .when((pl.col("_periodica") == "1") & (pl.col("tipo") != "laboratorio"))
+        .then(pl.lit("periodica vale solo per gli esami di laboratorio")).alias("motivo"),
     ).filter(pl.col("motivo").is_not_null())
     if problemi.height:
         primi = problemi.head(20)
@@ -94,8 +101,9 @@ def importa_catalogo(path: Path, *, engine: Engine,
         raise ErroreUtente(f"{path}: catalogo non importato: {elenco}")
     esito = EsitoImport(0, 0, 0)
     with db.session_scope(engine) as session:
-        for rec in df.select("codice", "descrizione", "tipo", "branca",
-                             "tariffa_cent").to_dicts():  # a catalog: hundreds of rows
+        for rec in df.select("codice", "descrizione", "tipo", "branca", "tariffa_cent",
+                             (pl.col("_periodica") == "1").alias("periodica")
+                             ).to_dicts():  # a catalog: hundreds of rows
             nuovo = Prestazione(**rec)
             vecchio = session.get(Prestazione, rec["codice"])
             if vecchio is None:

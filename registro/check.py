@@ -1,5 +1,8 @@
 """`registro check`: derive waits, guarantee, targets and breaches, then issue sanctions.
 
+The reference date (`--al`, default today) says what has happened and whether waits and
+terms have run out; the sanctions are issued, and dated, the day the check runs.
+
 Set-based from end to end: the bookings are read as frames, the rules run vectorised, the
 derived fields go back through a staging table and one UPDATE, and the sanctions due are
 reconciled with the live ones (new ones issued, wrong ones annulled, nothing duplicated), all
@@ -44,8 +47,14 @@ SCHEMA_LETTURA: dict[str, pl.DataType] = {
     "importo_ticket_cent": pl.Int64(),
     "quota_ordinaria_cent": pl.Int64(),
     "forza_maggiore": pl.Boolean(),
+    "data_ritiro_referto": pl.Date(),
+    "ritiro_referto_tracciato": pl.Boolean(),
     "tipo": pl.String(),
+    "periodica": pl.Boolean(),
+    "tariffa_cent": pl.Int64(),
 }
+CATALOGO_LETTO = ("tipo", "periodica", "tariffa_cent")
+"""The catalog's columns read with each booking."""
 
 SCHEMA_VIVE: dict[str, pl.DataType] = {
     "id": pl.Int64(), "id_prenotazione": pl.String(), "tipo": pl.String(),
@@ -78,6 +87,9 @@ class EsitoCheck:
     ricoveri: int = 0
     superamenti_ricoveri: int = 0
     fuori_ordine: int = 0
+    stato_non_aggiornato: int = 0
+    """Bookings still `prenotata` after their appointment's day: the CUP has not said what
+    happened. Reported (monitoring list `stato_non_aggiornato`), never sanctioned."""
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -88,10 +100,11 @@ def leggi_prenotazioni(engine: Engine, dove: str = "", *, conn: object = None
     """The current bookings with their catalog type (the columns the rules need);
     `dove` an SQL condition on `p`, for one pass of the check; `conn` the check's own
     connection, when read under its lock."""
-    cols = ", ".join(f"p.{c}" for c in SCHEMA_LETTURA if c != "tipo")
+    cols = ", ".join(f"p.{c}" for c in SCHEMA_LETTURA if c not in CATALOGO_LETTO)
+    cat = ", ".join(f"c.{c}" for c in CATALOGO_LETTO)
     return db.read_frame(
         engine,
-        f"SELECT {cols}, c.tipo FROM prenotazione p "
+        f"SELECT {cols}, {cat} FROM prenotazione p "
         "JOIN prestazione c ON c.codice = p.codice_prestazione"
         + (f" WHERE {dove}" if dove else ""),
         SCHEMA_LETTURA, conn=conn)
@@ -204,7 +217,7 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
         .str.to_lowercase().is_in(esenti),
     ).collect()
 
-    dovute = sanzioni_dovute(pren.lazy(), regime).collect()
+    dovute = sanzioni_dovute(pren.lazy(), regime, oggi).collect()
     intervallo = _condizione("id_prenotazione", da, a)
     e_intervallo = f" AND {intervallo}" if intervallo else ""
     vive = db.read_frame(
@@ -225,7 +238,7 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
         pl.lit(adesso).alias("verificata_il"), pl.lit(profilo.nome).alias("profilo"))
     nuove = da_emettere.select(
         "id_prenotazione", "tipo", "importo_cent", pl.lit("emesso").alias("stato"),
-        pl.lit(oggi).alias("data_emissione"), "motivo")
+        pl.lit(adesso.date()).alias("data_emissione"), "motivo")
 
     _aggiorna(conn, engine, "prenotazione", "id_prenotazione", stage,
               [*DERIVATI, "verificata_il", "profilo"])
@@ -245,3 +258,12 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
     esito.superamenti += int(derivati["superamento"].sum())
     esito.sanzioni_emesse += nuove.height
     esito.sanzioni_annullate += da_annullare.height
+    esito.stato_non_aggiornato += int(pren.select(
+        stato_non_aggiornato(pl.lit(oggi)).sum()).item())
+
+
+def stato_non_aggiornato(oggi: pl.Expr) -> pl.Expr:
+    """A booking still `prenotata` whose appointment's day is before the reference date:
+    nothing is issued for it (what happened is unknown), the Direzione is told."""
+    return ((pl.col("stato") == "prenotata")
+            & (pl.col("data_appuntamento").cast(pl.Date) < oggi)).fill_null(False)

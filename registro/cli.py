@@ -259,10 +259,12 @@ def check(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Riepilogo JSON su stdout.")] = False,
     al: Annotated[str | None, typer.Option(
-        help="Data di riferimento AAAA-MM-GG per le attese in corso (predefinita: oggi).")
+        help="Data di riferimento AAAA-MM-GG per le attese in corso, i termini e ciò che è "
+             "avvenuto (predefinita: oggi); le sanzioni portano comunque la data odierna.")
     ] = None,
 ) -> None:
-    """Calcola attese, garanzia, standard e superamenti; emette bonum e malum (idempotente)."""
+    """Calcola attese, garanzia, standard e superamenti; emette bonum, malum, rimborsi e
+    addebiti per referti non ritirati, datati al giorno dell'esecuzione (idempotente)."""
     from registro.check import check as do_check
 
     settings = _settings(ctx)
@@ -281,6 +283,10 @@ def check(
               f"{esito.sanzioni_emesse:,} emesse, {esito.sanzioni_annullate:,} annullate; "
               f"{esito.ricoveri:,} ricoveri, {esito.superamenti_ricoveri:,} oltre l'attesa "
               f"massima, {esito.fuori_ordine:,} fuori ordine")
+    if esito.stato_non_aggiornato:
+        out.print(f"{esito.stato_non_aggiornato:,} prenotazioni ancora «prenotata» dopo il "
+                  "giorno dell'appuntamento: nessuna sanzione, da aggiornare dal CUP "
+                  "(lista di monitoraggio stato_non_aggiornato)")
 
 
 @app.command()

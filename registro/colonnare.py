@@ -6,10 +6,11 @@ the mirror).
 
 The database stays the system of record. The mirror carries, in its Parquet metadata, the
 *impronta* of the register it was taken from: the latest completed ingest of the
-specialistica (id and end time), the catalog's codes and types, and the database. A reader
+specialistica (id and end time), the catalog's codes, types, periodicity and tariffs, and
+the database. A reader
 recomputes the impronta (two tiny queries) and uses the mirror only when it matches;
 otherwise it reads the database and rewrites the mirror. Nothing but an ingest changes the
-bookings' own columns and nothing but a catalog import changes `tipo`; a restored backup
+bookings' own columns and nothing but a catalog import changes the catalog's; a restored backup
 brings back an older ingest id or time, so a stale mirror is never used. `registro check`,
 which reads every booking anyway, writes the mirror as a by-product.
 
@@ -46,7 +47,7 @@ def impronta(engine: Engine, *, conn: object = None) -> str:
     check's own ADBC connection, when asked under its lock."""
     sql_run = ("SELECT id, finito_il FROM ingest_run WHERE registro = 'prestazioni' "
                "AND stato = 'completato' ORDER BY id DESC LIMIT 1")
-    sql_cat = "SELECT codice, tipo FROM prestazione ORDER BY codice"
+    sql_cat = "SELECT codice, tipo, periodica, tariffa_cent FROM prestazione ORDER BY codice"
     if conn is None:
         with engine.connect() as c:
             run = c.execute(text(sql_run)).first()
@@ -63,8 +64,8 @@ def impronta(engine: Engine, *, conn: object = None) -> str:
     h = hashlib.sha256()
     h.update(engine.url.render_as_string(hide_password=True).encode())
     h.update(repr(_run_normalizzato(run)).encode())
-    for codice, tipo in catalogo:
-        h.update(f"\x1f{codice}\x1e{tipo}".encode())
+    for codice, tipo, periodica, tariffa in catalogo:
+        h.update(f"\x1f{codice}\x1e{tipo}\x1e{bool(periodica)}\x1e{tariffa}".encode())
     return h.hexdigest()
 
 

@@ -126,6 +126,8 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     console.print(f"  bonum: {riga('bonum')}; rimborsi ticket: {riga('rimborso_ticket')}")
     console.print(f"  malum: {riga('malum')}; rimborsi della differenza: "
                   f"{riga('rimborso_differenza')}")
+    console.print(f"  referti non ritirati: {riga('referto_non_ritirato')}; prenotazioni "
+                  f"ancora «prenotata» dopo l'appuntamento: {verifica.stato_non_aggiornato:,}")
     per_lista = dict(zip(*monitoraggio.group_by("lista").len().get_columns(), strict=True))
     console.print(f"  ricoveri programmati: {esito_ric.accettate:,} in lista; "
                   f"{verifica.superamenti_ricoveri:,} oltre l'attesa massima, "

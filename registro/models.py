@@ -18,6 +18,10 @@ class Prestazione(SQLModel, table=True):
     tipo: str = Field(max_length=20)
     branca: str | None = None
     tariffa_cent: int | None = None
+    periodica: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    """A laboratory test run with a programmed periodicity: outside the 48-hour target
+    under carta1995 (seeds/003 §5.4 "fatti salvi esami che ... vengono eseguiti con
+    periodicità programmata")."""
 
 
 class Sede(SQLModel, table=True):
@@ -50,6 +54,12 @@ class PrenotazioneBase(SQLModel):
     importo_ticket_cent: int | None = None
     quota_ordinaria_cent: int | None = None
     forza_maggiore: bool = False
+    data_ritiro_referto: date | None = None
+    """When the citizen collected the report (Carta §5.6: reports not collected)."""
+    ritiro_referto_tracciato: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")})
+    """The export this version came in carried the column `data_ritiro_referto`: only then
+    does an empty value mean "not collected" rather than "not tracked by the CUP"."""
     id_assistito: str = Field(max_length=64)
     aggiornato_il: NaiveDatetime | None = None
     versione_il: NaiveDatetime

@@ -5,7 +5,9 @@
 - attesa_da_prescrizione: the same from the prescription date, where present (the second
   clock: the national sample finds very different compliance from it).
 - in_garanzia: first access, not the citizen's own choice, and a target applies under the
-  profile (carta1995 keeps urgent bookings out, "salvo urgenze").
+  profile (carta1995 keeps urgent bookings out, "salvo urgenze", and periodic laboratory
+  tests, "fatti salvi esami ... con periodicità programmata", unless a local target names
+  their code).
 - superamento: in guarantee and waiting more than the target.
 """
 
@@ -23,7 +25,10 @@ def attesa(da: pl.Expr, a: pl.Expr) -> pl.Expr:
 
 def deriva(lf: pl.LazyFrame, profilo: Profilo) -> pl.LazyFrame:
     """Add attesa_giorni, attesa_da_prescrizione, standard_giorni, in_garanzia,
-    entro_standard and superamento to bookings that carry their catalog `tipo`."""
+    entro_standard and superamento to bookings that carry their catalog `tipo` (and
+    `periodica`; a frame without it has no periodic tests)."""
+    if "periodica" not in lf.collect_schema():
+        lf = lf.with_columns(periodica=pl.lit(False))
     lf = lf.with_columns(standard_giorni=profilo.standard_expr())
     in_garanzia = (
         (pl.col("tipo_accesso").fill_null("primo") == "primo")

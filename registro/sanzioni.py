@@ -1,14 +1,17 @@
-"""Bonum, malum and ticket refunds due by Carta dei servizi §5.3/5.5/5.6 and D.L. 73/2024 art. 3.
+"""Bonum, malum, ticket refunds and reports not collected, by Carta dei servizi §5.3/5.5/5.6
+and D.L. 73/2024 art. 3.
 
 The Carta (DPCM 19 maggio 1995, seeds/003) promises the citizen a "bonum" when the authority
-fails to deliver a booked service and asks a "malum" of a citizen who neither shows up nor
-gives notice; D.L. 73/2024 art. 3 (L. 107/2024) replaces the malum with the ordinary ticket
-and drops the cash bonum. This module says which records each booking makes due; pure
-polars, no database.
+fails to deliver a booked service (§5.6; the booking sheet warns of it, §5.3) and asks a
+"malum" of a citizen who neither shows up nor gives notice (§5.6 "non si presenti, né
+preannunci"; §5.3 "rinuncia alla prestazione, senza averne data tempestiva comunicazione");
+D.L. 73/2024 art. 3 (L. 107/2024) replaces the malum with the ordinary ticket and drops the
+cash bonum. This module says which records each booking makes due; pure polars, no database.
 
-`sanzioni_dovute` turns bookings into the records due (one row per record, integer cents,
-never a zero amount); `riconcilia` compares them with the live records of the register and
-says what to issue and what to annul (a correction annuls and reissues; nothing is deleted).
+`sanzioni_dovute` turns bookings into the records due at a reference date `oggi` (one row
+per record, integer cents, never a zero amount); `riconcilia` compares them with the live
+records of the register and says what to issue and what to annul (a correction annuls and
+reissues; nothing is deleted).
 
 Regime `carta1995` (default; amounts are settings, 25,82 € = L. 50.000):
 - `annullata_ente`: `bonum` unless the `causale_annullamento` (case and surrounding spaces
@@ -20,8 +23,15 @@ Regime `carta1995` (default; amounts are settings, 25,82 € = L. 50.000):
   `rimborso_differenza` = ticket - malum (§5.6). What the citizen still owes,
   max(0, malum - ticket), is information, not a record.
 - `disdetta_utente` at least `preavviso_ore` before the appointment (timestamps compared;
-  exactly 48:00 is timely) -> `rimborso_ticket` (§5.5); later -> nothing (notice was
-  given: no malum, no refund).
+  exactly 48:00 is timely) -> `rimborso_ticket` (§5.5 "la comunicazione dell'assenza
+  congruamente data dà diritto alla restituzione del ticket"). The Carta sets no number of
+  hours ("tempestivamente"): `preavviso_ore` is the authority's setting. Less notice, or a
+  cancellation dated after the appointment -> the records of a no-show, `malum` and
+  `rimborso_differenza` (§5.3: rinuncia "senza averne data tempestiva comunicazione" costs
+  "la stessa cifra"; §5.6 "né preannunci").
+- An appointment without a time reaches the engine at 00:00 (the CUP layout's date-only
+  form; no service is booked at midnight): for the notice it is taken at the *end* of its
+  day, 24:00, in the citizen's favour.
 - `forza_maggiore` is a D.L. 73/2024 notion: the Carta has no such exception, so under
   carta1995 the flag is ignored (a documented no-show still gets the malum).
 
@@ -38,14 +48,29 @@ Regime `dl73`:
   cash bonum: the *percorso di tutela* flag is computed elsewhere), `rimborso_ticket` when
   the citizen renounces.
 
+Both regimes:
+- nothing is issued for what has not happened yet: a no-show or a late cancellation whose
+  appointment's date is after `oggi` gives no record (the check reports bookings still
+  `prenotata` after their appointment; it never sanctions them);
+- reports not collected (§5.6 "l'utente è altresì tenuto al pagamento a tariffa intera
+  della prestazione per i referti non ritirati"; term `termine_ritiro_referto_giorni`, 30
+  by L. 412/1991 art. 4 c. 18, counted from the day of the service): an `erogata` booking
+  whose export tracks the collection (`ritiro_referto_tracciato`: the file carried the
+  column `data_ritiro_referto`) and whose report was collected after the term, or not at
+  all once the term has passed at `oggi`, -> `referto_non_ritirato` = catalog `tariffa` -
+  ticket paid (an exempt citizen owes the whole tariff; a null tariff is unknown: no
+  record). A booking from an export without the column gives nothing: an empty value
+  there means "not tracked", not "not collected".
+
 In both regimes a `disdetta_utente` without `data_disdetta` gives nothing: its timeliness
-cannot be proved either way (the ingest requires the date for that state). `erogata`,
-`prenotata` and unknown states give nothing. A ticket that is null counts as 0.
+cannot be proved either way (the ingest requires the date for that state). `prenotata` and
+unknown states give nothing. A ticket that is null counts as 0.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 import polars as pl
@@ -69,6 +94,9 @@ COLONNE_INGRESSO: dict[str, pl.DataType] = {
     "importo_ticket_cent": pl.Int64(),
     "quota_ordinaria_cent": pl.Int64(),
     "forza_maggiore": pl.Boolean(),
+    "data_ritiro_referto": pl.Date(),
+    "ritiro_referto_tracciato": pl.Boolean(),
+    "tariffa_cent": pl.Int64(),
 }
 OBBLIGATORIE = ("id_prenotazione", "stato", "data_appuntamento")
 SCHEMA_USCITA: dict[str, pl.DataType] = {
@@ -79,8 +107,12 @@ SCHEMA_USCITA: dict[str, pl.DataType] = {
 }
 
 CARTA_BONUM = "Carta dei servizi §5.6"
+CARTA_MALUM = "Carta dei servizi §5.6"
+CARTA_TARDIVA = "Carta dei servizi §5.3, §5.6"
 CARTA_RIMBORSO = "Carta dei servizi §5.5"
+CARTA_REFERTI = "Carta dei servizi §5.6; L. 412/1991 art. 4 c. 18"
 DL73 = "D.L. 73/2024 art. 3"
+PREAVVISO_DELL_ENTE = "preavviso fissato dall'ente: la Carta chiede una comunicazione tempestiva"
 
 
 @dataclass(frozen=True)
@@ -94,11 +126,14 @@ class RegimeSanzioni:
     causali_esenti: frozenset[str] = field(default_factory=lambda: frozenset({"emergenza"}))
     sabato_lavorativo: bool = False
     patrono: str | None = None
+    termine_ritiro_referto_giorni: int = 30
+    """Days from the service within which the report must be collected (L. 412/1991)."""
 
     def __post_init__(self) -> None:
         if self.regime not in ("carta1995", "dl73"):
             raise ValueError(f"regime sanzioni sconosciuto: {self.regime!r}")
-        if min(self.bonum_cent, self.malum_cent, self.preavviso_ore) < 0:
+        if min(self.bonum_cent, self.malum_cent, self.preavviso_ore,
+               self.termine_ritiro_referto_giorni) < 0:
             raise ValueError("importi e preavviso non possono essere negativi")
         if self.patrono:
             festivi(2024, self.patrono)  # a malformed MM-DD fails here, not mid-run
@@ -113,6 +148,7 @@ class RegimeSanzioni:
             causali_esenti=frozenset(settings.causali_esenti),
             sabato_lavorativo=settings.sabato_lavorativo,
             patrono=settings.patrono,
+            termine_ritiro_referto_giorni=settings.termine_ritiro_referto_giorni,
         )
 
     def esenti_normalizzate(self) -> list[str]:
@@ -141,6 +177,16 @@ def _record(lf: pl.LazyFrame, tipo: str, importo: pl.Expr, motivo: pl.Expr) -> p
     )
 
 
+def appuntamento_per_preavviso(data_appuntamento: pl.Expr) -> pl.Expr:
+    """The moment the notice is counted back from: the appointment's time, or the end of its
+    day (24:00) when it has none (the layout's date-only form arrives as 00:00) - in the
+    citizen's favour."""
+    senza_ora = data_appuntamento.dt.time() == pl.time(0, 0, 0)
+    return (pl.when(senza_ora)
+            .then(data_appuntamento.dt.truncate("1d") + pl.duration(days=1))
+            .otherwise(data_appuntamento))
+
+
 def _carta1995(lf: pl.LazyFrame, regime: RegimeSanzioni) -> list[pl.LazyFrame]:
     stato, esito = pl.col("stato"), pl.col("esito_annullamento")
     ticket = pl.col("importo_ticket_cent")
@@ -148,11 +194,21 @@ def _carta1995(lf: pl.LazyFrame, regime: RegimeSanzioni) -> list[pl.LazyFrame]:
     rinuncia = annullata & (esito == "rinuncia")
     non_presentato = stato == "non_presentato"
     preavviso = pl.duration(hours=regime.preavviso_ore)
-    tempestiva = (
-        (stato == "disdetta_utente")
-        & ((pl.col("data_appuntamento") - pl.col("data_disdetta")) >= preavviso).fill_null(False)
-    )
+    disdetta = (stato == "disdetta_utente") & pl.col("data_disdetta").is_not_null()
+    anticipo = pl.col("_appuntamento_preavviso") - pl.col("data_disdetta")
+    tempestiva = disdetta & (anticipo >= preavviso).fill_null(False)
+    dopo = disdetta & (pl.col("data_disdetta") > pl.col("data_appuntamento")).fill_null(False)
+    tardiva = disdetta & ~tempestiva
+    inadempiente = (non_presentato | tardiva) & pl.col("_avvenuto")
     ore = regime.preavviso_ore
+    quando = (
+        pl.when(non_presentato).then(pl.lit("Utente non presentato senza preavviso"))
+        .when(dopo).then(pl.lit("Disdetta dell'utente dopo l'appuntamento, come una mancata "
+                                "presentazione"))
+        .otherwise(pl.lit(f"Disdetta dell'utente con meno di {ore} ore di preavviso "
+                          f"({PREAVVISO_DELL_ENTE})"))
+    )
+    fonte = pl.when(non_presentato).then(pl.lit(CARTA_MALUM)).otherwise(pl.lit(CARTA_TARDIVA))
 
     bonum = _record(
         lf, "bonum",
@@ -173,19 +229,19 @@ def _carta1995(lf: pl.LazyFrame, regime: RegimeSanzioni) -> list[pl.LazyFrame]:
             f"Prestazione annullata dall'ente, rinuncia dell'utente: rimborso del ticket "
             f"versato ({CARTA_RIMBORSO})"))
         .otherwise(pl.lit(
-            f"Disdetta dell'utente con almeno {ore} ore di preavviso: rimborso del ticket "
-            f"versato ({CARTA_RIMBORSO})")),
+            f"Disdetta dell'utente con almeno {ore} ore di preavviso ({PREAVVISO_DELL_ENTE}): "
+            f"rimborso del ticket versato ({CARTA_RIMBORSO})")),
     )
     malum = _record(
         lf, "malum",
-        pl.when(non_presentato).then(pl.lit(regime.malum_cent)),
-        pl.lit(f"Utente non presentato senza preavviso: malum ({CARTA_BONUM})"),
+        pl.when(inadempiente).then(pl.lit(regime.malum_cent)),
+        pl.concat_str(quando, pl.lit(": malum ("), fonte, pl.lit(")")),
     )
     differenza = _record(
         lf, "rimborso_differenza",
-        pl.when(non_presentato).then(ticket - regime.malum_cent),
-        pl.lit(f"Utente non presentato: restituzione della differenza tra ticket versato e "
-               f"malum ({CARTA_BONUM})"),
+        pl.when(inadempiente).then(ticket - regime.malum_cent),
+        pl.concat_str(quando, pl.lit(": restituzione della differenza tra ticket versato e "
+                                     "malum ("), fonte, pl.lit(")")),
     )
     return [bonum, malum, rimborso, differenza]
 
@@ -198,7 +254,8 @@ def _dl73(lf: pl.LazyFrame, regime: RegimeSanzioni) -> list[pl.LazyFrame]:
     tempestiva = disdetta & entro_termine
     tardiva = disdetta & ~entro_termine
     non_presentato = stato == "non_presentato"
-    inadempiente = (non_presentato | tardiva) & ~pl.col("forza_maggiore") & quota.is_not_null()
+    inadempiente = ((non_presentato | tardiva) & pl.col("_avvenuto") & ~pl.col("forza_maggiore")
+                    & quota.is_not_null())
     rinuncia = (stato == "annullata_ente") & (esito == "rinuncia")
     quando = (pl.when(non_presentato).then(pl.lit("Utente non presentato senza disdetta"))
               .otherwise(pl.lit(f"Disdetta tardiva (meno di {GIORNI_LAVORATIVI_DL73} giorni "
@@ -247,21 +304,50 @@ def _con_termine(lf: pl.LazyFrame, regime: RegimeSanzioni) -> pl.LazyFrame:
     )
 
 
-def sanzioni_dovute(lf: pl.LazyFrame, regime: RegimeSanzioni) -> pl.LazyFrame:
-    """The records due for the bookings in `lf` under `regime` (see the module docstring):
-    columns id_prenotazione, tipo, importo_cent (Int64, always > 0), motivo; grouped by
-    tipo, bookings in input order within each tipo."""
+def _referti(lf: pl.LazyFrame, regime: RegimeSanzioni, oggi: date) -> pl.LazyFrame:
+    """`referto_non_ritirato`, in both regimes (see the module docstring)."""
+    giorni = regime.termine_ritiro_referto_giorni
+    scadenza = pl.col("data_appuntamento").cast(pl.Date) + pl.duration(days=giorni)
+    ritiro = pl.col("data_ritiro_referto")
+    non_ritirato = (
+        (pl.col("stato") == "erogata") & pl.col("ritiro_referto_tracciato")
+        & (pl.when(ritiro.is_null()).then(pl.lit(oggi) > scadenza).otherwise(ritiro > scadenza))
+    ).fill_null(False)
+    dovuto = pl.max_horizontal(pl.col("tariffa_cent") - pl.col("importo_ticket_cent"), 0)
+    return _record(
+        lf, "referto_non_ritirato",
+        pl.when(non_ritirato).then(pl.when(pl.col("tariffa_cent").is_not_null()).then(dovuto)),
+        pl.when(ritiro.is_null()).then(pl.lit(
+            f"Referto non ritirato entro {giorni} giorni dalla prestazione: tariffa intera, "
+            f"dedotto il ticket versato ({CARTA_REFERTI})"))
+        .otherwise(pl.lit(
+            f"Referto ritirato oltre {giorni} giorni dalla prestazione: tariffa intera, "
+            f"dedotto il ticket versato ({CARTA_REFERTI})")),
+    )
+
+
+def sanzioni_dovute(lf: pl.LazyFrame, regime: RegimeSanzioni, oggi: date) -> pl.LazyFrame:
+    """The records due for the bookings in `lf` under `regime` at the reference date `oggi`
+    (see the module docstring): columns id_prenotazione, tipo, importo_cent (Int64, always
+    > 0), motivo; grouped by tipo, bookings in input order within each tipo.
+
+    `oggi` decides what has happened (an appointment after it is not yet a no-show) and
+    whether a report's term has run out; it is not the records' issue date."""
     base = _prepara(lf).with_columns(
         pl.col("importo_ticket_cent").fill_null(0),
         pl.col("forza_maggiore").fill_null(False),
+        pl.col("ritiro_referto_tracciato").fill_null(False),
         _esente=pl.col("causale_annullamento").str.strip_chars().str.to_lowercase()
         .is_in(pl.Series(regime.esenti_normalizzate(), dtype=pl.String).implode())
         .fill_null(False),
+        _avvenuto=(pl.col("data_appuntamento").cast(pl.Date) <= pl.lit(oggi)).fill_null(False),
+        _appuntamento_preavviso=appuntamento_per_preavviso(pl.col("data_appuntamento")),
     )
     if regime.regime == "dl73":
         parti = _dl73(_con_termine(base, regime), regime)
     else:
         parti = _carta1995(base, regime)
+    parti.append(_referti(base, regime, oggi))
     return pl.concat(parti, how="vertical").filter(pl.col("importo_cent") > 0)
 
 

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     """dl73 working days: is Saturday one?"""
     patrono: str | None = None
     """Local patron saint's day as MM-DD (e.g. '12-07' for Milano), not a working day."""
+    termine_ritiro_referto_giorni: int = Field(default=30, ge=0)
+    """Days from the service within which the citizen collects the report; after them the
+    full tariff is owed (Carta §5.6, L. 412/1991 art. 4 c. 18: 30 days)."""
 
     chiave_pseudonimi: str | None = None
     """HMAC key for codici fiscali found in id_assistito; if unset, one is generated once

@@ -5,7 +5,10 @@ most specific matching rule wins, and between rules equally specific the later o
 local TOML file, appended after its base profile, overrides it).
 
 - `carta1995` (seeds/003 §5.4): laboratorio 2 days (48 h), immagini 5, visita 7,
-  strumentale 7; urgent bookings are outside the guarantee ("salvo urgenze"). It has no
+  strumentale 7; urgent bookings are outside the guarantee ("salvo urgenze"), and so are
+  laboratory tests run with a programmed periodicity (catalog `periodica`: "fatti salvi
+  esami che per ragioni tecniche vengono eseguiti con periodicità programmata") unless a
+  rule naming their `codice_prestazione` (a local target) gives them one. It has no
   class targets for ricoveri, so those are pngla's unless the local file sets them.
 - `pngla` (Piano nazionale di governo delle liste d'attesa): U 3 days (72 h), B 10,
   D 30 for visits and 60 for diagnostics, P 120; ricoveri A 30, B 60, C 180, D 365.
@@ -60,6 +63,9 @@ class Profilo:
     ricoveri: tuple[Regola, ...]
     classi_fuori_garanzia: frozenset[str] = field(default_factory=frozenset)
     """Priority classes measured against no target under this profile."""
+    periodiche_fuori_garanzia: bool = False
+    """Periodic tests (catalog `periodica`) get a target only from a rule naming their
+    code: the type's target does not apply to them."""
 
     @property
     def per_classe(self) -> bool:
@@ -67,13 +73,20 @@ class Profilo:
         return any(k == "classe_priorita" for r in self.specialistica for k, _ in r.chiavi)
 
     def standard(self, *, tipo: str | None, codice_prestazione: str | None,
-                 classe_priorita: str | None) -> int | None:
+                 classe_priorita: str | None, periodica: bool = False) -> int | None:
         """Target in days for one booking's service and class; None when none applies."""
         if classe_priorita in self.classi_fuori_garanzia:
             return None
         valori = {"tipo": tipo, "codice_prestazione": codice_prestazione,
                   "classe_priorita": classe_priorita}
-        return _best(self.specialistica, valori, PESI_SPECIALISTICA)
+        regole = (self._per_codice() if periodica and self.periodiche_fuori_garanzia
+                  else self.specialistica)
+        return _best(regole, valori, PESI_SPECIALISTICA)
+
+    def _per_codice(self) -> tuple[Regola, ...]:
+        """The rules that name a service code: the only ones a periodic test obeys."""
+        return tuple(r for r in self.specialistica
+                     if any(k == "codice_prestazione" for k, _ in r.chiavi))
 
     def attesa_massima(self, *, classe_priorita: str | None, codice_reparto: str | None,
                        codice_patologia: str | None) -> int | None:
@@ -84,8 +97,13 @@ class Profilo:
 
     def standard_expr(self) -> pl.Expr:
         """The same choice as `standard`, as one lazy polars expression over the columns
-        tipo, codice_prestazione and classe_priorita: the bulk paths never loop."""
-        return _expr(self.specialistica, PESI_SPECIALISTICA, self.classi_fuori_garanzia)
+        tipo, codice_prestazione, classe_priorita and periodica (Boolean, null = false): the
+        bulk paths never loop."""
+        tutte = _expr(self.specialistica, PESI_SPECIALISTICA, self.classi_fuori_garanzia)
+        if not self.periodiche_fuori_garanzia:
+            return tutte
+        per_codice = _expr(self._per_codice(), PESI_SPECIALISTICA, self.classi_fuori_garanzia)
+        return pl.when(pl.col("periodica").fill_null(False)).then(per_codice).otherwise(tutte)
 
     def attesa_massima_expr(self) -> pl.Expr:
         """`attesa_massima` as a lazy expression (classe_priorita, codice_reparto,
@@ -133,6 +151,7 @@ CARTA1995 = Profilo(
                    _r(7, tipo="visita"), _r(7, tipo="strumentale")),
     ricoveri=RICOVERI_PNGLA,
     classi_fuori_garanzia=frozenset({"U"}),
+    periodiche_fuori_garanzia=True,
 )
 
 PNGLA = Profilo(
@@ -167,7 +186,8 @@ def carica_profilo(nome: str = "carta1995", locali: Path | None = None) -> Profi
     # A class the local file gives a target to is measured against it, urgent ones included.
     con_target = {v for r in spec for k, v in r.chiavi if k == "classe_priorita"}
     return Profilo(nome=f"{base.nome}+locale", specialistica=spec, ricoveri=ric,
-                   classi_fuori_garanzia=base.classi_fuori_garanzia - con_target)
+                   classi_fuori_garanzia=base.classi_fuori_garanzia - con_target,
+                   periodiche_fuori_garanzia=base.periodiche_fuori_garanzia)
 
 
 def _regole(path: Path, items: list[dict[str, object]], ammesse: set[str]) -> tuple[Regola, ...]:

@@ -11,7 +11,8 @@ StatoPrenotazione = Literal[
 ]
 StatoRicovero = Literal["in_attesa", "ricoverato", "cancellato"]
 EsitoAnnullamento = Literal["rinuncia", "riprogrammata"]
-TipoSanzione = Literal["bonum", "malum", "rimborso_ticket", "rimborso_differenza"]
+TipoSanzione = Literal["bonum", "malum", "rimborso_ticket", "rimborso_differenza",
+                       "referto_non_ritirato"]
 StatoSanzione = Literal["emesso", "notificato", "pagato", "contestato", "annullato"]
 
 TIPI_PRESTAZIONE: tuple[str, ...] = get_args(TipoPrestazione)

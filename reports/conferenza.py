@@ -3,9 +3,10 @@
 One HTML page and its PDF (tagged, PDF/UA-1) plus the CSV tables behind every figure:
 compliance by branca, by site and by priority class; the ten services furthest from the
 target; the trend against the previous period of the same length; planned-admission waits
-per ward; bonum and malum issued (count and euro) and their trend; breaches without a
-motivazione at the end of the period; the citizens' reports to the Ufficio di Pubblica Tutela
-and their outcomes (Carta §3.3 C, reports.tutela); a short methodology.
+per ward; bonum, malum and reports-not-collected records issued (count and euro) and their
+trend; breaches without a motivazione at the end of the period; the citizens' reports to
+the Ufficio di Pubblica Tutela and their outcomes (Carta §3.3 C, reports.tutela); a short
+methodology.
 
 Aggregates only. Compliance cells over fewer bookings than `soglia_pubblicazione` are
 published as "dati insufficienti" (registro.soppressione, the site's rule); counts of
@@ -35,7 +36,10 @@ from reports.stats import nel_periodo, tabella_prestazioni
 
 COLONNE_CONFORMITA = ["n", "entro_standard", "quota_entro_standard", "attesa_media",
                       "soppresso"]
-TIPI_SANZIONE = ("bonum", "malum")
+TIPI_SANZIONE = ("bonum", "malum", "referto_non_ritirato")
+"""The records the Conferenza sees: what the authority paid for its failures, what the
+citizens were charged for theirs (no-shows, late cancellations, reports not collected).
+Refunds of tickets are the citizen's own money back, not sanctions."""
 
 
 @dataclass
@@ -242,7 +246,8 @@ def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferen
     tabelle["andamento"] = pl.DataFrame({
         "indicatore": ["prenotazioni in garanzia", "entro lo standard",
                        "quota entro lo standard", "bonum (numero)", "bonum (euro)",
-                       "malum (numero)", "malum (euro)"],
+                       "malum (numero)", "malum (euro)", "referti non ritirati (numero)",
+                       "referti non ritirati (euro)"],
         "periodo_precedente": [str(n_prec), str(entro_prec), _testo(_quota(entro_prec, n_prec)),
                                *_sanz_testo(per_periodo[prima.etichetta])],
         "periodo": [str(n), str(entro), _testo(_quota(entro, n)),
@@ -259,8 +264,7 @@ def _testo(q: float | None) -> str:
 
 
 def _sanz_testo(v: dict[str, tuple[int, int]]) -> list[str]:
-    return [str(v["bonum"][0]), format_euro(v["bonum"][1]),
-            str(v["malum"][0]), format_euro(v["malum"][1])]
+    return [x for t in TIPI_SANZIONE for x in (str(v[t][0]), format_euro(v[t][1]))]
 
 
 def percento(q: float | None) -> str:

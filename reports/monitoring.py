@@ -15,7 +15,12 @@ One row per item, columns COLONNE, most urgent first:
   still open and past its due date, one row per term (reports.tutela.ritardi): `id` the
   segnalazione, `codice_reparto_o_prestazione` its service, `codice_sede_o_patologia` the
   term, `giorni` the days since the term started, `soglia` its days, `dal` the first day
-  past it; never `motivato` (the remedy is the step, not a reason).
+  past it; never `motivato` (the remedy is the step, not a reason);
+- `stato_non_aggiornato` (registro `prestazioni`): a booking still `prenotata` after its
+  appointment's day: the CUP has not said whether it was delivered, cancelled or missed,
+  so nothing can be issued for it (Carta §5.6 sanctions only what happened); `giorni` the
+  days since the appointment, `soglia` null, `dal` the day after it; never `motivato`
+  (the remedy is the CUP's update, not a reason).
 
 A motivazione is matched on (registro, id, oggetto): `superamento` for a breach (and for an
 entry nearing its maximum: a reason recorded in advance), `fuori_ordine` for an overtake.
@@ -51,7 +56,7 @@ SCHEMA = pl.Schema({
 })
 
 LISTE = ["superamento_senza_motivazione", "fuori_ordine_senza_motivazione", "in_scadenza",
-         "tutela_in_ritardo"]
+         "tutela_in_ritardo", "stato_non_aggiornato"]
 
 
 def _motivati(motivazioni: pl.DataFrame, registro: str, oggetto: str) -> pl.DataFrame:
@@ -129,6 +134,21 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
     pezzi.append(_con_motivato(scadenza, motivati_sup))
     if tutela is not None:
         pezzi.append(tutela)
+
+    from registro.check import stato_non_aggiornato
+
+    appuntamento = pl.col("data_appuntamento").cast(pl.Date)
+    if {"stato", "data_appuntamento"} <= set(prenotazioni.columns):  # (a breaches-only frame)
+        pezzi.append(prenotazioni.filter(stato_non_aggiornato(pl.lit(oggi))).select(
+            lista=pl.lit(LISTE[4]), registro=pl.lit("prestazioni"),
+            id=pl.col("id_prenotazione"),
+            codice_reparto_o_prestazione=pl.col("codice_prestazione"),
+            codice_sede_o_patologia=pl.col("codice_sede"),
+            classe_priorita=pl.col("classe_priorita"),
+            giorni=(pl.lit(oggi) - appuntamento).dt.total_days(),
+            soglia=pl.lit(None, dtype=pl.Int64),
+            dal=appuntamento + pl.duration(days=1), motivato=pl.lit(False),
+        ))
 
     lista = pl.concat([p.select(pl.col(c).cast(t) for c, t in SCHEMA.items()) for p in pezzi])
     if not includi_motivati:

@@ -1,4 +1,5 @@
-"""The sanctions listing (`registro sanzioni`): every bonum, malum and refund record."""
+"""The sanctions listing (`registro sanzioni`): every bonum, malum, refund and
+report-not-collected record."""
 
 from __future__ import annotations
 

@@ -41,11 +41,12 @@ class Pagina(BaseModel, Generic[T]):
 
 
 class SanzionePublic(BaseModel):
-    """Un bonum, malum o rimborso."""
+    """Un bonum, malum, rimborso o addebito per referto non ritirato."""
 
     id: int = Field(description="Numero del record.")
     id_prenotazione: str = Field(description="Prenotazione a cui si riferisce.")
-    tipo: str = Field(description="bonum, malum, rimborso_ticket o rimborso_differenza.")
+    tipo: str = Field(description="bonum, malum, rimborso_ticket, rimborso_differenza o "
+                      "referto_non_ritirato.")
     importo: Euro = Field(description="Importo in euro, due decimali (es. 25.82).",
                           pattern=EURO_PATTERN, examples=["25.82"])
     stato: StatoSanzione = Field(

@@ -70,6 +70,7 @@ def righe_valide(draw: st.DrawFn) -> dict[str, str]:
         "quota_ordinaria": draw(st.one_of(st.just(""), st.decimals(0, 100, places=2)
                                           .map(lambda d: str(d).replace(".", ",")))),
         "forza_maggiore": draw(st.sampled_from(["", "1", "0"])),
+        "data_ritiro_referto": draw(st.one_of(st.just(""), DATA)),
         "id_assistito": draw(st.from_regex(r"A[0-9]{7}", fullmatch=True)),
         "aggiornato_il": draw(st.one_of(st.just(""), DATA)),
     }

@@ -205,3 +205,27 @@ def test_order_most_urgent_first_then_id() -> None:
 
 def test_empty_inputs() -> None:
     assert calcola() == []
+
+
+def test_stato_non_aggiornato() -> None:
+    """A booking still `prenotata` after its appointment's day is listed (never sanctioned):
+    the appointment's day itself is not over; other states and future days are not listed."""
+    def pren(id_: str, stato: str, giorno: date) -> dict[str, Any]:
+        return {**prenotazione(id_, 3, 7), "stato": stato,
+                "data_appuntamento": datetime.combine(giorno, datetime.min.time())}
+
+    righe = [pren("IERI", "prenotata", prima(1)), pren("OGGI", "prenotata", OGGI),
+             pren("VECCHIA", "prenotata", prima(40)), pren("EROGATA", "erogata", prima(5)),
+             pren("DOMANI", "prenotata", OGGI + timedelta(days=1))]
+    df = lista_monitoraggio(
+        prenotazioni=pl.DataFrame(righe), ricoveri=derivati_ricoveri(
+            frame([]).lazy(), PNGLA, OGGI).collect(),
+        fuori_ordine=fuori_ordine(frame([]).lazy()),
+        motivazioni=pl.DataFrame([], schema=SCHEMA_MOTIVAZIONI_IN), oggi=OGGI)
+    assert df.schema == SCHEMA
+    voci = df.filter(pl.col("lista") == "stato_non_aggiornato")
+    assert voci.select("id", "giorni", "dal", "motivato", "registro").rows() == [
+        ("VECCHIA", 40, prima(39), False, "prestazioni"),
+        ("IERI", 1, OGGI, False, "prestazioni"),
+    ]
+    assert df.height == voci.height  # nothing past its target among these

@@ -4,7 +4,7 @@ the naive oracle (tests/unit/oracle_sanzioni.py)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import oracle_sanzioni as oracle  # tests/unit has no __init__.py: pytest puts it on sys.path
@@ -22,6 +22,7 @@ DL73 = RegimeSanzioni(regime="dl73")
 APP = datetime(2026, 3, 12, 10, 0)  # a Thursday: the dl73 termine is Tuesday 10 March
 ORA = timedelta(hours=1)
 MINUTO = timedelta(minutes=1)
+OGGI = date(2026, 3, 20)  # the check's reference date: after APP
 
 
 def pren(id_prenotazione: str = "p1", stato: str = "prenotata", **campi: Any) -> dict[str, Any]:
@@ -35,18 +36,22 @@ def frame(*righe: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(list(righe), schema=COLONNE_INGRESSO)
 
 
-def dovute(regime: RegimeSanzioni, *righe: dict[str, Any]) -> pl.DataFrame:
-    return sanzioni_dovute(frame(*righe).lazy(), regime).collect()
+def dovute(regime: RegimeSanzioni, *righe: dict[str, Any], oggi: date = OGGI) -> pl.DataFrame:
+    return sanzioni_dovute(frame(*righe).lazy(), regime, oggi).collect()
 
 
-def records(regime: RegimeSanzioni, *righe: dict[str, Any]) -> set[tuple[str, str, int]]:
-    df = dovute(regime, *righe)
+def records(regime: RegimeSanzioni, *righe: dict[str, Any], oggi: date = OGGI
+            ) -> set[tuple[str, str, int]]:
+    df = dovute(regime, *righe, oggi=oggi)
     out = {(r["id_prenotazione"], r["tipo"], r["importo_cent"]) for r in df.iter_rows(named=True)}
     assert len(out) == df.height  # at most one record per (booking, tipo)
     return out
 
 
 # ---------------------------------------------------------------- carta1995
+
+
+MALUM_E_DIFFERENZA = {("p1", "malum", 2582), ("p1", "rimborso_differenza", 1068)}
 
 
 @pytest.mark.parametrize(
@@ -58,12 +63,87 @@ def records(regime: RegimeSanzioni, *righe: dict[str, Any]) -> set[tuple[str, st
         (timedelta(days=30), True),
         (timedelta(0), False),
         (-ORA, False),  # after the appointment
+        (-timedelta(days=3), False),
     ],
 )
 def test_carta_preavviso_48_ore(anticipo: timedelta, rimborso: bool) -> None:
+    """§5.5: timely notice gives the ticket back; §5.3/§5.6: late notice (or a cancellation
+    after the appointment) gives the records of a no-show."""
     riga = pren(stato="disdetta_utente", data_disdetta=APP - anticipo, importo_ticket_cent=3650)
-    attesi = {("p1", "rimborso_ticket", 3650)} if rimborso else set()
-    assert records(CARTA, riga) == attesi  # late notice: no refund and no malum either
+    attesi = {("p1", "rimborso_ticket", 3650)} if rimborso else MALUM_E_DIFFERENZA
+    assert records(CARTA, riga) == attesi
+
+
+def test_carta_disdetta_tardiva_motivi() -> None:
+    tardiva = pren("p1", "disdetta_utente", data_disdetta=APP - ORA, importo_ticket_cent=3650)
+    dopo = pren("p2", "disdetta_utente", data_disdetta=APP + ORA)
+    motivi = {(r["id_prenotazione"], r["tipo"]): r["motivo"]
+              for r in dovute(CARTA, tardiva, dopo).iter_rows(named=True)}
+    assert "meno di 48 ore" in motivi["p1", "malum"]
+    assert "fissato dall'ente" in motivi["p1", "malum"]
+    assert motivi["p1", "malum"].endswith("(Carta dei servizi §5.3, §5.6)")
+    assert "restituzione della differenza" in motivi["p1", "rimborso_differenza"]
+    assert "dopo l'appuntamento" in motivi["p2", "malum"]
+    assert set(motivi) == {("p1", "malum"), ("p1", "rimborso_differenza"), ("p2", "malum")}
+
+
+SENZA_ORA = datetime(2026, 3, 12)  # a date-only appointment arrives as 00:00
+
+
+@pytest.mark.parametrize(
+    ("disdetta", "rimborso"),
+    [
+        (datetime(2026, 3, 11, 0, 0), True),  # exactly 48:00 before 24:00 of the 12th
+        (datetime(2026, 3, 11, 0, 1), False),  # 47:59 before it
+        (datetime(2026, 3, 10, 23, 59), True),  # 48:01
+        (datetime(2026, 3, 11, 12, 0), False),  # 36 h
+        (datetime(2026, 3, 12, 9, 0), False),  # the day itself
+    ],
+)
+def test_carta_appuntamento_senza_ora_fine_giornata(disdetta: datetime, rimborso: bool) -> None:
+    """Without a time, the appointment is taken at the end of its day (24:00) for the
+    notice, in the citizen's favour: the boundary is 11 March 00:00, not 10 March 00:00."""
+    riga = pren(stato="disdetta_utente", data_appuntamento=SENZA_ORA, data_disdetta=disdetta,
+                importo_ticket_cent=3650)
+    attesi = {("p1", "rimborso_ticket", 3650)} if rimborso else MALUM_E_DIFFERENZA
+    assert records(CARTA, riga) == attesi
+
+
+def test_carta_fine_giornata_cambia_l_esito() -> None:
+    """Counted from 00:00 of the 12th, a cancellation on 10 March at 06:00 would be 42 h:
+    late. From 24:00 it is 66 h: timely."""
+    riga = pren(stato="disdetta_utente", data_appuntamento=SENZA_ORA,
+                data_disdetta=datetime(2026, 3, 10, 6, 0), importo_ticket_cent=3650)
+    assert records(CARTA, riga) == {("p1", "rimborso_ticket", 3650)}
+    con_ora = {**riga, "data_appuntamento": datetime(2026, 3, 12, 0, 1)}
+    assert records(CARTA, con_ora) == MALUM_E_DIFFERENZA
+
+
+@pytest.mark.parametrize(
+    ("oggi", "dovuto"),
+    [
+        (date(2026, 3, 11), False),  # the day before the appointment
+        (date(2026, 3, 12), True),  # the appointment's day
+        (date(2026, 3, 13), True),
+    ],
+)
+@pytest.mark.parametrize("regime", [CARTA, DL73])
+def test_nulla_per_cio_che_non_e_avvenuto(oggi: date, dovuto: bool,
+                                         regime: RegimeSanzioni) -> None:
+    """A no-show or a late cancellation whose appointment is after the reference date
+    issues nothing yet; a timely cancellation is a fact already: its refund is due."""
+    non_presentato = pren("p1", "non_presentato", importo_ticket_cent=3650,
+                          quota_ordinaria_cent=2300)
+    tardiva = pren("p2", "disdetta_utente", data_disdetta=APP - ORA,
+                   importo_ticket_cent=3650, quota_ordinaria_cent=2300)
+    tempestiva = pren("p3", "disdetta_utente", data_disdetta=APP - timedelta(days=9),
+                      importo_ticket_cent=3650, quota_ordinaria_cent=2300)
+    trovati = records(regime, non_presentato, tardiva, tempestiva, oggi=oggi)
+    malum = {(p, t) for p, t, _ in trovati if t in ("malum", "rimborso_differenza")}
+    attesi = ({(p, t) for p in ("p1", "p2") for t in ("malum", "rimborso_differenza")}
+              if dovuto else set())
+    assert malum == attesi
+    assert ("p3", "rimborso_ticket", 3650) in trovati
 
 
 def test_carta_preavviso_impostabile_e_ticket_zero() -> None:
@@ -151,6 +231,8 @@ def test_regime_non_valido() -> None:
         RegimeSanzioni(patrono="7 dicembre")
     with pytest.raises(ValueError):
         RegimeSanzioni(malum_cent=-1)
+    with pytest.raises(ValueError):
+        RegimeSanzioni(termine_ritiro_referto_giorni=-1)
     assert RegimeSanzioni.from_settings(Settings(patrono="12-07")).patrono == "12-07"
 
 
@@ -212,10 +294,92 @@ def test_frame_vuoto_e_colonne_facoltative() -> None:
     assert dovute(DL73).schema == dovute(CARTA).schema
     minimo = pl.DataFrame({"id_prenotazione": ["p1"], "stato": ["non_presentato"],
                            "data_appuntamento": [APP]}).lazy()
-    assert sanzioni_dovute(minimo, CARTA).collect()["tipo"].to_list() == ["malum"]
-    assert sanzioni_dovute(minimo, DL73).collect().height == 0  # quota unknown
+    assert sanzioni_dovute(minimo, CARTA, OGGI).collect()["tipo"].to_list() == ["malum"]
+    assert sanzioni_dovute(minimo, DL73, OGGI).collect().height == 0  # quota unknown
     with pytest.raises(ValueError, match="stato"):
-        sanzioni_dovute(minimo.drop("stato"), CARTA)
+        sanzioni_dovute(minimo.drop("stato"), CARTA, OGGI)
+
+
+# ---------------------------------------------------------------- referti non ritirati
+
+SCADENZA = date(2026, 4, 11)  # APP (12 March) + 30 days
+
+
+def erogata(id_prenotazione: str = "p1", **campi: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"ritiro_referto_tracciato": True, "tariffa_cent": 4493,
+                            "importo_ticket_cent": 3615}
+    return pren(id_prenotazione, "erogata", **{**base, **campi})
+
+
+@pytest.mark.parametrize(
+    ("ritiro", "oggi", "dovuto"),
+    [
+        (None, SCADENZA - timedelta(days=1), False),  # term not over yet
+        (None, SCADENZA, False),  # the last day of the term
+        (None, SCADENZA + timedelta(days=1), True),  # term over, never collected
+        (SCADENZA - timedelta(days=1), date(2026, 6, 1), False),
+        (SCADENZA, date(2026, 6, 1), False),  # collected on the last day: in time
+        (SCADENZA + timedelta(days=1), date(2026, 6, 1), True),  # collected late
+        (date(2026, 3, 12), date(2026, 6, 1), False),  # collected the same day
+    ],
+)
+@pytest.mark.parametrize("regime", [CARTA, DL73])
+def test_referto_termine(ritiro: date | None, oggi: date, dovuto: bool,
+                         regime: RegimeSanzioni) -> None:
+    riga = erogata(data_ritiro_referto=ritiro)
+    attesi = {("p1", "referto_non_ritirato", 4493 - 3615)} if dovuto else set()
+    assert records(regime, riga, oggi=oggi) == attesi
+
+
+def test_referto_importi_e_motivi() -> None:
+    oggi = date(2026, 6, 1)
+    righe = [
+        erogata("p1", importo_ticket_cent=0),  # exempt: the whole tariff
+        erogata("p2", importo_ticket_cent=None),  # ticket unknown counts as 0
+        erogata("p3", importo_ticket_cent=5000),  # paid more than the tariff: nothing
+        erogata("p4", importo_ticket_cent=4493),  # paid the whole tariff: nothing
+        erogata("p5", tariffa_cent=None),  # tariff unknown: nothing
+        erogata("p6", data_ritiro_referto=date(2026, 5, 2)),  # late
+    ]
+    assert records(CARTA, *righe, oggi=oggi) == {
+        ("p1", "referto_non_ritirato", 4493), ("p2", "referto_non_ritirato", 4493),
+        ("p6", "referto_non_ritirato", 878),
+    }
+    motivi = dict(dovute(CARTA, righe[0], righe[5], oggi=oggi)
+                  .select("id_prenotazione", "motivo").iter_rows())
+    assert motivi["p1"].startswith("Referto non ritirato entro 30 giorni")
+    assert motivi["p6"].startswith("Referto ritirato oltre 30 giorni")
+    assert all(m.endswith("(Carta dei servizi §5.6; L. 412/1991 art. 4 c. 18)")
+               for m in motivi.values())
+
+
+def test_referto_colonna_assente_non_da_nulla() -> None:
+    """An export without `data_ritiro_referto` does not track collections: an empty value
+    from it means "not known", never "not collected"."""
+    oggi = date(2026, 6, 1)
+    assente = erogata(ritiro_referto_tracciato=False)
+    ignoto = erogata(ritiro_referto_tracciato=None)
+    assert records(CARTA, assente, ignoto, oggi=oggi) == set()
+    minimo = pl.DataFrame({"id_prenotazione": ["p1"], "stato": ["erogata"],
+                           "data_appuntamento": [APP]}).lazy()
+    assert sanzioni_dovute(minimo, CARTA, oggi).collect().height == 0
+
+
+@pytest.mark.parametrize("stato", ["prenotata", "non_presentato", "annullata_ente",
+                                   "disdetta_utente"])
+def test_referto_solo_per_le_erogate(stato: str) -> None:
+    riga = {**erogata(), "stato": stato}
+    trovati = records(CARTA, riga, oggi=date(2026, 6, 1))
+    assert not any(t == "referto_non_ritirato" for _, t, _ in trovati)
+
+
+def test_referto_termine_impostabile() -> None:
+    regime = RegimeSanzioni.from_settings(Settings(termine_ritiro_referto_giorni=10))
+    assert regime.termine_ritiro_referto_giorni == 10
+    assert Settings().termine_ritiro_referto_giorni == 30
+    riga = erogata(data_ritiro_referto=date(2026, 3, 23))  # 11 days after
+    assert records(regime, riga) == {("p1", "referto_non_ritirato", 878)}
+    assert records(CARTA, riga) == set()
 
 
 # ---------------------------------------------------------------- dl73
@@ -259,18 +423,19 @@ def test_dl73_termine_giorni_lavorativi(disdetta: datetime, tempestiva: bool) ->
 
 
 def test_dl73_pasquetta_sabato_e_patrono() -> None:
+    dopo = date(2026, 4, 30)  # the reference date, after the appointment
     app = datetime(2026, 4, 8, 8, 0)  # Wednesday after Easter Monday: termine Friday 3 April
     venerdi = pren("p1", "disdetta_utente", data_appuntamento=app,
                    data_disdetta=datetime(2026, 4, 3, 18), importo_ticket_cent=100,
                    quota_ordinaria_cent=100)
     sabato = {**venerdi, "id_prenotazione": "p2", "data_disdetta": datetime(2026, 4, 4, 9)}
-    assert records(DL73, venerdi, sabato) == {("p1", "rimborso_ticket", 100),
+    assert records(DL73, venerdi, sabato, oggi=dopo) == {("p1", "rimborso_ticket", 100),
                                               ("p2", "malum", 100)}
     sabati = RegimeSanzioni(regime="dl73", sabato_lavorativo=True)
-    assert records(sabati, venerdi, sabato) == {("p1", "rimborso_ticket", 100),
+    assert records(sabati, venerdi, sabato, oggi=dopo) == {("p1", "rimborso_ticket", 100),
                                                 ("p2", "rimborso_ticket", 100)}
     patrono = RegimeSanzioni(regime="dl73", patrono="04-07")  # Tuesday 7 April not working
-    assert records(patrono, venerdi) == {("p1", "malum", 100)}  # termine now Thursday 2
+    assert records(patrono, venerdi, oggi=dopo) == {("p1", "malum", 100)}  # termine now Thursday 2
 
 
 def test_dl73_annullata_ente_senza_bonum() -> None:
@@ -406,12 +571,16 @@ def anticipi(preavviso_ore: int) -> st.SearchStrategy[timedelta]:
 @st.composite
 def prenotazioni(draw: st.DrawFn, n: int, preavviso_ore: int) -> dict[str, Any]:
     appuntamento = draw(st.datetimes(datetime(2024, 1, 1), datetime(2027, 12, 31)))
+    senza_ora = draw(st.booleans())
+    if senza_ora:  # a date-only appointment: the notice counts from 24:00 of its day
+        appuntamento = appuntamento.replace(hour=0, minute=0, second=0, microsecond=0)
+    riferimento = appuntamento + timedelta(days=1) if senza_ora else appuntamento
     anticipo = draw(st.one_of(st.none(), anticipi(preavviso_ore)))
     return pren(
         f"p{n}",
         draw(st.sampled_from(STATI)),
         data_appuntamento=appuntamento,
-        data_disdetta=None if anticipo is None else appuntamento - anticipo,
+        data_disdetta=None if anticipo is None else riferimento - anticipo,
         esito_annullamento=draw(st.sampled_from([None, "rinuncia", "riprogrammata"])),
         causale_annullamento=draw(
             st.sampled_from([None, "emergenza", " Emergenza ", "guasto", "sciopero"])
@@ -419,6 +588,10 @@ def prenotazioni(draw: st.DrawFn, n: int, preavviso_ore: int) -> dict[str, Any]:
         importo_ticket_cent=draw(importi),
         quota_ordinaria_cent=draw(importi),
         forza_maggiore=draw(st.sampled_from([None, True, False])),
+        ritiro_referto_tracciato=draw(st.sampled_from([None, True, False])),
+        data_ritiro_referto=draw(st.one_of(st.none(), st.integers(-2, 45).map(
+            lambda g: appuntamento.date() + timedelta(days=g)))),
+        tariffa_cent=draw(importi),
     )
 
 
@@ -433,7 +606,9 @@ regimi = st.builds(
     ),
     sabato_lavorativo=st.booleans(),
     patrono=st.sampled_from([None, "12-07", "04-24", "06-24"]),
+    termine_ritiro_referto_giorni=st.sampled_from([0, 1, 30]),
 )
+date_riferimento = st.dates(date(2023, 12, 1), date(2028, 3, 1))
 
 
 @st.composite
@@ -442,14 +617,20 @@ def lotti(draw: st.DrawFn, preavviso_ore: int = 48) -> list[dict[str, Any]]:
     return [draw(prenotazioni(i, preavviso_ore)) for i in range(quanti)]
 
 
-@settings(max_examples=100, deadline=None)
-@given(regimi, st.data())
-def test_motore_uguale_all_oracolo(regime: RegimeSanzioni, data: st.DataObject) -> None:
+@settings(max_examples=150, deadline=None)
+@given(regimi, date_riferimento, st.data())
+def test_motore_uguale_all_oracolo(regime: RegimeSanzioni, oggi: date,
+                                   data: st.DataObject) -> None:
     righe = data.draw(lotti(regime.preavviso_ore), label="righe")
-    df = sanzioni_dovute(frame(*righe).lazy(), regime).collect()
+    # the reference date often right at an appointment's day or a report's term
+    vicine = [r["data_appuntamento"].date() + timedelta(days=g) for r in righe
+              for g in (-1, 0, 1, regime.termine_ritiro_referto_giorni,
+                        regime.termine_ritiro_referto_giorni + 1)]
+    oggi = data.draw(st.sampled_from([oggi, *vicine]), label="oggi")
+    df = sanzioni_dovute(frame(*righe).lazy(), regime, oggi).collect()
     motore = Counter((r[0], r[1], euro(r[2])) for r in
                      df.select("id_prenotazione", "tipo", "importo_cent").iter_rows())
-    atteso = Counter(oracle.sanzioni_dovute(righe, regime))
+    atteso = Counter(oracle.sanzioni_dovute(righe, regime, oggi))
     assert motore == atteso
     assert df["motivo"].null_count() == 0
     assert (df["importo_cent"] > 0).all()

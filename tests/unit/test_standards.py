@@ -101,20 +101,43 @@ def profili(draw: st.DrawFn) -> Profilo:
             chiavi["classe_priorita"] = draw(st.sampled_from(["U", "B", "D", "P"]))
         extra.append(Regola(giorni=draw(st.integers(0, 400)), chiavi=tuple(sorted(chiavi.items()))))
     return Profilo(nome="x", specialistica=base.specialistica + tuple(extra),
-                   ricoveri=base.ricoveri, classi_fuori_garanzia=base.classi_fuori_garanzia)
+                   ricoveri=base.ricoveri, classi_fuori_garanzia=base.classi_fuori_garanzia,
+                   periodiche_fuori_garanzia=draw(st.booleans()))
 
 
 @settings(max_examples=60, deadline=None)
-@given(profilo=profili(), righe=st.lists(st.tuples(TIPI, CODICI, CLASSI), min_size=1,
-                                          max_size=30))
+@given(profilo=profili(), righe=st.lists(st.tuples(TIPI, CODICI, CLASSI, st.booleans()),
+                                          min_size=1, max_size=30))
 def test_expression_equals_scalar_rule(profilo: Profilo,
-                                       righe: list[tuple[str, str, str | None]]) -> None:
-    df = pl.DataFrame(righe, schema=["tipo", "codice_prestazione", "classe_priorita"],
-                      orient="row")
+                                       righe: list[tuple[str, str, str | None, bool]]) -> None:
+    df = pl.DataFrame(righe, schema=["tipo", "codice_prestazione", "classe_priorita",
+                                     "periodica"], orient="row")
     got = df.select(profilo.standard_expr().alias("g"))["g"].to_list()
-    want = [profilo.standard(tipo=t, codice_prestazione=c, classe_priorita=k)
-            for t, c, k in righe]
+    want = [profilo.standard(tipo=t, codice_prestazione=c, classe_priorita=k, periodica=p)
+            for t, c, k, p in righe]
     assert got == want
+
+
+def test_carta_esami_periodici_fuori_garanzia(tmp_path: Path) -> None:
+    """§5.4: "fatti salvi esami che per ragioni tecniche vengono eseguiti con periodicità
+    programmata": no 48-hour target for them under carta1995; a local target naming the
+    code still sets one; pngla has no such exception."""
+    lab = {"tipo": "laboratorio", "codice_prestazione": "90.28.1", "classe_priorita": None}
+    assert CARTA1995.standard(**lab) == 2
+    assert CARTA1995.standard(**lab, periodica=True) is None
+    assert PNGLA.standard(**{**lab, "classe_priorita": "D"}, periodica=True) == 60
+    locale = tmp_path / "locali.toml"
+    locale.write_text('[[specialistica]]\ncodice_prestazione = "90.28.1"\ngiorni = 7\n'
+                      '[[specialistica]]\ntipo = "laboratorio"\ngiorni = 3\n',
+                      encoding="utf-8")
+    p = carica_profilo("carta1995", locale)
+    assert p.standard(**lab, periodica=True) == 7  # the code's own target
+    altro = {**lab, "codice_prestazione": "90.27.1"}
+    assert p.standard(**altro) == 3
+    assert p.standard(**altro, periodica=True) is None  # a type-wide target does not reach it
+    df = pl.DataFrame({"tipo": ["laboratorio"] * 3, "codice_prestazione": ["90.28.1"] * 3,
+                       "classe_priorita": [None] * 3, "periodica": [False, True, None]})
+    assert df.select(CARTA1995.standard_expr())["literal"].to_list() == [2, None, 2]
 
 
 @pytest.mark.parametrize("testo, inizio, fine", [

@@ -278,3 +278,16 @@ def test_large_exports_are_written_in_blocks_with_ids_continuing(
     assert df.columns == list(synthetic.genera_prenotazioni(1).columns)
     again = synthetic.scrivi_csv(tmp_path / "b.csv", rows=1000, seed=5)
     assert again.read_bytes() == path.read_bytes()
+
+
+def test_reports_collected(tipizzato: pl.DataFrame) -> None:
+    """Delivered bookings only; most collected within 20 days, some late, a few never."""
+    ritiro = pl.col("data_ritiro_referto").str.to_date("%Y-%m-%d", strict=True)
+    assert tipizzato.filter(pl.col("stato") != "erogata")["data_ritiro_referto"].null_count() \
+        == tipizzato.filter(pl.col("stato") != "erogata").height
+    erogate = tipizzato.filter(pl.col("stato") == "erogata").with_columns(
+        dopo=(ritiro - pl.col("app").dt.date()).dt.total_days())
+    assert erogate["dopo"].drop_nulls().min() == 0  # type: ignore[comparison-overlap]
+    assert 0.02 < quota(erogate["dopo"]) < 0.05  # never collected
+    tardi = int((erogate["dopo"] > 30).sum()) / erogate.height
+    assert 0.03 < tardi < 0.07
