@@ -42,14 +42,19 @@ test: setup
 	scripts/postgres-avvia.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-test-quick: setup
-	$(BIN)/pytest -m "not postgres and not slow and not browser"
+# The quick set: SQLite only, no slow tests, nothing that needs the npm assets or a
+# browser; it needs the Python packages only (no PostgreSQL, no npm, no apt).
+test-quick: $(VENV)/.installed
+	$(BIN)/pytest -m "not postgres and not slow and not browser and not npm"
 
-check: setup
+# Lint, types and the floors (docs/sviluppo.md): an upward import or a circle fails here.
+check: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The golden site (tests/golden/sito/): regenerated only here, after a deliberate change to
 # the site; review the diff before committing it.

@@ -41,8 +41,8 @@ def _registro(db: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _token(db: str) -> str:
-    from registro.api import service
     from registro.db import make_engine
+    from servizio.api import service
 
     engine = make_engine(db)
     with transazione(engine) as session:
@@ -102,7 +102,7 @@ def main() -> None:
     # the same app `registro serve` runs, through uvicorn's factory entry point
     porta = _porta_libera()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "registro.api.app:app_da_ambiente", "--factory",
+        [sys.executable, "-m", "uvicorn", "servizio.api.app:app_da_ambiente", "--factory",
          "--host", "127.0.0.1", "--port", str(porta), "--workers", str(args.workers),
          "--log-level", "warning"],
         env={**os.environ, "REGISTRO_DB_URL": db},

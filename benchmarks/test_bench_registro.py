@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.db import make_engine, migrate
 from registro.periodo import Periodo
 from registro.rules import deriva

@@ -24,7 +24,7 @@ RIGHE_SITO = int(os.environ.get("REGISTRO_BENCH_SITO_RIGHE", "300000"))
 
 @pytest.fixture(scope="session")
 def registro_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from registro.demo import esegui_demo
+    from servizio.demo import esegui_demo
 
     cartella = tmp_path_factory.mktemp("bench_sito")
     esegui_demo(cartella, rows=RIGHE_SITO, seed=1, console=Console(quiet=True),

@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from registro import colonnare, db, statistiche
-from registro.check import leggi_ricoveri
+from registro.letture import leggi_ricoveri
 from registro.ordine import fuori_ordine
 from registro.periodo import Periodo
 from registro.rules import deriva

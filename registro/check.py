@@ -24,37 +24,12 @@ import polars as pl
 from sqlalchemy import Engine
 
 from registro import blocco, colonnare, db
+from registro.letture import leggi_prenotazioni, leggi_ricoveri
 from registro.ordine import conta_fuori_ordine, derivati_ricoveri, fuori_ordine
 from registro.rules import deriva
 from registro.sanzioni import RegimeSanzioni, riconcilia, sanzioni_dovute
 from registro.settings import Settings
 from registro.standards import Profilo, carica_profilo
-
-SCHEMA_LETTURA: dict[str, pl.DataType] = {
-    "id_prenotazione": pl.String(),
-    "data_prescrizione": pl.Date(),
-    "data_prenotazione": pl.Datetime("us"),
-    "data_appuntamento": pl.Datetime("us"),
-    "codice_prestazione": pl.String(),
-    "codice_sede": pl.String(),
-    "classe_priorita": pl.String(),
-    "tipo_accesso": pl.String(),
-    "scelta_utente": pl.Boolean(),
-    "stato": pl.String(),
-    "data_disdetta": pl.Datetime("us"),
-    "causale_annullamento": pl.String(),
-    "esito_annullamento": pl.String(),
-    "importo_ticket_cent": pl.Int64(),
-    "quota_ordinaria_cent": pl.Int64(),
-    "forza_maggiore": pl.Boolean(),
-    "data_ritiro_referto": pl.Date(),
-    "ritiro_referto_tracciato": pl.Boolean(),
-    "tipo": pl.String(),
-    "periodica": pl.Boolean(),
-    "tariffa_cent": pl.Int64(),
-}
-CATALOGO_LETTO = ("tipo", "periodica", "tariffa_cent")
-"""The catalog's columns read with each booking."""
 
 SCHEMA_VIVE: dict[str, pl.DataType] = {
     "id": pl.Int64(), "id_prenotazione": pl.String(), "tipo": pl.String(),
@@ -68,12 +43,6 @@ person's decision (UPT, Direzione) and is final: the check never reissues that r
 DERIVATI = ["attesa_giorni", "attesa_da_prescrizione", "standard_giorni", "in_garanzia",
             "entro_standard", "superamento", "percorso_tutela", "preferenziale"]
 
-SCHEMA_RICOVERI: dict[str, pl.DataType] = {
-    "id_ricovero": pl.String(), "data_inserimento": pl.Datetime("us"),
-    "codice_reparto": pl.String(), "codice_patologia": pl.String(),
-    "classe_priorita": pl.String(), "stato": pl.String(), "data_ricovero": pl.Datetime("us"),
-    "data_cancellazione": pl.Datetime("us"),
-}
 DERIVATI_RICOVERI = ["attesa_giorni", "attesa_massima", "superamento", "fuori_ordine"]
 
 
@@ -93,21 +62,6 @@ class EsitoCheck:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
-
-
-def leggi_prenotazioni(engine: Engine, dove: str = "", *, conn: object = None
-                       ) -> pl.DataFrame:
-    """The current bookings with their catalog type (the columns the rules need);
-    `dove` an SQL condition on `p`, for one pass of the check; `conn` the check's own
-    connection, when read under its lock."""
-    cols = ", ".join(f"p.{c}" for c in SCHEMA_LETTURA if c not in CATALOGO_LETTO)
-    cat = ", ".join(f"c.{c}" for c in CATALOGO_LETTO)
-    return db.read_frame(
-        engine,
-        f"SELECT {cols}, {cat} FROM prenotazione p "
-        "JOIN prestazione c ON c.codice = p.codice_prestazione"
-        + (f" WHERE {dove}" if dove else ""),
-        SCHEMA_LETTURA, conn=conn)
 
 
 def _letterale(valore: str) -> str:
@@ -133,11 +87,6 @@ def _condizione(colonna: str, da: str | None, a: str | None) -> str:
     parti = ([f"{colonna} >= {_letterale(da)}"] if da is not None else []) + (
         [f"{colonna} < {_letterale(a)}"] if a is not None else [])
     return " AND ".join(parti)
-
-
-def leggi_ricoveri(engine: Engine, *, conn: object = None) -> pl.DataFrame:
-    return db.read_frame(engine, f"SELECT {', '.join(SCHEMA_RICOVERI)} FROM ricovero",
-                         SCHEMA_RICOVERI, conn=conn)
 
 
 def ricoveri_verificati(engine: Engine, settings: Settings, oggi: date, *, conn: object = None

@@ -189,7 +189,7 @@ def _leggi(path: Path) -> pl.DataFrame | None:
 
 
 def prenotazioni(engine: Engine, settings: Settings) -> pl.LazyFrame:
-    """The current bookings with `tipo` (schema `registro.check.SCHEMA_LETTURA`), lazily:
+    """The current bookings with `tipo` (schema `registro.letture.SCHEMA_LETTURA`), lazily:
     from the mirror when it matches the database and reads back sound, otherwise from the
     database (and the mirror is rebuilt)."""
     attesa = impronta(engine)
@@ -198,7 +198,7 @@ def prenotazioni(engine: Engine, settings: Settings) -> pl.LazyFrame:
         letta = _leggi(path)
         if letta is not None:
             return letta.lazy()
-    from registro.check import leggi_prenotazioni  # (and the models) only when needed
+    from registro.letture import leggi_prenotazioni  # (and the models) only when needed
 
     frame = leggi_prenotazioni(engine)
     scrivi(frame, settings, attesa)

@@ -54,10 +54,12 @@ class Corsa:
 @contextmanager
 def esecuzione(engine: Engine, attivita: Attivita, periodo: str | None = None
                ) -> Iterator[Corsa]:
-    """Record the run; a failure is recorded with its error and re-raised."""
+    """Record the run; a failure is recorded with its error and re-raised. A name outside
+    `Attivita` is refused (ValueError): readers look runs up by these names."""
     with engine.begin() as conn:
         nuovo = conn.execute(insert(_TABELLA).values(
-            attivita=attivita.value, periodo=periodo, iniziata_il=datetime.now(), stato="in_corso"))
+            attivita=Attivita(attivita).value, periodo=periodo, iniziata_il=datetime.now(),
+            stato="in_corso"))
         assert nuovo.inserted_primary_key is not None
         run = Corsa(id=int(nuovo.inserted_primary_key[0]))
     try:

@@ -313,7 +313,7 @@ class ReportRun(SQLModel, table=True):
 
 
 class JobLock(SQLModel, table=True):
-    """One row per scheduled job (registro.scheduled): the last fire time claimed and a lease,
+    """One row per scheduled job (servizio.scheduled): the last fire time claimed and a lease,
     so that two scheduler processes on the same database never both run a job."""
 
     __tablename__ = "job_lock"

@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     api_mb_massimi_decompressi: int = Field(default=2_000, ge=1)
     """POST /ingest: MB an uploaded file may expand to (413 beyond)."""
 
-    # --- scheduled reports, delivery and scheduler (reports/, registro.scheduled) ---
+    # --- scheduled reports, delivery and scheduler (reports/, servizio.scheduled) ---
     smtp_host: str | None = None
     """SMTP server for the reports; unset: reports are archived, not sent."""
     smtp_port: int = 587

@@ -110,7 +110,7 @@ def _sanzioni(sanzioni: pl.DataFrame, periodo: Periodo) -> dict[str, tuple[int, 
 
 def _ricoveri_reparto(engine: Engine, profilo: Profilo, periodo: Periodo, soglia: int
                       ) -> pl.DataFrame:
-    from registro.check import leggi_ricoveri
+    from registro.letture import leggi_ricoveri
 
     reparti = _nomi(engine, "reparto").rename({"codice": "codice_reparto"})
     return ricoveri_per_reparto(leggi_ricoveri(engine).lazy(), reparti, profilo=profilo,

@@ -12,7 +12,7 @@ One row per item, columns COLONNE, most urgent first:
 - `in_scadenza`: an entry still waiting, not yet past its maximum, with at most
   `giorni_preavviso` days left; `dal` the first day it will be past it;
 - `tutela_in_ritardo` (registro `tutela`): a term of the Regolamento di Pubblica Tutela
-  still open and past its due date, one row per term (reports.tutela.ritardi): `id` the
+  still open and past its due date, one row per term (`ritardi` below): `id` the
   segnalazione, `codice_reparto_o_prestazione` its service, `codice_sede_o_patologia` the
   term, `giorni` the days since the term started, `soglia` its days, `dal` the first day
   past it; never `motivato` (the remedy is the step, not a reason);
@@ -35,7 +35,7 @@ Sorted by list (in the order above), then by how far past — or how near — th
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +44,8 @@ from sqlalchemy import Engine
 
 from registro.ordine import conta_fuori_ordine
 from registro.settings import Settings
+from registro.tutela import regole
+from reports.tutela import leggi_segnalazioni
 
 COLONNE = ["lista", "registro", "id", "codice_reparto_o_prestazione", "codice_sede_o_patologia",
            "classe_priorita", "giorni", "soglia", "dal", "motivato"]
@@ -85,7 +87,7 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
     """The monitoring list as of `oggi` (the ricoveri frame's waits are those of that day:
     `registro.ordine.derivati_ricoveri(…, oggi)`, so `oggi` itself is not read again here);
     columns COLONNE, dtypes SCHEMA. `tutela`: the `tutela_in_ritardo` rows as of the same
-    day (reports.tutela.ritardi), already in these columns."""
+    day (`ritardi` below), already in these columns."""
     pezzi: list[pl.DataFrame] = []
 
     pren = prenotazioni.filter(pl.col("superamento").fill_null(False)).select(
@@ -173,7 +175,6 @@ def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
     from registro.motivazioni import vigenti
     from registro.rules import deriva
     from registro.standards import carica_profilo
-    from reports.tutela import calcola_ritardi
 
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
     prenotazioni = deriva(colonnare.prenotazioni(engine, settings), profilo).collect()
@@ -190,3 +191,30 @@ def scrivi_lista(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) 
     from reports.stats import scrivi_tabella
 
     return scrivi_tabella(df, path, formato, colonne=COLONNE)
+
+
+# --- the Pubblica tutela's terms past due (`tutela_in_ritardo`) -------------------------------
+
+def ritardi(segnalazioni: pl.DataFrame, *, termini: regole.Termini, oggi: date
+            ) -> pl.DataFrame:
+    """`tutela_in_ritardo`: one row per term still open and past its due date on `oggi`
+    (reports.monitoring columns): `id` the segnalazione, `codice_reparto_o_prestazione` the
+    service, `codice_sede_o_patologia` the term (trasmissione, informazione_servizi,
+    risposta_servizi, risposta), `giorni` the days elapsed since the term started and
+    `soglia` its days (counted as the setting says, like an attesa against its standard),
+    `dal` the first day past the due date."""
+    righe = []
+    for s in segnalazioni.filter(pl.col("ricevuta_il") <= oggi).iter_rows(named=True):
+        vista = regole.al_giorno(s, oggi)
+        for x in regole.in_ritardo(vista, termini, oggi):
+            righe.append({"lista": "tutela_in_ritardo", "registro": "tutela", "id": str(s["id"]),
+                          "codice_reparto_o_prestazione": s["servizio"],
+                          "codice_sede_o_patologia": x.termine, "classe_priorita": None,
+                          "giorni": termini.giorni_tra(x.dal, oggi), "soglia": x.giorni,
+                          "dal": x.scade_il + timedelta(days=1), "motivato": False})
+    return pl.DataFrame(righe, schema=SCHEMA, orient="row")
+
+
+def calcola_ritardi(*, engine: Engine, settings: Settings, oggi: date) -> pl.DataFrame:
+    return ritardi(leggi_segnalazioni(engine), termini=regole.Termini.da_impostazioni(settings),
+                   oggi=oggi)

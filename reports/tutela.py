@@ -65,35 +65,6 @@ def leggi_segnalazioni(engine: Engine) -> pl.DataFrame:
                          COLONNE_SEGNALAZIONE)
 
 
-# --- the Direttore Sanitario's list -----------------------------------------------------------
-
-def ritardi(segnalazioni: pl.DataFrame, *, termini: regole.Termini, oggi: date
-            ) -> pl.DataFrame:
-    """`tutela_in_ritardo`: one row per term still open and past its due date on `oggi`
-    (reports.monitoring columns): `id` the segnalazione, `codice_reparto_o_prestazione` the
-    service, `codice_sede_o_patologia` the term (trasmissione, informazione_servizi,
-    risposta_servizi, risposta), `giorni` the days elapsed since the term started and
-    `soglia` its days (counted as the setting says, like an attesa against its standard),
-    `dal` the first day past the due date."""
-    from reports.monitoring import SCHEMA
-
-    righe = []
-    for s in segnalazioni.filter(pl.col("ricevuta_il") <= oggi).iter_rows(named=True):
-        vista = regole.al_giorno(s, oggi)
-        for x in regole.in_ritardo(vista, termini, oggi):
-            righe.append({"lista": "tutela_in_ritardo", "registro": "tutela", "id": str(s["id"]),
-                          "codice_reparto_o_prestazione": s["servizio"],
-                          "codice_sede_o_patologia": x.termine, "classe_priorita": None,
-                          "giorni": termini.giorni_tra(x.dal, oggi), "soglia": x.giorni,
-                          "dal": x.scade_il + timedelta(days=1), "motivato": False})
-    return pl.DataFrame(righe, schema=SCHEMA, orient="row")
-
-
-def calcola_ritardi(*, engine: Engine, settings: Settings, oggi: date) -> pl.DataFrame:
-    return ritardi(leggi_segnalazioni(engine), termini=regole.Termini.da_impostazioni(settings),
-                   oggi=oggi)
-
-
 # --- the semestral section ------------------------------------------------------------------
 
 def _nel(d: date | None, periodo: Periodo) -> bool:

@@ -15,14 +15,14 @@ from helpers import riga, scrivi_export
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
-from registro.api import service
-from registro.api.app import create_app
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.check import check
 from registro.db import session_scope, transazione
 from registro.models import Audit, Sanzione
 from registro.settings import Settings
+from servizio.api import service
+from servizio.api.app import create_app
 
 RUOLI = ("direzione", "cup", "upt", "lettura")
 

@@ -9,16 +9,16 @@ import polars as pl
 from helpers import riga, scrivi_export
 from sqlalchemy import Engine
 
-from cup.ingest import ingest
-from cup.synthetic import SEDI, scrivi_csv
-from cup.synthetic_ricoveri import scrivi_csv_ricoveri
-from registro.catalogo import (
+from cup.catalogo import (
     catalogo_nazionale,
     importa_catalogo,
     importa_reparti,
     importa_sedi,
     reparti_demo,
 )
+from cup.ingest import ingest
+from cup.synthetic import SEDI, scrivi_csv
+from cup.synthetic_ricoveri import scrivi_csv_ricoveri
 from registro.csvsafe import scrivi_csv as scrivi_tabella_csv
 from registro.db import make_engine, migrate
 from registro.settings import Settings, load_settings

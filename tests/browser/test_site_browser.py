@@ -21,7 +21,7 @@ from helpers_sito import registro_sintetico
 from public_site.build import build_site
 from registro.periodo import Periodo
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.npm]
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "public_site" / "node_modules" / "axe-core" / \

@@ -23,7 +23,7 @@ COLONNE_STATS = ["periodo", "codice_prestazione", "codice_sede", "classe_priorit
 def registro(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
            "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "registro.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "servizio.cli", *args], capture_output=True,
                           text=True, env=env, timeout=300)
 
 
@@ -124,6 +124,6 @@ def test_catalogo_import_and_synth(settings: Settings, tmp_path: Path) -> None:
 @pytest.mark.parametrize("cmd", [[], ["init"], ["catalogo", "import"], ["synth"], ["ingest"],
                                  ["check"], ["stats"], ["sanzioni"], ["demo"]])
 def test_help_everywhere(tmp_path: Path, cmd: list[str]) -> None:
-    res = subprocess.run([sys.executable, "-m", "registro.cli", *cmd, "--help"],
+    res = subprocess.run([sys.executable, "-m", "servizio.cli", *cmd, "--help"],
                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert res.returncode == 0 and "Usage" in res.stdout

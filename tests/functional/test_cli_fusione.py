@@ -35,7 +35,7 @@ def test_stats_da_ritorni_equals_stats_on_the_union(tmp_path: Path) -> None:
         env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
                "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "REGISTRO_ENTE": nome,
                "PATH": "/usr/bin:/bin"}
-        res = subprocess.run([sys.executable, "-m", "registro.cli", "report", "osservatorio",
+        res = subprocess.run([sys.executable, "-m", "servizio.cli", "report", "osservatorio",
                               "--period", "2025", "--out", str(tmp_path / "ritorni" / nome),
                               "--no-consegna"], capture_output=True, text=True, env=env)
         assert res.returncode == 0, res.stderr

@@ -14,8 +14,8 @@ from helpers_report import riempi
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from registro.check import leggi_prenotazioni
 from registro.db import session_scope
+from registro.letture import leggi_prenotazioni
 from registro.models import ReportRun
 from registro.periodo import Periodo
 from registro.settings import Settings

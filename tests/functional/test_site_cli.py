@@ -1,4 +1,4 @@
-"""`registro site build` end to end (the command group as registro.cli registers it)."""
+"""`registro site build` end to end (the command group as servizio.cli.principale registers it)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import typer
 from helpers import riga, scrivi_export
 from typer.testing import CliRunner
 
-from public_site.cli import site_app
 from registro.errors import ErroreUtente
 from registro.settings import Settings
+from servizio.cli.sito import site_app
+
+pytestmark = pytest.mark.npm  # builds the site: needs Bootstrap Italia from npm
 
 
 def _app() -> typer.Typer:
-    """`registro` with the group registered as registro.cli does (`site`)."""
+    """`registro` with the group registered as servizio.cli.principale does (`site`)."""
     app = typer.Typer()
 
     @app.callback()
@@ -33,10 +35,10 @@ def _env(settings: Settings) -> dict[str, str]:
 
 def test_site_build_prints_index(settings: Settings, tmp_path: Path) -> None:
     from cup.ingest import ingest
-    from registro.cli import _engine, _ensure_schema
+    from servizio.cli.comune import apri_registro, schema_pronto
 
-    engine = _engine(settings)
-    _ensure_schema(engine)
+    engine = apri_registro(settings)
+    schema_pronto(engine)
     ingest(scrivi_export(tmp_path / "cup.csv", [riga(f"P{i}") for i in range(6)]),
            engine=engine, settings=settings)
     engine.dispose()

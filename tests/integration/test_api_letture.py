@@ -10,8 +10,8 @@ from api_helpers import auth, client, errore, registro_api, tokens  # noqa: F401
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from registro.check import leggi_prenotazioni
 from registro.db import transazione
+from registro.letture import leggi_prenotazioni
 from registro.periodo import Periodo
 from registro.settings import Settings
 from registro.standards import carica_profilo
@@ -36,7 +36,7 @@ def test_every_read_needs_a_valid_token_and_any_role(client: TestClient, tokens:
 
 def test_revoked_token_is_refused(client: TestClient, tokens: dict[str, str],
                                   registro_api: Engine) -> None:
-    from registro.api import service
+    from servizio.api import service
 
     assert client.get("/sanzioni", headers=auth(tokens["lettura"])).status_code == 200
     with transazione(registro_api) as session:
@@ -176,7 +176,7 @@ def test_health_without_token(client: TestClient) -> None:
 
 
 def test_health_database_down(settings: Settings, tmp_path: object) -> None:
-    from registro.api.app import create_app
+    from servizio.api.app import create_app
 
     guasto = settings.model_copy(update={
         "db_url": "postgresql+psycopg://nessuno@127.0.0.1:1/nessuno"})

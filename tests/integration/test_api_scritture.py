@@ -24,9 +24,9 @@ from fastapi.testclient import TestClient
 from helpers import riga, scrivi_export
 from sqlalchemy import Engine
 
-from registro.api.upload import ricevi_modulo
 from registro.errors import TroppoGrande
 from registro.settings import Settings
+from servizio.api.upload import ricevi_modulo
 
 MOTIVAZIONE = {"registro": "prestazioni", "riferimento": "OLTRE",
                "testo": "Carenza temporanea di specialisti"}
@@ -268,7 +268,7 @@ def test_malformed_forms(client: TestClient, tokens: dict[str, str]) -> None:
 
 @pytest.fixture
 def client_1mb(settings: Settings, registro_api: Engine) -> Iterator[TestClient]:
-    from registro.api.app import create_app
+    from servizio.api.app import create_app
 
     piccolo = settings.model_copy(update={"api_max_upload_mb": 1})
     with TestClient(create_app(piccolo), raise_server_exceptions=False) as c:

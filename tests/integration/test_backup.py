@@ -13,9 +13,9 @@ import pytest
 from helpers import riga, scrivi_export
 from sqlalchemy import Engine, inspect, text
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
 from registro.backup import backup, restore
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.check import check
 from registro.db import (
     is_sqlite,
@@ -82,7 +82,7 @@ def test_restore_refuses_a_foreign_file(engine: Engine, tmp_path: Path) -> None:
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
            "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "PATH": os.environ.get("PATH", "/usr/bin")}
-    return subprocess.run([sys.executable, "-m", "registro.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "servizio.cli", *args], capture_output=True,
                           text=True, env=env, timeout=300)
 
 

@@ -12,11 +12,12 @@ from helpers import riga, scrivi_export
 from sqlalchemy import Engine
 from sqlmodel import func, select
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import EsitoIngest, ingest
-from registro.catalogo import catalogo_nazionale, importa_catalogo
-from registro.check import check, leggi_prenotazioni
+from registro.check import check
 from registro.db import session_scope
 from registro.errors import ErroreUtente
+from registro.letture import leggi_prenotazioni
 from registro.models import IngestRun, Prenotazione, Sanzione, Scarto
 from registro.periodo import Periodo
 from registro.settings import Settings

@@ -79,7 +79,7 @@ def test_malformed_mapping_upload_is_422(client: TestClient, tokens: dict[str, s
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
            "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "registro.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "servizio.cli", *args], capture_output=True,
                           text=True, env=env, timeout=300)
 
 

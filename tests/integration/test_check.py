@@ -11,9 +11,9 @@ from helpers import riga, scrivi_export
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
 from cup.schema import CANONICHE
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.check import check
 from registro.db import session_scope
 from registro.models import Prenotazione, Sanzione

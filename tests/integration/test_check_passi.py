@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
 from cup.synthetic import genera_prenotazioni
 from registro import colonnare, db
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.check import DERIVATI, check, passi
 from registro.settings import Settings
 

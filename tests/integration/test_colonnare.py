@@ -15,11 +15,12 @@ import pytest
 from helpers import riga, scrivi_export
 from sqlalchemy import Engine, text
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
 from registro import colonnare
-from registro.catalogo import catalogo_nazionale, importa_catalogo
-from registro.check import check, leggi_prenotazioni
+from registro.check import check
 from registro.db import transazione
+from registro.letture import leggi_prenotazioni
 from registro.periodo import Periodo
 from registro.settings import Settings
 from registro.standards import carica_profilo
@@ -107,7 +108,7 @@ def test_an_unwritable_mirror_path_costs_only_speed(registro: Engine, settings: 
 def _registro_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
            "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "registro.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "servizio.cli", *args], capture_output=True,
                           text=True, env=env, timeout=300)
 
 
@@ -152,8 +153,8 @@ def test_a_mirror_damaged_in_any_way_is_rebuilt(registro_grande: Engine, setting
                                                 tmp_path: Path, danno: Any) -> None:
     from fastapi.testclient import TestClient
 
-    from registro.api import service
-    from registro.api.app import create_app
+    from servizio.api import service
+    from servizio.api.app import create_app
 
     with transazione(registro_grande) as session:
         token = service.crea_token(session=session, nome="lettore", ruolo="lettura")

@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
 from cup.synthetic import genera_prenotazioni
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.check import check
 from registro.db import make_engine, migrate, read_frame
 from registro.settings import Settings
@@ -75,7 +75,7 @@ def test_two_ingests_and_a_check_at_once(engine: Engine, settings: Settings,
     env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
            "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "PATH": "/usr/bin:/bin"}
     comandi = [["ingest", str(a)], ["check", "--al", AL], ["ingest", str(b)]]
-    processi = [subprocess.Popen([sys.executable, "-m", "registro.cli", *c], env=env,
+    processi = [subprocess.Popen([sys.executable, "-m", "servizio.cli", *c], env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 for c in comandi]
     for p in processi:

@@ -32,7 +32,7 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 def _avvia(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "registro.cli", *args], env=_env(settings),
+    return subprocess.Popen([sys.executable, "-m", "servizio.cli", *args], env=_env(settings),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -16,6 +16,8 @@ import pytest
 from cup.synthetic import scrivi_csv
 from registro.settings import Settings
 
+pytestmark = pytest.mark.npm  # builds the site: needs Bootstrap Italia from npm
+
 MARCATORE = ".registro-sito"
 
 
@@ -25,7 +27,7 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 def _run(settings: Settings, *args: str) -> None:
-    res = subprocess.run([sys.executable, "-m", "registro.cli", *args], env=_env(settings),
+    res = subprocess.run([sys.executable, "-m", "servizio.cli", *args], env=_env(settings),
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
 
@@ -46,7 +48,7 @@ def test_sigkill_during_site_build(settings: Settings, tmp_path: Path) -> None:
 
     rng = random.Random(7)
     for _ in range(4):
-        p = subprocess.Popen([sys.executable, "-m", "registro.cli", "site", "build", "--out",
+        p = subprocess.Popen([sys.executable, "-m", "servizio.cli", "site", "build", "--out",
                               str(sito), "--period", "2025"], env=_env(settings),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.5, 4.0))

@@ -40,14 +40,14 @@ def test_postgres_restarted_during_ingest(engine: Engine, settings: Settings,
     export = scrivi_csv(tmp_path / "cup.csv", rows=RIGHE, seed=3)
     env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
            "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "PATH": "/usr/bin:/bin"}
-    assert subprocess.run([sys.executable, "-m", "registro.cli", "init"], env=env,
+    assert subprocess.run([sys.executable, "-m", "servizio.cli", "init"], env=env,
                           capture_output=True).returncode == 0
     # Restart while the ingest is inside its transaction, deterministically: this session
     # holds `sede` against writes, so the ingest stops at its INSERT INTO sede, after the
     # staging table and the register lock are written and before anything is committed.
     fermo = engine.connect()
     fermo.exec_driver_sql("LOCK TABLE sede IN EXCLUSIVE MODE")
-    p = subprocess.Popen([sys.executable, "-m", "registro.cli", "ingest", str(export)],
+    p = subprocess.Popen([sys.executable, "-m", "servizio.cli", "ingest", str(export)],
                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for _ in range(3000):
         attende = read_frame(engine, "SELECT COUNT(*) AS n FROM pg_locks l "
@@ -68,7 +68,7 @@ def test_postgres_restarted_during_ingest(engine: Engine, settings: Settings,
     conta = read_frame(engine, "SELECT COUNT(*) AS n FROM prenotazione", {"n": pl.Int64()})
     assert int(conta["n"][0]) == 0
 
-    rerun = subprocess.run([sys.executable, "-m", "registro.cli", "ingest", str(export),
+    rerun = subprocess.run([sys.executable, "-m", "servizio.cli", "ingest", str(export),
                             "--json"], env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     conta = read_frame(engine, "SELECT COUNT(*) AS n FROM prenotazione", {"n": pl.Int64()})

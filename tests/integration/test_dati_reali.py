@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.db import read_frame
 from registro.settings import Settings
 

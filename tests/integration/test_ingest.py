@@ -12,8 +12,8 @@ from helpers import riga, scrivi_export
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest, sha256_file
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.db import session_scope
 from registro.errors import ErroreUtente
 from registro.models import IngestRun, Prenotazione, PrenotazioneStoria, Scarto, Sede

@@ -14,9 +14,9 @@ import pytest
 from helpers import riga, scrivi_export
 from sqlalchemy import Engine
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
 from registro import db
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.errors import ErroreUtente
 from registro.settings import Settings
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from cup.catalogo import importa_reparti
 from cup.ingest import ingest
-from registro.catalogo import importa_reparti
 from registro.db import session_scope
 from registro.errors import ErroreUtente
 from registro.models import Reparto, Ricovero, RicoveroStoria, Scarto

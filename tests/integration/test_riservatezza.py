@@ -26,13 +26,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, inspect, text
 
 from cup import pseudonimi
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest, prepara
 from registro import riservato
-from registro.api import service
-from registro.api.app import create_app
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.db import transazione
 from registro.settings import Settings, load_settings
+from servizio.api import service
+from servizio.api.app import create_app
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 CODICI = ("RSSMRA80A01H501U", "VRDLGU75T12F205X", "12345678903")
@@ -82,7 +82,7 @@ def _dump(engine: Engine) -> Iterator[str]:
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
            "PATH": "/usr/bin:/bin"}
-    r = subprocess.run([sys.executable, "-m", "registro.cli", *args], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "servizio.cli", *args], capture_output=True,
                        text=True, env=env, timeout=300)
     assert r.returncode == 0, (args, r.stdout, r.stderr)
     return r
@@ -138,6 +138,7 @@ def test_a_killed_upload_is_removed_at_the_next_start(settings: Settings, engine
         assert not morto.exists() and vivo.exists()
 
 
+@pytest.mark.npm
 def test_no_codice_fiscale_anywhere_and_owner_only_files(db_url: str, tmp_path: Path) -> None:
     dati = tmp_path / "dati"
     # no key in the settings: the register generates its own, into the data folder

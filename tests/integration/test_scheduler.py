@@ -18,11 +18,11 @@ from helpers import riga, scrivi_export
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from registro import scheduled
-from registro.catalogo import catalogo_nazionale, importa_catalogo
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from registro.db import make_engine, migrate, session_scope
 from registro.models import Prenotazione
 from registro.settings import Settings, load_settings
+from servizio import scheduled
 
 ROMA = ZoneInfo("Europe/Rome")
 
@@ -178,7 +178,7 @@ def test_sigterm_ferma_il_processo(tmp_path: Path) -> None:
     migrate(make_engine(settings.db_url))
     codice = (
         "from registro.db import make_engine; from registro.settings import load_settings;"
-        "from registro.scheduled import servi;"
+        "from servizio.scheduled import servi;"
         f"s = load_settings(db_url={settings.db_url!r}, data_dir={str(tmp_path / 'dati')!r},"
         " chiave_pseudonimi='k'); servi(engine=make_engine(s.db_url), settings=s)")
     proc = subprocess.Popen([sys.executable, "-c", codice], stdout=subprocess.PIPE,
@@ -195,14 +195,15 @@ def test_sigterm_ferma_il_processo(tmp_path: Path) -> None:
     assert "scheduler fermato" in resto
 
 
+@pytest.mark.npm
 def test_il_lavoro_notturno_registra_check_e_sito_e_health_li_vede(
         engine: Engine, settings: Settings, tmp_path: Path) -> None:
     """The run names are one enumeration: what the nightly job writes is what /health reads
     (before, /health looked for "site", the CLI wrote "site build", the job wrote nothing)."""
     from fastapi.testclient import TestClient
 
-    from registro.api.app import create_app
     from registro.esecuzioni import Attivita
+    from servizio.api.app import create_app
 
     importa_catalogo(catalogo_nazionale(), engine=engine)
     scrivi_export(tmp_path / "cup.csv", [riga("P1"), riga("P2")])

@@ -25,11 +25,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.synthetic import genera_prenotazioni
-from registro.api import service
-from registro.catalogo import catalogo_nazionale, importa_catalogo
 from registro.db import transazione
 from registro.settings import Settings
+from servizio.api import service
 
 RIGHE = 12_000
 FILE_PER_GIRO = 3
@@ -47,7 +47,7 @@ def _avvia_server(settings: Settings, porta: int, log: Path) -> subprocess.Popen
     env = {**os.environ, "REGISTRO_DB_URL": settings.db_url,
            "REGISTRO_DATA_DIR": str(settings.data_dir),
            "REGISTRO_CHIAVE_PSEUDONIMI": "chiave-di-prova"}
-    proc = subprocess.Popen([sys.executable, "-m", "registro.cli", "serve", "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "servizio.cli", "serve", "--port",
                              str(porta)], env=env, stdout=log.open("wb"),
                             stderr=subprocess.STDOUT)
     fine = time.monotonic() + 60

@@ -22,6 +22,8 @@ from helpers_sito import GOLDEN_OGGI, GOLDEN_PERIODO, registro_golden
 from public_site.build import MARCATORE, build_site
 from registro.periodo import Periodo
 
+pytestmark = pytest.mark.npm  # builds the site: needs Bootstrap Italia from npm
+
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "sito"
 RIGENERA = os.environ.get("REGISTRO_RIGENERA_GOLDEN") == "1"
 

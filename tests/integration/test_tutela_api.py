@@ -32,7 +32,7 @@ def _nuova(client: TestClient, tokens: dict[str, str], **altro: Any) -> dict[str
     return dict(r.json())
 
 
-def _passo(client: TestClient, tokens: dict[str, str], n: int, passo: str, giorno: date,
+def passo(client: TestClient, tokens: dict[str, str], n: int, passo: str, giorno: date,
            **altro: Any) -> Any:
     return client.post(f"/segnalazioni/{n}/passi", headers=auth(tokens["upt"]),
                        json={"passo": passo, "data": giorno.isoformat(), **altro})
@@ -51,7 +51,7 @@ def test_only_the_upt_writes(client: TestClient, tokens: dict[str, str], registr
     if ruolo == "direzione":
         assert "upt" in dettaglio and "indipendente" in dettaglio
     n = _nuova(client, tokens)["id"]
-    errore(_passo(client, {"upt": tokens[ruolo]}, n, "trasmessa", RICEVUTA), 403)
+    errore(passo(client, {"upt": tokens[ruolo]}, n, "trasmessa", RICEVUTA), 403)
     errore(client.get(f"/segnalazioni/{n}/documenti/scheda", headers=auth(tokens[ruolo])),
            403)
     errore(client.post("/segnalazioni", json=_corpo()), 401)
@@ -90,11 +90,11 @@ def test_steps_through_the_api(client: TestClient, tokens: dict[str, str],
     assert n["scadenze"][0]["in_ritardo"] is True    # 60 days ago, never transmitted
     numero = n["id"]
 
-    body = errore(_passo(client, tokens, numero, "risposta_inviata", RICEVUTA), 409)
+    body = errore(passo(client, tokens, numero, "risposta_inviata", RICEVUTA), 409)
     assert "si passa solo a: risolta, trasmessa" in body["dettaglio"]
-    errore(_passo(client, tokens, numero, "risolta", RICEVUTA), 422)         # no esito
-    errore(_passo(client, tokens, numero, "trasmessa", OGGI + timedelta(days=1)), 422)
-    errore(_passo(client, tokens, 99999, "trasmessa", RICEVUTA), 404)
+    errore(passo(client, tokens, numero, "risolta", RICEVUTA), 422)         # no esito
+    errore(passo(client, tokens, numero, "trasmessa", OGGI + timedelta(days=1)), 422)
+    errore(passo(client, tokens, 99999, "trasmessa", RICEVUTA), 404)
     errore(client.post(f"/segnalazioni/{numero}/passi", headers=auth(tokens["upt"]),
                        json={"passo": "trasmessa", "sconosciuto": 1}), 422)
 
@@ -103,7 +103,7 @@ def test_steps_through_the_api(client: TestClient, tokens: dict[str, str],
     for nome, k in giorni.items():
         extra = {"esito": "accolta", "nota": "Visita anticipata"} if nome == "risposta_inviata" \
             else {}
-        r = _passo(client, tokens, numero, nome, RICEVUTA + timedelta(days=k), **extra)
+        r = passo(client, tokens, numero, nome, RICEVUTA + timedelta(days=k), **extra)
         assert r.status_code == 201, r.text
     fine = r.json()
     assert (fine["stato"], fine["esito_finale"]) == ("risposta_inviata", "accolta")
@@ -132,9 +132,9 @@ def test_a_contested_malum_through_the_api(client: TestClient, tokens: dict[str,
     n = _nuova(client, tokens, id_sanzione=malum.id, id_prenotazione=None)
     assert (n["id_prenotazione"], n["contesta_sanzione"]) == ("NOSHOW", True)
     assert sanzione(registro_api, "NOSHOW", "malum").stato == "contestato"
-    errore(_passo(client, tokens, n["id"], "risolta", RICEVUTA,
+    errore(passo(client, tokens, n["id"], "risolta", RICEVUTA,
                   esito="parzialmente_accolta"), 422)
-    r = _passo(client, tokens, n["id"], "risolta", RICEVUTA, esito="accolta")
+    r = passo(client, tokens, n["id"], "risolta", RICEVUTA, esito="accolta")
     assert r.status_code == 201
     assert r.json()["passi"][-1]["sanzione_stato"] == "annullato"
     annullato = client.get("/sanzioni", params={"id_prenotazione": "NOSHOW", "tipo": "malum"},
@@ -158,7 +158,7 @@ def test_printable_documents(client: TestClient, tokens: dict[str, str]) -> None
     assert "☒ Telefonica" in scheda.text and "☒ Reclamo" in scheda.text
     body = errore(client.get(f"/segnalazioni/{n}/documenti/lettera", headers=upt), 409)
     assert "non ha ancora una risposta" in body["dettaglio"]
-    assert _passo(client, tokens, n, "risolta", RICEVUTA, esito="respinta",
+    assert passo(client, tokens, n, "risolta", RICEVUTA, esito="respinta",
                   nota="La prestazione era stata prenotata fuori garanzia.").status_code == 201
     pdf = client.get(f"/segnalazioni/{n}/documenti/lettera", headers=upt)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"

@@ -14,8 +14,8 @@ from helpers_tutela import nuova, passo
 from sqlalchemy import Engine
 from test_api_schema import conformi
 
-from registro.api.app import create_app
 from registro.settings import Settings
+from servizio.api.app import create_app
 
 
 @pytest.mark.slow

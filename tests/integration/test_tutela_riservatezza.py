@@ -26,12 +26,12 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import select
 from test_report_consegna import Casella, _con_smtp, server  # noqa: F401
 
-from registro.api import service as api_service
-from registro.api.app import create_app
 from registro.db import read_frame, transazione
 from registro.models import Sanzione
 from registro.settings import Settings
 from reports.service import esegui
+from servizio.api import service as api_service
+from servizio.api.app import create_app
 
 
 def _trapela(testo: str) -> list[str]:
@@ -41,7 +41,7 @@ def _trapela(testo: str) -> list[str]:
 def _cli(settings: Settings, *args: str) -> str:
     env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
            "REGISTRO_CHIAVE_PSEUDONIMI": "chiave-di-prova", "PATH": "/usr/bin:/bin"}
-    res = subprocess.run([sys.executable, "-m", "registro.cli", *args], capture_output=True,
+    res = subprocess.run([sys.executable, "-m", "servizio.cli", *args], capture_output=True,
                          text=True, env=env, timeout=300)
     assert res.returncode == 0, res.stderr
     return res.stdout + res.stderr
@@ -67,6 +67,7 @@ def _tabelle(engine: Engine) -> dict[str, str]:
     return out
 
 
+@pytest.mark.npm
 @pytest.mark.slow
 def test_the_contact_never_leaves_the_upt(engine: Engine, settings: Settings, tmp_path: Path,
                                           server: tuple[Casella, int, Controller],

@@ -20,8 +20,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from registro import blocco, colonnare, db
-from registro.check import leggi_prenotazioni, passi
+from registro.check import passi
 from registro.db import DueLibrerie, adbc_connection, make_engine, migrate, read_frame
+from registro.letture import leggi_prenotazioni
 
 
 @pytest.fixture

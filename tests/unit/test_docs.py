@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer.main
 
-from registro.cli import app
 from registro.settings import Settings
+from servizio.cli.principale import app
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 

@@ -29,7 +29,8 @@ con il ruolo sbagliato 403. Ogni scrittura è registrata nella tabella `audit`.
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the application; the engine is created here and disposed at shutdown."""
-    from registro.api import (
+    from registro.db import make_engine
+    from servizio.api import (
         health,
         ingest,
         motivazioni,
@@ -39,8 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
         segnalazioni,
         stats,
     )
-    from registro.api.errori import installa
-    from registro.db import make_engine
+    from servizio.api.errori import installa
 
     engine = make_engine(settings.db_url)
 

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from registro.api.deps import EngineDep, Utente, richiede
-from registro.api.errori import risposte
-from registro.api.models import MotivazionePublic, MotivazioneRichiesta
 from registro.audit import registra_audit
 from registro.db import transazione
 from registro.motivazioni import registra
+from servizio.api.deps import EngineDep, Utente, richiede
+from servizio.api.errori import risposte
+from servizio.api.models import MotivazionePublic, MotivazioneRichiesta
 
 router = APIRouter(prefix="/motivazioni", tags=["motivazioni"],
                    responses=risposte(401, 403, 422))

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registro.errors import Conflitto, ErroreUtente, NonTrovato, TroppoGrande
 
-log = logging.getLogger("registro.api")
+log = logging.getLogger("servizio.api")
 
 
 

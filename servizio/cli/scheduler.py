@@ -1,5 +1,8 @@
-"""`registro scheduler`: the command line of the periodic jobs, apart from `registro.scheduled`
-so that every other command starts without importing APScheduler and the models."""
+"""`registro scheduler`: the command line of the periodic jobs, apart from `servizio.scheduled`
+so that every other command starts without importing APScheduler and the models.
+
+Heavy imports (polars, SQLAlchemy, the models) sit inside the commands: `registro --help`
+and every command's start-up must not pay for what it does not use."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from servizio.cli.comune import apri_registro, leggi_impostazioni, schema_pronto
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -19,11 +24,10 @@ scheduler_app = typer.Typer(
 
 
 def _contesto(ctx: typer.Context) -> tuple[Engine, Settings]:
-    from registro.cli import _engine, _ensure_schema, _settings
 
-    settings = _settings(ctx)
-    engine = _engine(settings)
-    _ensure_schema(engine)
+    settings = leggi_impostazioni(ctx)
+    engine = apri_registro(settings)
+    schema_pronto(engine)
     return engine, settings
 
 
@@ -32,7 +36,7 @@ def _avvia(ctx: typer.Context) -> None:
     """Avvia lo scheduler (processo di lunga durata)."""
     if ctx.invoked_subcommand is not None:
         return
-    from registro.scheduled import servi
+    from servizio.scheduled import servi
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     engine, settings = _contesto(ctx)
@@ -42,7 +46,7 @@ def _avvia(ctx: typer.Context) -> None:
 @scheduler_app.command("list")
 def lista(ctx: typer.Context) -> None:
     """Elenca i lavori: quando scattano, il prossimo avvio, l'ultimo esito."""
-    from registro.scheduled import elenco
+    from servizio.scheduled import elenco
 
     engine, settings = _contesto(ctx)
     for r in elenco(engine=engine, settings=settings):
@@ -59,7 +63,7 @@ def esegui_ora(ctx: typer.Context,
                ) -> None:
     """Esegue subito un lavoro (salvo che sia già in corso in un altro processo)."""
     from registro.errors import ErroreUtente
-    from registro.scheduled import esegui_lavoro
+    from servizio.scheduled import esegui_lavoro
 
     engine, settings = _contesto(ctx)
     riga = esegui_lavoro(engine=engine, settings=settings, job_id=job, manuale=True)

@@ -1,15 +1,16 @@
-"""`registro token create|revoke` and `registro serve` (registered by registro.cli)."""
+"""`registro token create|revoke` and `registro serve` (registered by servizio.cli.principale).
+
+Heavy imports (polars, SQLAlchemy, the models) sit inside the commands: `registro --help`
+and every command's start-up must not pay for what it does not use."""
 
 from __future__ import annotations
 
-import getpass
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from registro.audit import registra_audit
-from registro.db import transazione
+from servizio.cli.comune import apri_registro, leggi_impostazioni, operatore, schema_pronto
 
 token_app = typer.Typer(help="Token dell'API interna (bearer, con ruolo).",
                         no_args_is_help=True)
@@ -22,13 +23,6 @@ class Ruolo(StrEnum):
     lettura = "lettura"
 
 
-def _operatore() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in some containers
-        return "cli"
-
-
 @token_app.command("create")
 def token_create(
     ctx: typer.Context,
@@ -36,14 +30,15 @@ def token_create(
     nome: Annotated[str, typer.Option(help="Chi userà il token (persona o servizio).")],
 ) -> None:
     """Crea un token e lo stampa una sola volta (si conserva solo la sua impronta)."""
-    from registro.api import service
-    from registro.cli import _engine, _ensure_schema, _settings
+    from registro.audit import registra_audit
+    from registro.db import transazione
+    from servizio.api import service
 
-    engine = _engine(_settings(ctx))
-    _ensure_schema(engine)
+    engine = apri_registro(leggi_impostazioni(ctx))
+    schema_pronto(engine)
     with transazione(engine) as session:
         token = service.crea_token(session=session, nome=nome, ruolo=ruolo.value)
-        registra_audit(session=session, utente=_operatore(), ruolo="cli",
+        registra_audit(session=session, utente=operatore(), ruolo="cli",
                                azione="token create", risorsa="utente_api", riferimento=nome,
                                prima=None, dopo={"nome": nome, "ruolo": ruolo.value})
     typer.echo(token)
@@ -57,14 +52,15 @@ def token_revoke(
     nome: Annotated[str, typer.Option(help="Il nome del token da revocare.")],
 ) -> None:
     """Revoca i token attivi di NOME: da subito le richieste con quel token hanno 401."""
-    from registro.api import service
-    from registro.cli import _engine, _ensure_schema, _settings
+    from registro.audit import registra_audit
+    from registro.db import transazione
+    from servizio.api import service
 
-    engine = _engine(_settings(ctx))
-    _ensure_schema(engine)
+    engine = apri_registro(leggi_impostazioni(ctx))
+    schema_pronto(engine)
     with transazione(engine) as session:
         n = service.revoca_token(session=session, nome=nome)
-        registra_audit(session=session, utente=_operatore(), ruolo="cli",
+        registra_audit(session=session, utente=operatore(), ruolo="cli",
                                azione="token revoke", risorsa="utente_api", riferimento=nome,
                                prima=None, dopo={"nome": nome, "revocati": n})
     typer.echo(f"token di {nome!r} revocato")
@@ -79,12 +75,11 @@ def serve(
     """Avvia l'API interna (uvicorn); documentazione su /docs."""
     import uvicorn
 
-    from registro.api.app import create_app
-    from registro.cli import _engine, _ensure_schema, _settings
+    from servizio.api.app import create_app
 
-    settings = _settings(ctx)
-    engine = _engine(settings)
-    _ensure_schema(engine)
+    settings = leggi_impostazioni(ctx)
+    engine = apri_registro(settings)
+    schema_pronto(engine)
     engine.dispose()
     if workers > 1:
         # uvicorn needs an import string for several workers: the factory reads the
@@ -92,7 +87,7 @@ def serve(
         import os
 
         os.environ["REGISTRO_DB_URL"] = settings.db_url
-        uvicorn.run("registro.api.app:app_da_ambiente", factory=True, host=host, port=port,
+        uvicorn.run("servizio.api.app:app_da_ambiente", factory=True, host=host, port=port,
                     workers=workers, log_level="info")
         return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

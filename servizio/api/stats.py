@@ -12,11 +12,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from registro.api.deps import EngineDep, Lettore, SettingsDep
-from registro.api.errori import risposte
-from registro.api.models import RigaMonitoraggio, RigaStatsPrestazioni, RigaStatsRicoveri
-from registro.api.parametri import SENZA_NUL, GiornoIso
 from registro.settings import Settings
+from servizio.api.deps import EngineDep, Lettore, SettingsDep
+from servizio.api.errori import risposte
+from servizio.api.models import RigaMonitoraggio, RigaStatsPrestazioni, RigaStatsRicoveri
+from servizio.api.parametri import SENZA_NUL, GiornoIso
 
 router = APIRouter(tags=["statistiche"], responses=risposte(401, 403, 422))
 
@@ -53,7 +53,7 @@ def tabella(*, engine: Engine, settings: Settings, period: str, registro: str,
             profilo: str | None, lettura: str) -> list[dict[str, Any]]:
     """The rows `registro stats --format json` writes, computed the same way."""
     from registro import colonnare
-    from registro.check import leggi_ricoveri
+    from registro.letture import leggi_ricoveri
     from registro.ordine import fuori_ordine
     from registro.periodo import Periodo
     from registro.standards import carica_profilo
@@ -94,7 +94,7 @@ async def stats(
 ) -> list[dict[str, Any]]:
     """Le stesse righe di `registro stats --format json`: attesa media, mediana, 90°
     percentile e quota entro lo standard per gruppo, sulle prenotazioni in garanzia."""
-    from registro.api.service import ultimo_ingest
+    from servizio.api.service import ultimo_ingest
 
     def calcola() -> list[dict[str, Any]]:
         return tabella(engine=engine, settings=settings, period=period, registro=registro,

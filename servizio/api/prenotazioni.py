@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from registro.api import service
-from registro.api.deps import Lettore, SessionDep, oscura_assistito
-from registro.api.errori import risposte
-from registro.api.models import Pagina, PrenotazioneDettaglioPublic, PrenotazionePublic
-from registro.api.parametri import SENZA_NUL, Periodo, PerPagina
-from registro.api.parametri import Pagina as NumeroPagina
 from registro.types import ClassePriorita, StatoPrenotazione
+from servizio.api import service
+from servizio.api.deps import Lettore, SessionDep, oscura_assistito
+from servizio.api.errori import risposte
+from servizio.api.models import Pagina, PrenotazioneDettaglioPublic, PrenotazionePublic
+from servizio.api.parametri import SENZA_NUL, Periodo, PerPagina
+from servizio.api.parametri import Pagina as NumeroPagina
 
 router = APIRouter(prefix="/prenotazioni", tags=["prenotazioni"],
                    responses=risposte(401, 403, 422))

@@ -1,21 +1,34 @@
-"""The `registro` command: the operators' contract (names and flags are kept stable)."""
+"""The `registro` command: the operators' contract (names and flags are kept stable).
+
+Heavy imports (polars, SQLAlchemy, the models) sit inside the commands: `registro --help`
+and every command's start-up must not pay for what it does not use."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from registro.errors import ErroreUtente
-from registro.settings import Settings, load_settings
+from servizio.cli.api import serve, token_app
+from servizio.cli.comune import (
+    apri_registro,
+    err,
+    errore_database,
+    leggi_impostazioni,
+    out,
+    passo,
+    schema_pronto,
+)
+from servizio.cli.report import report_app
+from servizio.cli.scheduler import scheduler_app
+from servizio.cli.segnalazione import segnalazione_app
+from servizio.cli.sito import site_app
 
 app = typer.Typer(help="Registro delle prestazioni specialistiche e dei ricoveri programmati.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -28,26 +41,13 @@ app.add_typer(sedi_app, name="sedi")
 app.add_typer(reparti_app, name="reparti")
 
 
-def _registra_comandi() -> None:
-    """Commands that live with their packages (API, site, reports, scheduler)."""
-    from public_site.cli import site_app
-    from registro.api.cli import serve, token_app
-    from registro.scheduler_cli import scheduler_app
-    from registro.tutela.cli import segnalazione_app
-    from reports.cli import report_app
+app.add_typer(token_app, name="token")
+app.command()(serve)
+app.add_typer(site_app, name="site")
+app.add_typer(report_app, name="report")
+app.add_typer(scheduler_app, name="scheduler")
+app.add_typer(segnalazione_app, name="segnalazione")
 
-    app.add_typer(token_app, name="token")
-    app.command()(serve)
-    app.add_typer(site_app, name="site")
-    app.add_typer(report_app, name="report")
-    app.add_typer(scheduler_app, name="scheduler")
-    app.add_typer(segnalazione_app, name="segnalazione")
-
-
-_registra_comandi()
-
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
 
 
 class Formato(StrEnum):
@@ -84,61 +84,23 @@ def _globali(
     ctx.obj = {"db": db, "config": config}
 
 
-def _settings(ctx: typer.Context, **extra: Any) -> Settings:
-    obj = ctx.obj or {}
-    return load_settings(obj.get("config"), db_url=obj.get("db"), **extra)
-
-
-def _engine(settings: Settings) -> Any:
-    from registro.db import make_engine
-
-    return make_engine(settings.db_url)
-
-
-@contextmanager
-def _passo(msg: str) -> Iterator[None]:
-    """A spinner on a terminal; nothing when output goes to a file or a pipe."""
-    if err.is_terminal:
-        with err.status(msg):
-            yield
-    else:
-        yield
-
-
-def _ensure_schema(engine: Any) -> None:
-    """Upgrade if needed and load the national catalog on first use; plain SQL for the checks
-    so that a command on a ready register does not import the models."""
-    from sqlalchemy import text
-
-    from registro.db import migrate, schema_aggiornato
-
-    if not schema_aggiornato(engine):
-        migrate(engine)
-    with engine.connect() as conn:
-        vuoto = conn.execute(text("SELECT 1 FROM prestazione LIMIT 1")).first() is None
-    if vuoto:
-        from registro.catalogo import catalogo_nazionale, importa_catalogo
-
-        importa_catalogo(catalogo_nazionale(), engine=engine)
-
-
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Crea o aggiorna lo schema del registro; al primo avvio carica il catalogo nazionale."""
-    settings = _settings(ctx)
-    engine = _engine(settings)
-    with _passo("migrazione dello schema"):
-        _ensure_schema(engine)
+    settings = leggi_impostazioni(ctx)
+    engine = apri_registro(settings)
+    with passo("migrazione dello schema"):
+        schema_pronto(engine)
     out.print(f"registro pronto: {engine.url.render_as_string(hide_password=True)}")
 
 
 @catalogo_app.command("import")
 def catalogo_import(ctx: typer.Context, file: Path) -> None:
     """Aggiunge o aggiorna prestazioni da un CSV `codice,descrizione,tipo,branca,tariffa`."""
-    from registro.catalogo import importa_catalogo
+    from cup.catalogo import importa_catalogo
 
-    settings = _settings(ctx)
-    engine = _engine(settings)
+    settings = leggi_impostazioni(ctx)
+    engine = apri_registro(settings)
     esito = importa_catalogo(file, engine=engine, importo_massimo=settings.importo_massimo)
     out.print(f"catalogo: {esito.aggiunte} aggiunte, {esito.aggiornate} aggiornate, "
               f"{esito.invariate} invariate")
@@ -147,9 +109,9 @@ def catalogo_import(ctx: typer.Context, file: Path) -> None:
 @sedi_app.command("import")
 def sedi_import(ctx: typer.Context, file: Path) -> None:
     """Aggiunge o completa sedi da un CSV `codice,nome,comune,indirizzo`."""
-    from registro.catalogo import importa_sedi
+    from cup.catalogo import importa_sedi
 
-    engine = _engine(_settings(ctx))
+    engine = apri_registro(leggi_impostazioni(ctx))
     esito = importa_sedi(file, engine=engine)
     out.print(f"sedi: {esito.aggiunte} aggiunte, {esito.aggiornate} aggiornate, "
               f"{esito.invariate} invariate")
@@ -158,10 +120,10 @@ def sedi_import(ctx: typer.Context, file: Path) -> None:
 @reparti_app.command("import")
 def reparti_import(ctx: typer.Context, file: Path) -> None:
     """Aggiunge o completa reparti da un CSV `codice,nome,presidio`."""
-    from registro.catalogo import importa_reparti
+    from cup.catalogo import importa_reparti
 
-    engine = _engine(_settings(ctx))
-    _ensure_schema(engine)
+    engine = apri_registro(leggi_impostazioni(ctx))
+    schema_pronto(engine)
     esito = importa_reparti(file, engine=engine)
     out.print(f"reparti: {esito.aggiunte} aggiunti, {esito.aggiornate} aggiornati, "
               f"{esito.invariate} invariati")
@@ -184,8 +146,8 @@ def motiva(
 
     if (ricovero is None) == (prenotazione is None):
         raise ErroreUtente("indicare uno e uno solo tra --ricovero e --prenotazione")
-    engine = _engine(_settings(ctx))
-    _ensure_schema(engine)
+    engine = apri_registro(leggi_impostazioni(ctx))
+    schema_pronto(engine)
     registro, rif = ("ricoveri", ricovero) if ricovero else ("prestazioni", prenotazione)
     assert rif is not None
     with session_scope(engine) as session:
@@ -208,7 +170,7 @@ def synth(
 
     if rows < 1:
         raise ErroreUtente("--rows deve essere almeno 1")
-    with _passo(f"generazione di {rows:,} prenotazioni"):
+    with passo(f"generazione di {rows:,} prenotazioni"):
         path = scrivi_csv(out_file, rows=rows, seed=seed, anno=anno)
     out.print(f"{rows:,} prenotazioni scritte in {path}")
 
@@ -226,10 +188,10 @@ def ingest(
     """Carica un export nel registro (righe non valide negli scarti, con il motivo)."""
     from cup.ingest import ingest as do_ingest
 
-    settings = _settings(ctx)
-    engine = _engine(settings)
-    _ensure_schema(engine)
-    with _passo(f"ingest di {file}"):
+    settings = leggi_impostazioni(ctx)
+    engine = apri_registro(settings)
+    schema_pronto(engine)
+    with passo(f"ingest di {file}"):
         esito = do_ingest(file, engine=engine, settings=settings, mapping=mapping,
                           registro=registro.value)
     if as_json:
@@ -267,12 +229,12 @@ def check(
     addebiti per referti non ritirati, datati al giorno dell'esecuzione (idempotente)."""
     from registro.check import check as do_check
 
-    settings = _settings(ctx)
-    engine = _engine(settings)
-    _ensure_schema(engine)
+    settings = leggi_impostazioni(ctx)
+    engine = apri_registro(settings)
+    schema_pronto(engine)
     from registro.esecuzioni import Attivita, esecuzione
 
-    with _passo("verifica delle prenotazioni"), esecuzione(engine, Attivita.CHECK) as run:
+    with passo("verifica delle prenotazioni"), esecuzione(engine, Attivita.CHECK) as run:
         esito = do_check(engine=engine, settings=settings, oggi=_data(al))
         run.dettaglio = json.dumps(esito.as_dict())
     if as_json:
@@ -316,20 +278,20 @@ def stats(
     from registro.standards import carica_profilo
     from reports.stats import scrivi_tabella, tabella_prestazioni
 
-    settings = _settings(ctx)
+    settings = leggi_impostazioni(ctx)
     periodo = Periodo.parse(period)
     if da_ritorni:
         _stats_da_ritorni(da_ritorni, periodo, profilo, lettura, registro, formato, out_file)
         return
     prof = carica_profilo(profilo.value if profilo else settings.profilo,
                           settings.standard_locali)
-    engine = _engine(settings)
-    _ensure_schema(engine)
+    engine = apri_registro(settings)
+    schema_pronto(engine)
     from registro.esecuzioni import Attivita, esecuzione
 
-    with _passo("calcolo delle statistiche"), esecuzione(engine, Attivita.STATS, period):
+    with passo("calcolo delle statistiche"), esecuzione(engine, Attivita.STATS, period):
         if registro == Registro.ricoveri:
-            from registro.check import leggi_ricoveri
+            from registro.letture import leggi_ricoveri
             from registro.ordine import fuori_ordine
             from reports.stats_ricoveri import scrivi_tabella_ricoveri, tabella_ricoveri
 
@@ -355,7 +317,7 @@ def _stats_da_ritorni(cartelle: list[Path], periodo: Any, profilo: NomeProfilo |
         raise ErroreUtente("--da-ritorni vale per il registro prestazioni: i ritorni "
                            "dell'Osservatorio riguardano la specialistica")
     files = trova_ritorni(cartelle)
-    with _passo(f"fusione di {len(files)} ritorni"):
+    with passo(f"fusione di {len(files)} ritorni"):
         righe = leggi_ritorni(files, periodo, lettura.value)
         nome = righe["profilo"][0]
         if profilo and profilo.value != nome:
@@ -383,10 +345,10 @@ def monitoring(
     from registro.esecuzioni import Attivita, esecuzione
     from reports.monitoring import calcola_lista, scrivi_lista
 
-    settings = _settings(ctx)
-    engine = _engine(settings)
-    _ensure_schema(engine)
-    with _passo("lista di monitoraggio"), esecuzione(engine, Attivita.MONITORING) as run:
+    settings = leggi_impostazioni(ctx)
+    engine = apri_registro(settings)
+    schema_pronto(engine)
+    with passo("lista di monitoraggio"), esecuzione(engine, Attivita.MONITORING) as run:
         lista = calcola_lista(engine=engine, settings=settings, oggi=_data(al),
                               includi_motivati=includi_motivati)
         path = scrivi_lista(lista, out_file, formato.value)
@@ -408,8 +370,8 @@ def sanzioni(
     """Elenco di bonum, malum e rimborsi emessi (con il loro stato)."""
     from reports.registro_sanzioni import elenco_sanzioni, scrivi_sanzioni
 
-    engine = _engine(_settings(ctx))
-    _ensure_schema(engine)
+    engine = apri_registro(leggi_impostazioni(ctx))
+    schema_pronto(engine)
     df = elenco_sanzioni(engine)
     path = scrivi_sanzioni(df, out_file, formato.value)
     out.print(f"{df.height:,} record scritti in {path}")
@@ -425,7 +387,7 @@ def backup_cmd(
     scritto."""
     from registro.backup import backup
 
-    engine = _engine(_settings(ctx))
+    engine = apri_registro(leggi_impostazioni(ctx))
     path = backup(engine, out_file)
     out.print(f"backup scritto in {path}")
 
@@ -437,7 +399,7 @@ def restore_cmd(ctx: typer.Context, file: Path) -> None:
     `*.prima-del-ripristino`."""
     from registro.backup import restore
 
-    engine = _engine(_settings(ctx))
+    engine = apri_registro(leggi_impostazioni(ctx))
     precedente = restore(engine, file)
     out.print(f"registro ripristinato da {file}")
     if precedente is not None:
@@ -452,21 +414,9 @@ def demo(
 ) -> None:
     """Dimostrazione completa: dati sintetici di un anno di una ASL -> registro -> verifiche
     -> bonum/malum -> tabelle. Usa un database SQLite nella cartella indicata."""
-    from registro.demo import esegui_demo
+    from servizio.demo import esegui_demo
 
-    esegui_demo(out_dir, rows=rows, seed=seed, console=out, passo=_passo)
-
-
-def _errore_database(exc: BaseException) -> bool:
-    """A database that went away (restart, network): not a bug, and nothing half-written,
-    because every bulk write is one transaction."""
-    import adbc_driver_manager
-    import sqlalchemy.exc
-
-    return isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError
-                      | adbc_driver_manager.OperationalError | adbc_driver_manager.InternalError
-                      | adbc_driver_manager.IntegrityError | ConnectionError) or (
-        type(exc).__module__.startswith("psycopg") and "Operational" in type(exc).__name__)
+    esegui_demo(out_dir, rows=rows, seed=seed, console=out, passo=passo)
 
 
 def main() -> None:
@@ -481,7 +431,7 @@ def main() -> None:
         err.print(f"[bold red]errore:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
-        if not _errore_database(exc):
+        if not errore_database(exc):
             raise
         dettaglio = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         err.print(f"[bold red]errore:[/] il database non ha completato l'operazione "

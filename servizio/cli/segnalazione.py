@@ -1,9 +1,11 @@
-"""`registro segnalazione nuova|passo|elenco|stampa` (registered by registro.cli).
+"""`registro segnalazione nuova|passo|elenco|stampa` (registered by servizio.cli.principale).
 
 The operator at the CLI has the database in hand; still, nothing printed here carries the
 citizen's contact except the documents `stampa` writes, which are addressed to the citizen.
 Every write leaves an audit row (role `cli`), like the token commands.
-"""
+
+Heavy imports (polars, SQLAlchemy, the models) sit inside the commands: `registro --help`
+and every command's start-up must not pay for what it does not use."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
-from registro.db import transazione
 from registro.errors import ErroreUtente
+from servizio.cli.comune import apri_registro, leggi_impostazioni, operatore, schema_pronto
 
 segnalazione_app = typer.Typer(
     help="Pubblica tutela: segnalazioni e reclami dei cittadini, con i termini del "
@@ -74,19 +76,17 @@ def _data(testo: str | None, opzione: str) -> date | None:
 
 
 def _contesto(ctx: typer.Context) -> tuple[Any, Any]:
-    from registro.cli import _engine, _ensure_schema, _settings
 
-    settings = _settings(ctx)
-    engine = _engine(settings)
-    _ensure_schema(engine)
+    settings = leggi_impostazioni(ctx)
+    engine = apri_registro(settings)
+    schema_pronto(engine)
     return settings, engine
 
 
 def _autore(autore: str | None, azione: str) -> Any:
-    from registro.api.cli import _operatore
     from registro.tutela.service import Autore
 
-    return Autore(nome=(autore or "").strip() or _operatore(), ruolo="cli", azione=azione)
+    return Autore(nome=(autore or "").strip() or operatore(), ruolo="cli", azione=azione)
 
 
 def _termini_aperti(s: Any, termini: Any, oggi: date) -> str:
@@ -126,6 +126,7 @@ def nuova(
 ) -> None:
     """Registra una segnalazione ricevuta. Il recapito del cittadino è conservato a parte e
     non viene mai stampato qui."""
+    from registro.db import transazione
     from registro.tutela import regole, service
 
     settings, engine = _contesto(ctx)
@@ -171,6 +172,7 @@ def passo(
     autore: Annotated[str | None, typer.Option(help="Chi lo registra.")] = None,
 ) -> None:
     """Registra il passo successivo della procedura (fuori sequenza: errore)."""
+    from registro.db import transazione
     from registro.tutela import regole, service
 
     settings, engine = _contesto(ctx)
@@ -241,7 +243,7 @@ def stampa(
     """Stampa la lettera di risposta o la scheda della segnalazione (HTML e PDF). Sono
     indirizzate al cittadino e ne contengono il recapito: documenti dell'ufficio."""
     from registro.db import session_scope
-    from registro.tutela import documenti
+    from reports import documenti_tutela as documenti
 
     settings, engine = _contesto(ctx)
     with session_scope(engine) as session:

@@ -1,4 +1,7 @@
-"""`registro site …`: build the public waiting-times site (registered by registro.cli)."""
+"""`registro site …`: build the public waiting-times site (registered by servizio.cli.principale).
+
+Heavy imports (polars, SQLAlchemy, the models) sit inside the commands: `registro --help`
+and every command's start-up must not pay for what it does not use."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from servizio.cli.comune import apri_registro, leggi_impostazioni, passo, schema_pronto
 
 site_app = typer.Typer(help="Sito pubblico dei tempi di attesa (file statici).",
                        no_args_is_help=True)
@@ -28,15 +33,14 @@ def build(
     dati aperti (CSV, JSON, datapackage.json) e registro stampabile; stampa il percorso di
     index.html."""
     from public_site.build import build_site
-    from registro.cli import _engine, _ensure_schema, _passo, _settings
     from registro.esecuzioni import Attivita, esecuzione
     from registro.periodo import Periodo
 
-    settings = _settings(ctx)
+    settings = leggi_impostazioni(ctx)
     periodo = Periodo.parse(period) if period else None
-    engine = _engine(settings)
-    _ensure_schema(engine)
-    with _passo("generazione del sito"), esecuzione(engine, Attivita.SITO, period) as run:
+    engine = apri_registro(settings)
+    schema_pronto(engine)
+    with passo("generazione del sito"), esecuzione(engine, Attivita.SITO, period) as run:
         esito = build_site(engine=engine, settings=settings, out=out_dir, periodo=periodo)
         run.dettaglio = f"{esito.pagine} pagine, periodo {esito.periodo}"
     for avviso in esito.avvisi:

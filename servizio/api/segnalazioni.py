@@ -14,20 +14,21 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 
-from registro.api.deps import EngineDep, SessionDep, SettingsDep, Utente, richiede
-from registro.api.errori import risposte
-from registro.api.models import (
+from registro.db import transazione
+from registro.tutela import regole, service
+from registro.types import CanaleSegnalazione, StatoSegnalazione, TipoSegnalazione
+from reports import documenti_tutela as documenti
+from servizio.api.deps import EngineDep, SessionDep, SettingsDep, Utente, richiede
+from servizio.api.errori import risposte
+from servizio.api.models import (
     Pagina,
     PassoRichiesta,
     SegnalazioneDettaglioPublic,
     SegnalazionePublic,
     SegnalazioneRichiesta,
 )
-from registro.api.parametri import SENZA_NUL, GiornoIso, PerPagina
-from registro.api.parametri import Pagina as NumeroPagina
-from registro.db import transazione
-from registro.tutela import documenti, regole, service
-from registro.types import CanaleSegnalazione, StatoSegnalazione, TipoSegnalazione
+from servizio.api.parametri import SENZA_NUL, GiornoIso, PerPagina
+from servizio.api.parametri import Pagina as NumeroPagina
 
 router = APIRouter(prefix="/segnalazioni", tags=["segnalazioni"],
                    responses=risposte(401, 403, 422))

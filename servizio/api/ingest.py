@@ -10,14 +10,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from cup.ingest import cartella_upload
 from registro import riservato
-from registro.api.deps import EngineDep, SettingsDep, Utente, richiede
-from registro.api.errori import risposte
-from registro.api.models import EsitoIngestPublic
-from registro.api.upload import ricevi_modulo
 from registro.audit import registra_audit
 from registro.db import transazione
 from registro.errors import ErroreUtente, FileTroppoGrande, TroppoGrande
-from registro.processo import in_processo_separato
+from servizio.api.deps import EngineDep, SettingsDep, Utente, richiede
+from servizio.api.errori import risposte
+from servizio.api.models import EsitoIngestPublic
+from servizio.api.upload import ricevi_modulo
+from servizio.processo import in_processo_separato
 
 router = APIRouter(tags=["ingest"], responses=risposte(401, 403, 413, 422))
 
@@ -85,7 +85,7 @@ async def carica(
 
 def ingest_in_figlio(path: Path, db_url: str, settings: Any, mapping: Path | None,
                      registro: str, utente: str, limiti: Any) -> dict[str, Any]:
-    """The ingest as the child process runs it (registro.processo): its own engine."""
+    """The ingest as the child process runs it (servizio.processo): its own engine."""
     from cup.ingest import ingest
     from registro.db import make_engine
 

@@ -7,16 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from registro import stato_sanzioni
-from registro.api import service
-from registro.api.deps import EngineDep, Lettore, SessionDep, Utente, richiede
-from registro.api.errori import risposte
-from registro.api.models import CambioStatoRichiesta, Pagina, SanzionePublic
-from registro.api.parametri import SENZA_NUL, GiornoIso, PerPagina
-from registro.api.parametri import Pagina as NumeroPagina
 from registro.audit import registra_audit
 from registro.db import transazione
 from registro.stato_sanzioni import sanzione_dict
 from registro.types import StatoSanzione, TipoSanzione
+from servizio.api import service
+from servizio.api.deps import EngineDep, Lettore, SessionDep, Utente, richiede
+from servizio.api.errori import risposte
+from servizio.api.models import CambioStatoRichiesta, Pagina, SanzionePublic
+from servizio.api.parametri import SENZA_NUL, GiornoIso, PerPagina
+from servizio.api.parametri import Pagina as NumeroPagina
 
 router = APIRouter(prefix="/sanzioni", tags=["sanzioni"], responses=risposte(401, 403, 422))
 

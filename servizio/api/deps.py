@@ -11,8 +11,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from registro.api import service
 from registro.settings import Settings
+from servizio.api import service
 
 _bearer = HTTPBearer(auto_error=False, description="Token personale: `Authorization: Bearer "
                                                    "<token>` (registro token create).")

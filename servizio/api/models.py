@@ -9,7 +9,6 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from registro.api.parametri import SENZA_NUL, GiornoIso
 from registro.types import (
     CanaleSegnalazione,
     EsitoSegnalazione,
@@ -18,6 +17,7 @@ from registro.types import (
     StatoSegnalazione,
     TipoSegnalazione,
 )
+from servizio.api.parametri import SENZA_NUL, GiornoIso
 
 T = TypeVar("T")
 

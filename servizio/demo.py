@@ -19,21 +19,22 @@ from pathlib import Path
 
 from rich.console import Console
 
-from registro.catalogo import reparti_demo
+from cup.catalogo import reparti_demo
 from registro.money import format_euro_it
 from registro.settings import load_settings
 
 
 def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                 passo: Callable[[str], AbstractContextManager[None]]) -> dict[str, object]:
+    from cup.catalogo import catalogo_nazionale, importa_catalogo, importa_reparti
     from cup.ingest import ingest
     from cup.synthetic import SEDI, scrivi_csv
     from cup.synthetic_ricoveri import scrivi_csv_ricoveri
     from registro import colonnare
-    from registro.catalogo import catalogo_nazionale, importa_catalogo, importa_reparti
-    from registro.check import check, leggi_ricoveri
+    from registro.check import check
     from registro.csvsafe import scrivi_csv as scrivi_tabella_csv
     from registro.db import make_engine, migrate
+    from registro.letture import leggi_ricoveri
     from registro.ordine import fuori_ordine
     from registro.periodo import Periodo
     from registro.standards import carica_profilo
@@ -63,7 +64,7 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
         importa_catalogo(catalogo_nazionale(), engine=engine)
         import polars as pl
 
-        from registro.catalogo import importa_sedi
+        from cup.catalogo import importa_sedi
         sedi_csv = out_dir / "sedi.csv"
         scrivi_tabella_csv(pl.DataFrame(SEDI, schema=["codice", "nome", "comune", "indirizzo"],
                                         orient="row"), sedi_csv)
@@ -75,7 +76,7 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                            registro="ricoveri")
     with passo("4/7 verifica, bonum e malum, ordine cronologico"):
         verifica = check(engine=engine, settings=settings, oggi=al)
-        from registro.tutela.sintetiche import genera_segnalazioni
+        from cup.synthetic_tutela import genera_segnalazioni
         n_segnalazioni = genera_segnalazioni(engine=engine, settings=settings, anno=anno,
                                              oggi=al, seed=seed)
     with passo("5/7 tabelle dei tempi di attesa"):

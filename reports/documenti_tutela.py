@@ -42,7 +42,7 @@ CASELLE_CANALE = (("colloquio", "Verbale"), ("telefono", "Telefonica"),
 def _ambiente() -> Any:
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    env = Environment(loader=PackageLoader("registro.tutela", "templates"), autoescape=True,
+    env = Environment(loader=PackageLoader("reports", "templates/tutela"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["data_it"] = lambda d: "" if d is None else d.strftime("%d/%m/%Y")
     env.filters["euro_it"] = format_euro_it

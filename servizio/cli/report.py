@@ -1,4 +1,7 @@
-"""`registro report conferenza|osservatorio|direzione`: the scheduled reports, run by hand."""
+"""`registro report conferenza|osservatorio|direzione`: the scheduled reports, run by hand.
+
+Heavy imports (polars, SQLAlchemy, the models) sit inside the commands: `registro --help`
+and every command's start-up must not pay for what it does not use."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from servizio.cli.comune import apri_registro, leggi_impostazioni, schema_pronto
 
 report_app = typer.Typer(help="Report periodici: Conferenza dei Sindaci, Osservatorio "
                               "regionale, Direttore Sanitario.", no_args_is_help=True)
@@ -18,12 +23,11 @@ _CONSEGNA = typer.Option("--consegna/--no-consegna",
 
 def _esegui(ctx: typer.Context, tipo: str, periodo: str | None, al: date | None,
             out: Path | None, consegnare: bool) -> None:
-    from registro.cli import _engine, _ensure_schema, _settings
     from reports.service import esegui
 
-    settings = _settings(ctx)
-    engine = _engine(settings)
-    _ensure_schema(engine)
+    settings = leggi_impostazioni(ctx)
+    engine = apri_registro(settings)
+    schema_pronto(engine)
     esito, consegna = esegui(engine=engine, settings=settings, tipo=tipo, periodo=periodo,
                              al=al, out=out, consegnare=consegnare)
     typer.echo(f"report {tipo} {esito.periodo} v{esito.versione}: {len(esito.files)} file "

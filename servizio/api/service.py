@@ -163,7 +163,7 @@ def elenco_ricoveri(*, session: Session, pagina: int, per_pagina: int,
 def coppie_fuori_ordine(*, engine: Engine) -> list[dict[str, Any]]:
     """Every (admission out of order, entry it overtook) pair: `registro.ordine.fuori_ordine`
     over the list as the CLI reads it."""
-    from registro.check import leggi_ricoveri
+    from registro.letture import leggi_ricoveri
     from registro.ordine import fuori_ordine
 
     return fuori_ordine(leggi_ricoveri(engine).lazy()).to_dicts()

@@ -16,13 +16,15 @@ from cup.ingest import ingest
 from cup.synthetic import scrivi_csv
 from cup.synthetic_ricoveri import scrivi_csv_ricoveri
 from public_site.build import build_site
-from registro.check import leggi_prenotazioni, leggi_ricoveri
+from registro.letture import leggi_prenotazioni, leggi_ricoveri
 from registro.ordine import fuori_ordine
 from registro.periodo import Periodo
 from registro.settings import Settings
 from registro.standards import carica_profilo
 from reports.stats import tabella_prestazioni
 from reports.stats_ricoveri import tabella_ricoveri
+
+pytestmark = pytest.mark.npm  # builds the site: needs Bootstrap Italia from npm
 
 PERIODO = Periodo.parse("2025")
 STAT = ["n", "attesa_media", "attesa_mediana", "attesa_p90", "quota_entro_standard"]

@@ -7,18 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
-from registro.api import service
-from registro.api.deps import EngineDep, Lettore, SessionDep, oscura_assistito
-from registro.api.errori import risposte
-from registro.api.models import (
+from registro.types import ClasseRicovero, StatoRicovero
+from servizio.api import service
+from servizio.api.deps import EngineDep, Lettore, SessionDep, oscura_assistito
+from servizio.api.errori import risposte
+from servizio.api.models import (
     FuoriOrdinePublic,
     Pagina,
     RicoveroDettaglioPublic,
     RicoveroPublic,
 )
-from registro.api.parametri import SENZA_NUL, Periodo, PerPagina
-from registro.api.parametri import Pagina as NumeroPagina
-from registro.types import ClasseRicovero, StatoRicovero
+from servizio.api.parametri import SENZA_NUL, Periodo, PerPagina
+from servizio.api.parametri import Pagina as NumeroPagina
 
 router = APIRouter(prefix="/ricoveri", tags=["ricoveri"], responses=risposte(401, 403, 422))
 

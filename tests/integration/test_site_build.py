@@ -16,13 +16,15 @@ from helpers_sito import anagrafiche
 from sqlalchemy import Engine
 
 import public_site.build as build_mod
+from cup.catalogo import importa_catalogo
 from cup.ingest import ingest
 from public_site.build import MARCATORE, build_site, slug
 from public_site.scrittore import PercorsoDuplicato, Scrittore
-from registro.catalogo import importa_catalogo
 from registro.errors import ErroreUtente
 from registro.periodo import Periodo
 from registro.settings import Settings
+
+pytestmark = pytest.mark.npm  # builds the site: needs Bootstrap Italia from npm
 
 PERIODO = Periodo.parse("2026-Q1")
 OGGI = date(2026, 5, 4)

@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from registro.api import service
-from registro.api.deps import EngineDep
-from registro.api.models import SaluteRisposta
+from servizio.api import service
+from servizio.api.deps import EngineDep
+from servizio.api.models import SaluteRisposta
 
 router = APIRouter(tags=["servizio"])
 

@@ -1,0 +1,63 @@
+"""The register read back as frames: the bookings and the planned-admission list with the
+columns the rules, the statistics, the site, the reports and the API read. One place, so
+that every consumer reads the same columns with the same types, and none has to climb into
+the check to read."""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import Engine
+
+from registro import db
+
+SCHEMA_LETTURA: dict[str, pl.DataType] = {
+    "id_prenotazione": pl.String(),
+    "data_prescrizione": pl.Date(),
+    "data_prenotazione": pl.Datetime("us"),
+    "data_appuntamento": pl.Datetime("us"),
+    "codice_prestazione": pl.String(),
+    "codice_sede": pl.String(),
+    "classe_priorita": pl.String(),
+    "tipo_accesso": pl.String(),
+    "scelta_utente": pl.Boolean(),
+    "stato": pl.String(),
+    "data_disdetta": pl.Datetime("us"),
+    "causale_annullamento": pl.String(),
+    "esito_annullamento": pl.String(),
+    "importo_ticket_cent": pl.Int64(),
+    "quota_ordinaria_cent": pl.Int64(),
+    "forza_maggiore": pl.Boolean(),
+    "data_ritiro_referto": pl.Date(),
+    "ritiro_referto_tracciato": pl.Boolean(),
+    "tipo": pl.String(),
+    "periodica": pl.Boolean(),
+    "tariffa_cent": pl.Int64(),
+}
+CATALOGO_LETTO = ("tipo", "periodica", "tariffa_cent")
+"""The catalog's columns read with each booking."""
+
+SCHEMA_RICOVERI: dict[str, pl.DataType] = {
+    "id_ricovero": pl.String(), "data_inserimento": pl.Datetime("us"),
+    "codice_reparto": pl.String(), "codice_patologia": pl.String(),
+    "classe_priorita": pl.String(), "stato": pl.String(), "data_ricovero": pl.Datetime("us"),
+    "data_cancellazione": pl.Datetime("us"),
+}
+
+def leggi_prenotazioni(engine: Engine, dove: str = "", *, conn: object = None
+                       ) -> pl.DataFrame:
+    """The current bookings with their catalog type (the columns the rules need);
+    `dove` an SQL condition on `p`, for one pass of the check; `conn` the check's own
+    connection, when read under its lock."""
+    cols = ", ".join(f"p.{c}" for c in SCHEMA_LETTURA if c not in CATALOGO_LETTO)
+    cat = ", ".join(f"c.{c}" for c in CATALOGO_LETTO)
+    return db.read_frame(
+        engine,
+        f"SELECT {cols}, {cat} FROM prenotazione p "
+        "JOIN prestazione c ON c.codice = p.codice_prestazione"
+        + (f" WHERE {dove}" if dove else ""),
+        SCHEMA_LETTURA, conn=conn)
+
+
+def leggi_ricoveri(engine: Engine, *, conn: object = None) -> pl.DataFrame:
+    return db.read_frame(engine, f"SELECT {', '.join(SCHEMA_RICOVERI)} FROM ricovero",
+                         SCHEMA_RICOVERI, conn=conn)
