@@ -202,7 +202,8 @@ def ingest(
         f"{esito.scartate:,} scartate ({esito.nuove:,} nuove, {esito.aggiornate:,} aggiornate, "
         f"{esito.invariate:,} invariate, {esito.obsolete:,} obsolete, "
         f"{esito.duplicate:,} duplicate nel file); "
-        f"{'reparti' if registro == Registro.ricoveri else 'sedi'} nuovi: {esito.sedi_nuove}")
+        f"{'reparti nuovi' if registro == Registro.ricoveri else 'sedi nuove'}: "
+        f"{esito.sedi_nuove}")
     if esito.scartate:
         out.print(f"scarti: {esito.file_scarti}")
 
