@@ -17,7 +17,6 @@ from public_site.contesti import Risorsa
 from public_site.dati import COLONNE_CATALOGO, Pubblicazione
 from public_site.scrittore import Scrittore
 from registro.csvsafe import scrivi_csv, scrivi_json
-from registro.money import format_euro
 from registro.settings import Settings
 
 FILE_DATI = {
@@ -67,13 +66,21 @@ TIPI_FRICTIONLESS = {pl.String: "string", pl.Int64: "integer", pl.Float64: "numb
                      pl.Boolean: "boolean"}
 
 
+def _euro_testo(cent: pl.Expr) -> pl.Expr:
+    """`registro.money.format_euro` as an expression ('25.82', two places, decimal point):
+    integer arithmetic on the cents, no float and no Python call per row; null stays null."""
+    assoluto = cent.abs()
+    testo = ((assoluto // 100).cast(pl.String) + "."
+             + (assoluto % 100).cast(pl.String).str.zfill(2))
+    return pl.when(cent < 0).then(pl.lit("-") + testo).otherwise(testo)
+
+
 def tabelle_aperte(pub: Pubblicazione) -> dict[str, pl.DataFrame]:
     """The published tables by their `FILE_DATI` key; the catalog's tariff in euro, as the
     CSV contracts want it."""
     catalogo = pub.catalogo.select(
         "codice", "descrizione", "tipo", "branca",
-        pl.col("tariffa_cent").map_elements(format_euro, return_dtype=pl.String)
-        .alias("tariffa_euro"),
+        _euro_testo(pl.col("tariffa_cent")).alias("tariffa_euro"),
     ).select(COLONNE_CATALOGO)
     return {"prestazioni": pub.prestazioni, "andamento": pub.andamento,
             "ricoveri": pub.ricoveri, "catalogo": catalogo}
