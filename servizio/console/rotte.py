@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
-from public_site.formato import FILTRI
+from public_site.formato import FILTRI, euro_it
 from public_site.statici import BOOTSTRAP_ITALIA
 from registro.errors import ErroreUtente, NonTrovato
 from registro.settings import Settings
@@ -67,7 +67,7 @@ def _ambiente() -> Environment:
 
 def _euro(testo: str | None) -> str:
     """An amount as the register's dicts carry it ("25.82") → "€ 25,82"."""
-    return FILTRI["euro_it"](Decimal(testo)) if testo not in (None, "") else "—"
+    return euro_it(Decimal(testo)) if testo else "—"
 
 
 def _si_no(valore: bool | None) -> str:
@@ -124,6 +124,7 @@ def persona_corrente(request: Request, session: DB) -> Persona:
         prossima = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise NonAutenticato(prossima if request.method == "GET" else "/console/")
     s, u = trovata
+    assert u is not None
     return Persona(nome=u.nome, ruolo=u.ruolo, csrf=s.csrf, id_hash=s.id_hash)
 
 
