@@ -299,7 +299,7 @@ def _pagina_monitoraggio(request: Request, persona: Persona, filtri: Filtri,
     completa = ls.con_chiave(_lista_oggi(request, filtri.includi_motivati))
     try:
         filtrata = ls.filtra(completa, filtri)
-        voci, prossimo = ls.pagina(filtrata, dopo=dopo)
+        voci, prossimo = ls.pagina(filtrata, dopo=dopo, per_pagina=ls.PER_PAGINA)
     except ErroreUtente as exc:
         errori.append(("filtri", str(exc)))
         stato = 422
