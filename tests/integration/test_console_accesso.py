@@ -1,5 +1,6 @@
 """The console's access: login and logout, wrong passwords and the lock, CSRF, the cookie's
 flags, a new session id at login, the idle timeout, another role's page and action."""
+# ruff: noqa: F811  (pytest fixtures imported from the helper modules, then requested)
 
 from __future__ import annotations
 
@@ -7,8 +8,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from api_helpers import registro_api  # noqa: F401
-from console_helpers import PASSWORD, accedi, cliente, csrf, persone, senza_pausa  # noqa: F401
+from api_helpers import (  # noqa: F401
+    registro_api,
+)
+from console_helpers import (  # noqa: F401
+    PASSWORD,
+    accedi,
+    cliente,
+    csrf,
+    persone,
+    senza_pausa,
+)
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
