@@ -258,6 +258,35 @@ class UtenteApi(SQLModel, table=True):
     revocato_il: NaiveDatetime | None = None
 
 
+class UtenteConsole(SQLModel, table=True):
+    """A person who logs in to the console: name, role, argon2 hash of the password (never
+    the password), active flag. Disabled, not deleted: the audit keeps naming them."""
+
+    __tablename__ = "utente_console"
+    id: int | None = Field(default=None, primary_key=True)
+    nome: str = Field(max_length=80, unique=True)
+    ruolo: str = Field(max_length=12)
+    """`direzione`, `cup`, `upt` or `lettura` (the API's roles)."""
+    password_hash: str = Field(max_length=200)
+    attivo: bool = True
+    creato_il: NaiveDatetime
+    password_cambiata_il: NaiveDatetime | None = None
+
+
+class SessioneConsole(SQLModel, table=True):
+    """A server-side console session: the cookie carries a random id, the table its SHA-256
+    (a copy of the table opens no session), so a session can be revoked at once. A row
+    without a person is the session of the login form (it carries only the CSRF token)."""
+
+    __tablename__ = "sessione_console"
+    id_hash: str = Field(max_length=64, primary_key=True)
+    utente_id: int | None = Field(default=None, foreign_key="utente_console.id", index=True)
+    csrf: str = Field(max_length=64)
+    creata_il: NaiveDatetime
+    vista_il: NaiveDatetime
+    revocata_il: NaiveDatetime | None = None
+
+
 class Audit(SQLModel, table=True):
     """Every write through the API (and token management): who, when, what, before/after."""
 
@@ -273,6 +302,8 @@ class Audit(SQLModel, table=True):
     """JSON of the record before the change (null for a creation)."""
     dopo: str | None = None
     """JSON of the record after the change."""
+
+    __table_args__ = (Index("ix_audit_azione_rif", "azione", "riferimento", "quando"),)
 
 
 class BloccoRegistro(SQLModel, table=True):

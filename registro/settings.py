@@ -102,6 +102,16 @@ class Settings(BaseSettings):
     api_mb_massimi_decompressi: int = Field(default=2_000, ge=1)
     """POST /ingest: MB an uploaded file may expand to (413 beyond)."""
 
+    # --- console (servizio.console, served by registro serve under /console) ---
+    console_https: bool = False
+    """The console is reached over HTTPS (directly or behind a proxy): the session cookie
+    gets `Secure`. Leave false only for a console on 127.0.0.1."""
+    console_timeout_minuti: int = Field(default=30, ge=1)
+    """A console session unused for this long ends; the person logs in again."""
+    console_blocco_minuti: int = Field(default=15, ge=1)
+    """After 10 wrong passwords for one name within a minute, that name's logins are refused
+    for this long, without checking the password."""
+
     # --- scheduled reports, delivery and scheduler (reports/, servizio.scheduled) ---
     smtp_host: str | None = None
     """SMTP server for the reports; unset: reports are archived, not sent."""

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from sqlalchemy import Engine
 
 from cup.catalogo import reparti_demo
 from registro.money import format_euro_it
@@ -151,4 +152,27 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                   f"{cartella_report}")
     if esito.scartate:
         console.print(f"  scarti: {esito.file_scarti}")
-    return {"esito": esito.as_dict(), "verifica": verifica.as_dict(), "secondi": secondi}
+    persone = utenti_console(engine)
+    console.print("\n[bold]console web[/]: registro --db " + settings.db_url + " serve, poi "
+                  "http://127.0.0.1:8000/console/ con una di queste utenze (password generate "
+                  "ora, mostrate solo qui):")
+    for nome, ruolo, password in persone:
+        console.print(f"  {ruolo:<10} nome [bold]{nome}[/]  password [bold]{password}[/]",
+                      highlight=False)
+    return {"esito": esito.as_dict(), "verifica": verifica.as_dict(), "secondi": secondi,
+            "utenti_console": [(n, r) for n, r, _ in persone]}
+
+
+def utenti_console(engine: Engine) -> list[tuple[str, str, str]]:
+    """One console person per role in the demo register, each with a generated password:
+    (name, role, password). The passwords exist in clear only in this return value."""
+    from registro.db import transazione
+    from servizio.console.permessi import RUOLI
+    from servizio.console.service import crea_utente
+    from servizio.console.sicurezza import password_generata
+
+    persone = [(f"demo-{ruolo}", ruolo, password_generata()) for ruolo in RUOLI]
+    with transazione(engine) as session:
+        for nome, ruolo, password in persone:
+            crea_utente(session=session, nome=nome, ruolo=ruolo, password=password)
+    return persone

@@ -41,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
         stats,
     )
     from servizio.api.errori import installa
+    from servizio.console.rotte import installa as installa_console
 
     engine = make_engine(settings.db_url)
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     for modulo in (prenotazioni, ricoveri, motivazioni, sanzioni, segnalazioni, ingest, stats,
                    health):
         app.include_router(modulo.router)
+    installa_console(app)
     return app
 
 

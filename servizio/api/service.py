@@ -11,22 +11,25 @@ from typing import Any
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
-from registro.errors import ErroreUtente, NonTrovato
+from registro.errors import ErroreUtente
 from registro.esecuzioni import Attivita
 from registro.filtri import filtra, giorno_dopo, mezzanotte
 from registro.models import (
     Esecuzione,
     IngestRun,
-    Motivazione,
     Prenotazione,
-    PrenotazioneStoria,
     Ricovero,
-    RicoveroStoria,
     Sanzione,
     UtenteApi,
 )
 from registro.periodo import Periodo
-from registro.stato_sanzioni import con_euro, sanzione_dict
+
+# The file of one entry is read in registro.schede (shared with the console); the API's
+# routes keep calling it through this module.
+from registro.schede import coppie_fuori_ordine as coppie_fuori_ordine
+from registro.schede import dettaglio_prenotazione as dettaglio_prenotazione
+from registro.schede import dettaglio_ricovero as dettaglio_ricovero
+from registro.schede import prenotazione_dict as prenotazione_dict
 
 RUOLI = ("direzione", "cup", "upt", "lettura")
 
@@ -79,12 +82,6 @@ def utente_da_token(*, session: Session, token: str) -> UtenteApi | None:
     return utente
 
 
-# --- conversions ----------------------------------------------------------------------------
-
-def prenotazione_dict(p: Prenotazione | PrenotazioneStoria) -> dict[str, Any]:
-    return con_euro(p.model_dump())
-
-
 # --- pagination -----------------------------------------------------------------------------
 
 def _pagina(session: Session, query: Any, ordine: Any, pagina: int, per_pagina: int
@@ -119,28 +116,6 @@ def elenco_prenotazioni(*, session: Session, pagina: int, per_pagina: int,
     return _pagina(session, q, col(Prenotazione.id_prenotazione), pagina, per_pagina)
 
 
-def _motivazioni(session: Session, registro: str, riferimento: str) -> list[Motivazione]:
-    return list(session.exec(select(Motivazione).where(
-        Motivazione.registro == registro, Motivazione.riferimento == riferimento)
-        .order_by(col(Motivazione.id))).all())
-
-
-def dettaglio_prenotazione(*, session: Session, id_prenotazione: str) -> dict[str, Any]:
-    p = session.get(Prenotazione, id_prenotazione)
-    if p is None:
-        raise NonTrovato(f"prenotazione {id_prenotazione!r} non presente nel registro")
-    storia = session.exec(select(PrenotazioneStoria).where(
-        PrenotazioneStoria.id_prenotazione == id_prenotazione)
-        .order_by(col(PrenotazioneStoria.versione_il), col(PrenotazioneStoria.id))).all()
-    sanzioni = session.exec(select(Sanzione).where(Sanzione.id_prenotazione == id_prenotazione)
-                            .order_by(col(Sanzione.id))).all()
-    return {**prenotazione_dict(p),
-            "storia": [prenotazione_dict(v) for v in storia],
-            "sanzioni": [sanzione_dict(s) for s in sanzioni],
-            "motivazioni": [m.model_dump() for m in _motivazioni(session, "prestazioni",
-                                                                 id_prenotazione)]}
-
-
 # --- ricoveri -------------------------------------------------------------------------------
 
 def elenco_ricoveri(*, session: Session, pagina: int, per_pagina: int,
@@ -158,30 +133,6 @@ def elenco_ricoveri(*, session: Session, pagina: int, per_pagina: int,
         q = q.where(col(Ricovero.fuori_ordine) > 0 if fuori_ordine
                     else func.coalesce(col(Ricovero.fuori_ordine), 0) == 0)
     return _pagina(session, q, col(Ricovero.id_ricovero), pagina, per_pagina)
-
-
-def coppie_fuori_ordine(*, engine: Engine) -> list[dict[str, Any]]:
-    """Every (admission out of order, entry it overtook) pair: `registro.ordine.fuori_ordine`
-    over the list as the CLI reads it."""
-    from registro.letture import leggi_ricoveri
-    from registro.ordine import fuori_ordine
-
-    return fuori_ordine(leggi_ricoveri(engine).lazy()).to_dicts()
-
-
-def dettaglio_ricovero(*, session: Session, engine: Engine, id_ricovero: str) -> dict[str, Any]:
-    r = session.get(Ricovero, id_ricovero)
-    if r is None:
-        raise NonTrovato(f"ricovero {id_ricovero!r} non presente nel registro")
-    storia = session.exec(select(RicoveroStoria).where(RicoveroStoria.id_ricovero == id_ricovero)
-                          .order_by(col(RicoveroStoria.versione_il),
-                                    col(RicoveroStoria.id))).all()
-    scavalcati = ([c for c in coppie_fuori_ordine(engine=engine) if c["id_ricovero"] == id_ricovero]
-                  if r.stato == "ricoverato" else [])
-    return {**r.model_dump(), "storia": [v.model_dump() for v in storia],
-            "scavalcati": scavalcati,
-            "motivazioni": [m.model_dump() for m in _motivazioni(session, "ricoveri",
-                                                                 id_ricovero)]}
 
 
 # --- sanzioni -------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from servizio.cli.report import report_app
 from servizio.cli.scheduler import scheduler_app
 from servizio.cli.segnalazione import segnalazione_app
 from servizio.cli.sito import site_app
+from servizio.cli.utente import utente_app
 
 app = typer.Typer(help="Registro delle prestazioni specialistiche e dei ricoveri programmati.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -47,6 +48,7 @@ app.add_typer(site_app, name="site")
 app.add_typer(report_app, name="report")
 app.add_typer(scheduler_app, name="scheduler")
 app.add_typer(segnalazione_app, name="segnalazione")
+app.add_typer(utente_app, name="utente")
 
 
 
