@@ -26,17 +26,24 @@ from servizio.cli.comune import (
     schema_pronto,
     url_del_registro,
 )
+from servizio.cli.italiano import installa as aiuto_in_italiano
 from servizio.cli.report import report_app
 from servizio.cli.scheduler import scheduler_app
 from servizio.cli.segnalazione import segnalazione_app
 from servizio.cli.sito import site_app
 
+aiuto_in_italiano()
+
 app = typer.Typer(help="Registro delle prestazioni specialistiche e dei ricoveri programmati.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-catalogo_app = typer.Typer(help="Catalogo delle prestazioni.", no_args_is_help=True)
-sedi_app = typer.Typer(help="Anagrafica delle sedi di erogazione.", no_args_is_help=True)
+                  no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode="markdown")
+catalogo_app = typer.Typer(help="Catalogo delle prestazioni.", no_args_is_help=True,
+    rich_markup_mode="markdown")
+sedi_app = typer.Typer(help="Anagrafica delle sedi di erogazione.", no_args_is_help=True,
+    rich_markup_mode="markdown")
 reparti_app = typer.Typer(help="Anagrafica dei reparti (ricoveri programmati).",
-                          no_args_is_help=True)
+                          no_args_is_help=True,
+    rich_markup_mode="markdown")
 app.add_typer(catalogo_app, name="catalogo")
 app.add_typer(sedi_app, name="sedi")
 app.add_typer(reparti_app, name="reparti")
