@@ -100,7 +100,7 @@ def installa() -> None:
     def completamento_it() -> Any:
         parametri = completamento()
         for p in parametri:
-            p.help = traduci(p.help or "")
+            p.help = traduci(getattr(p, "help", None) or "")  # type: ignore[attr-defined]
         return parametri
 
     typer.main.get_install_completion_arguments = completamento_it
