@@ -409,7 +409,8 @@ def backup_cmd(
     from registro.backup import backup
 
     settings = leggi_impostazioni(ctx)
-    engine = apri_registro(settings)
+    # A backup is always possible, whatever key the command was run with: it does not use it.
+    engine = apri_registro(settings, verifica=False)
     path = backup(engine, out_file)
     out.print(f"backup scritto in {path}")
     if not settings.chiave_pseudonimi:
