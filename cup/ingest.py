@@ -296,6 +296,8 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
             raise ErroreUtente("il catalogo delle prestazioni è vuoto: eseguire prima "
                                "`registro init` (carica il catalogo nazionale) o "
                                "`registro catalogo import FILE.csv`")
+    # The register's key, or a refusal before anything is read or written.
+    key = pseudonimi.chiave(settings, engine)
     riservato.cartella(Path(settings.data_dir))
     riservato.rimuovi_abbandonate(cartella_upload(settings))
     lavoro = riservato.cartella(Path(settings.data_dir) / "lavoro")
@@ -307,7 +309,7 @@ def ingest(path: Path, *, engine: Engine, settings: Settings, mapping: Path | No
     with tempfile.TemporaryDirectory(prefix="ingest-", dir=lavoro) as tmp:
         _segna_processo(Path(tmp))
         say("lettura e validazione")
-        prep = prepara_a_lotti(path, mapping, codici, pseudonimi.chiave(settings), Path(tmp),
+        prep = prepara_a_lotti(path, mapping, codici, key, Path(tmp),
                                t, settings.righe_per_lotto, settings.importo_massimo,
                                limiti or Limiti(settings.righe_massime_file,
                                                 settings.mb_massimi_decompressi * 1024 * 1024),

@@ -26,10 +26,15 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+from registro.errors import ErroreUtente
 from registro.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # 6 letters, 2 "digits", month letter, 2 "digits", 1 letter, 3 "digits", check letter;
 # a digit may be replaced by LMNPQRSTUV (omocodia).
@@ -52,14 +57,37 @@ TESTO_LIBERO = ("causale_annullamento", "descrizione_patologia")
 """Columns of free text: an 11-digit number in them is taken for a codice fiscale."""
 
 
-def chiave(settings: Settings) -> bytes:
-    """The HMAC key: the setting, else a key generated once and kept in the data folder
-    (created 0600 in a 0700 folder: whoever reads it can link pseudonyms to codes)."""
+IMPRONTA = "impronta_chiave_pseudonimi"
+"""The row of `impostazione_registro` that holds the key's fingerprint."""
+
+
+def file_chiave(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "chiave_pseudonimi"
+
+
+def impronta(key: bytes) -> str:
+    """A keyed hash of a fixed text: two keys have two fingerprints, and the fingerprint
+    (stored in the register, printed in messages) tells nothing of the key."""
+    return hmac.new(key, b"registro: impronta della chiave dei pseudonimi",
+                    hashlib.sha256).hexdigest()[:16]
+
+
+def chiave_presente(settings: Settings) -> bytes | None:
+    """The key if there is one (the setting, or the file in the data folder); never makes one."""
     if settings.chiave_pseudonimi:
         return settings.chiave_pseudonimi.encode("utf-8")
+    path = file_chiave(settings)
+    if not path.is_file():
+        return None
+    return path.read_text().strip().encode("utf-8")
+
+
+def _genera(settings: Settings) -> bytes:
+    """A new key in the data folder (created 0600 in a 0700 folder: whoever reads it can link
+    pseudonyms to codes)."""
     from registro import riservato
 
-    path = Path(settings.data_dir) / "chiave_pseudonimi"
+    path = file_chiave(settings)
     riservato.cartella(path.parent)
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -67,6 +95,85 @@ def chiave(settings: Settings) -> bytes:
             fh.write(secrets.token_hex(32))
     riservato.file(path)
     return path.read_text().strip().encode("utf-8")
+
+
+def impronta_del_registro(engine: Engine) -> str | None:
+    """The fingerprint the register recorded, None if none yet (or a schema older than the
+    table: the next migration adds it)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT valore FROM impostazione_registro WHERE nome = :n"),
+                                {"n": IMPRONTA}).scalar()
+    except DBAPIError:
+        return None
+
+
+def _registra_impronta(engine: Engine, valore: str) -> str:
+    """Record the fingerprint once; a concurrent first use that won the race wins: its
+    fingerprint is returned."""
+    from datetime import datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO impostazione_registro (nome, valore, registrata_il) "
+                              "VALUES (:n, :v, :t)"),
+                         {"n": IMPRONTA, "v": valore, "t": datetime.now().replace(microsecond=0)})
+    except IntegrityError:
+        pass
+    registrata = impronta_del_registro(engine)
+    return registrata if registrata is not None else valore
+
+
+def _altra_chiave(settings: Settings, propria: str, registrata: str) -> ErroreUtente:
+    fonte = ("l'impostazione chiave_pseudonimi" if settings.chiave_pseudonimi
+             else str(file_chiave(settings)))
+    return ErroreUtente(
+        f"la chiave dei pseudonimi ({fonte}, impronta {propria}) non è quella del registro "
+        f"(impronta {registrata}): lo stesso codice fiscale avrebbe due pseudonimi; usare la "
+        "chiave del registro (cartella dei dati accanto al registro o impostazione data_dir)")
+
+
+def verifica_chiave(settings: Settings, engine: Engine) -> None:
+    """Refuse a command whose key, when it has one, is not the register's. A key that is not
+    there yet is not made here: only the commands that pseudonymise need it (`chiave`)."""
+    registrata = impronta_del_registro(engine)
+    key = chiave_presente(settings) if registrata is not None else None
+    if key is not None and registrata is not None and impronta(key) != registrata:
+        raise _altra_chiave(settings, impronta(key), registrata)
+
+
+def chiave(settings: Settings, engine: Engine | None = None) -> bytes:
+    """The HMAC key: the setting, else a key generated once and kept in the data folder.
+
+    With the register's engine the key is checked against the fingerprint the register
+    recorded (and recorded at the first use, for a register made before the fingerprint
+    existed): ingesting from another folder with another key would otherwise give the same
+    codice fiscale two pseudonyms in one register, silently. A register that has a
+    fingerprint never gets a new key made for it."""
+    if engine is None:
+        key = chiave_presente(settings)
+        return key if key is not None else _genera(settings)
+    registrata = impronta_del_registro(engine)
+    key = chiave_presente(settings)
+    if key is None:
+        if registrata is not None:
+            raise ErroreUtente(
+                f"chiave dei pseudonimi non trovata ({file_chiave(settings)}): il registro ne "
+                f"ha una (impronta {registrata}); ripristinarla dal backup della cartella dei "
+                "dati o indicare la cartella giusta (impostazione data_dir)")
+        key = _genera(settings)
+    propria = impronta(key)
+    if registrata is None:
+        registrata = _registra_impronta(engine, propria)
+    if propria != registrata:
+        raise _altra_chiave(settings, propria, registrata)
+    return key
 
 
 def normalizza(valore: str) -> str:

@@ -16,6 +16,9 @@ QUI = Path(__file__).resolve().parent
 STATIC = QUI / "static"
 BOOTSTRAP_ITALIA = QUI / "node_modules" / "bootstrap-italia" / "dist"
 CSS = Path("css") / "bootstrap-italia.min.css"
+SWAGGER_UI = QUI / "node_modules" / "swagger-ui-dist"
+"""Swagger UI for the API's `/docs` (servizio.api.documentazione), from the same pinned npm
+packages: the API runs on intranets without Internet access."""
 
 
 def verifica_bootstrap_italia(cartella: Path) -> None:

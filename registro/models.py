@@ -315,6 +315,17 @@ class BloccoRegistro(SQLModel, table=True):
     da: str | None = None
 
 
+class ImpostazioneRegistro(SQLModel, table=True):
+    """What belongs to the register for its whole life, recorded once (by `registro init` or
+    the first use): `impronta_chiave_pseudonimi`, the fingerprint of the pseudonym key (a
+    keyed hash of a fixed text: it tells keys apart and reveals nothing of the key)."""
+
+    __tablename__ = "impostazione_registro"
+    nome: str = Field(primary_key=True, max_length=40)
+    valore: str = Field(max_length=200)
+    registrata_il: NaiveDatetime
+
+
 class ReportRun(SQLModel, table=True):
     """One run of a scheduled report (reports.archivio): what was produced, where it was
     archived, to whom it was sent and how the delivery went. Never deleted: re-running the

@@ -7,12 +7,13 @@ so tests pass overrides instead of patching the process.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,7 +22,11 @@ class Settings(BaseSettings):
 
     db_url: str = "sqlite:///registro.db"
     data_dir: Path = Path("registro_dati")
-    """Archive of ingested files, rejects CSVs, pseudonymisation key."""
+    """Archive of ingested files, rejects CSVs, pseudonymisation key. When not given, a
+    SQLite register keeps it beside its file (`demo/registro.db` -> `demo/registro_dati`):
+    the key belongs to the register, and a command run from another folder must find the
+    same one. A PostgreSQL register has no file: set it (relative to the current folder
+    otherwise)."""
     righe_per_lotto: int = Field(default=250_000, ge=1000)
     """Rows the ingest reads, validates and spills at a time: bounds its memory (≈ 1 GB
     at 250,000 whatever the file's size)."""
@@ -135,6 +140,26 @@ class Settings(BaseSettings):
     """A job's lock expires after this long (a crashed process frees it)."""
     sito_out: Path | None = None
     """Where the nightly job builds the public site (default: <data_dir>/sito)."""
+
+    @model_validator(mode="after")
+    def _dati_accanto_al_registro(self) -> Settings:
+        if "data_dir" not in self.model_fields_set:
+            file = file_del_registro(self.db_url)
+            if file is not None:
+                self.data_dir = file.parent / f"{file.stem}_dati"
+        return self
+
+
+def file_del_registro(db_url: str) -> Path | None:
+    """The SQLite file of a register URL (None for PostgreSQL or memory). Read from the text:
+    SQLAlchemy is not imported for it (start-up time of every command)."""
+    trovato = _SQLITE.match(db_url)
+    if trovato is None or trovato.group(1) in ("", ":memory:"):
+        return None
+    return Path(trovato.group(1))
+
+
+_SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///([^?]*)")
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:

@@ -51,7 +51,9 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     db_path = out_dir / "registro.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    settings = load_settings(db_url=f"sqlite:///{db_path}", data_dir=out_dir / "dati")
+    # The data folder (archive, key) beside the register: the default, so that later
+    # commands on demo/registro.db find the same key.
+    settings = load_settings(db_url=f"sqlite:///{db_path}")
     engine = make_engine(settings.db_url)
 
     export = out_dir / f"cup_{anno}.csv"

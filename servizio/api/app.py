@@ -31,6 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
     """Build the application; the engine is created here and disposed at shutdown."""
     from registro.db import make_engine
     from servizio.api import (
+        documentazione,
         health,
         ingest,
         motivazioni,
@@ -61,6 +62,8 @@ def create_app(settings: Settings) -> FastAPI:
         description=DESCRIZIONE,
         version="1",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "prenotazioni", "description": "Registro delle prestazioni specialistiche."},
             {"name": "ricoveri", "description": "Lista dei ricoveri programmati."},
@@ -79,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.cache_tabelle = stats.CacheTabelle()
     installa(app)
+    documentazione.installa(app)
     for modulo in (prenotazioni, ricoveri, motivazioni, sanzioni, segnalazioni, ingest, stats,
                    health):
         app.include_router(modulo.router)

@@ -58,6 +58,71 @@ def _campo(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parti)
 
 
+def _elenco(valori: Any) -> str:
+    return str(valori).replace("'", "")
+
+
+MESSAGGI: dict[str, str] = {
+    "missing": "campo obbligatorio mancante",
+    "extra_forbidden": "campo non previsto",
+    "int_parsing": "serve un numero intero",
+    "int_type": "serve un numero intero",
+    "int_from_float": "serve un numero intero, senza decimali",
+    "float_parsing": "serve un numero",
+    "float_type": "serve un numero",
+    "decimal_parsing": "serve un numero decimale",
+    "decimal_type": "serve un numero decimale",
+    "bool_parsing": "serve un valore vero o falso (true o false)",
+    "bool_type": "serve un valore vero o falso (true o false)",
+    "string_type": "serve un testo",
+    "string_too_short": "testo troppo corto: almeno {min_length} caratteri",
+    "string_too_long": "testo troppo lungo: al massimo {max_length} caratteri",
+    "string_pattern_mismatch": "formato non valido",
+    "too_short": "troppo pochi elementi: almeno {min_length}",
+    "too_long": "troppi elementi: al massimo {max_length}",
+    "greater_than_equal": "deve essere maggiore o uguale a {ge}",
+    "greater_than": "deve essere maggiore di {gt}",
+    "less_than_equal": "deve essere minore o uguale a {le}",
+    "less_than": "deve essere minore di {lt}",
+    "literal_error": "valore non ammesso: ammessi {expected}",
+    "enum": "valore non ammesso: ammessi {expected}",
+    "date_parsing": "data non valida: serve AAAA-MM-GG",
+    "date_from_datetime_parsing": "data non valida: serve AAAA-MM-GG",
+    "date_type": "data non valida: serve AAAA-MM-GG",
+    "datetime_parsing": "data e ora non valide: serve AAAA-MM-GGThh:mm",
+    "datetime_from_date_parsing": "data e ora non valide: serve AAAA-MM-GGThh:mm",
+    "datetime_type": "data e ora non valide: serve AAAA-MM-GGThh:mm",
+    "json_invalid": "JSON non valido",
+    "json_type": "JSON non valido",
+    "model_attributes_type": "serve un oggetto JSON",
+    "model_type": "serve un oggetto JSON",
+    "dict_type": "serve un oggetto JSON",
+    "list_type": "serve un elenco",
+    "decimal_max_digits": "troppe cifre: al massimo {max_digits}",
+    "decimal_max_places": "troppi decimali: al massimo {decimal_places}",
+    "multiple_of": "deve essere un multiplo di {multiple_of}",
+}
+"""pydantic's messages in Italian, by error type; `{…}` are taken from the error's context.
+A type not listed keeps pydantic's message (a rare one: better English than nothing)."""
+
+
+def messaggio(errore: dict[str, Any]) -> str:
+    """The message of one validation error in Italian. A `ValueError` raised by the
+    application's own validators already speaks Italian: pydantic's prefix is dropped."""
+    tipo = str(errore.get("type", ""))
+    ctx = {k: _elenco(v) for k, v in (errore.get("ctx") or {}).items()}
+    modello = MESSAGGI.get(tipo)
+    if modello is not None:
+        try:
+            return modello.format(**ctx)
+        except (KeyError, IndexError):
+            return modello.split(":")[0]
+    testo = str(errore.get("msg", ""))
+    for prefisso in ("Value error, ", "Assertion failed, "):
+        testo = testo.removeprefix(prefisso)
+    return testo
+
+
 def installa(app: FastAPI) -> None:
     """Register the handlers that turn every error into the common body."""
 
@@ -70,7 +135,7 @@ def installa(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validazione(_req: Request, exc: RequestValidationError) -> JSONResponse:
-        campi = [{"campo": _campo(e.get("loc", ())), "messaggio": str(e.get("msg", ""))}
+        campi = [{"campo": _campo(e.get("loc", ())), "messaggio": messaggio(e)}
                  for e in exc.errors()]
         return risposta(422, jsonable_encoder(campi))
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator, WithJsonSchema
 
 SENZA_NUL = r"^[^\x00]*$"
@@ -20,6 +21,21 @@ Periodo = Annotated[str | None, Query(
     description="Periodo: 2026, 2026-H1, 2026-Q2 o 2026-05.", examples=["2025"])]
 
 
+def periodo_richiesto(
+    periodo: Annotated[str | None, Query(
+        max_length=16, pattern=SENZA_NUL, examples=["2025"],
+        description="Periodo (obbligatorio): 2026, 2026-H1, 2026-Q2 o 2026-05.")] = None,
+    period: Annotated[str | None, Query(
+        max_length=16, pattern=SENZA_NUL, deprecated=True,
+        description="Il nome precedente di `periodo`, accettato per compatibilità.")] = None,
+) -> str:
+    """The period of a table: `periodo`, or `period` as clients of earlier versions send it
+    (the API's parameters are Italian; the English name stays accepted, not advertised)."""
+    valore = periodo if periodo is not None else period
+    if valore is None:
+        raise RequestValidationError([{"type": "missing", "loc": ("query", "periodo"),
+                                       "msg": "campo obbligatorio mancante", "input": None}])
+    return valore
 
 
 _DATA_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -8,15 +8,20 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from registro.settings import Settings
 from servizio.api.deps import EngineDep, Lettore, SettingsDep
 from servizio.api.errori import risposte
-from servizio.api.models import RigaMonitoraggio, RigaStatsPrestazioni, RigaStatsRicoveri
-from servizio.api.parametri import SENZA_NUL, GiornoIso
+from servizio.api.models import (
+    Pagina,
+    RigaMonitoraggio,
+    RigaStatsPrestazioni,
+    RigaStatsRicoveri,
+)
+from servizio.api.parametri import MAX_PER_PAGINA, GiornoIso, periodo_richiesto
 
 router = APIRouter(tags=["statistiche"], responses=risposte(401, 403, 422))
 
@@ -81,8 +86,7 @@ async def stats(
     _utente: Lettore,
     engine: EngineDep,
     settings: SettingsDep,
-    period: Annotated[str, Query(max_length=16, pattern=SENZA_NUL, examples=["2025"],
-                                 description="Periodo: 2026, 2026-H1, 2026-Q2 o 2026-05.")],
+    period: Annotated[str, Depends(periodo_richiesto)],
     registro: Annotated[Literal["prestazioni", "ricoveri"], Query(
         description="prestazioni (per prestazione e sede) o ricoveri (per reparto, "
                     "patologia e classe).")] = "prestazioni",
@@ -108,7 +112,8 @@ async def stats(
     return await run_in_threadpool(con_cache)
 
 
-@router.get("/monitoring", response_model=list[RigaMonitoraggio],
+@router.get("/monitoring",
+            response_model=Pagina[RigaMonitoraggio] | list[RigaMonitoraggio],
             summary="Lista di monitoraggio del Direttore Sanitario")
 async def monitoring(
     _utente: Lettore,
@@ -118,11 +123,29 @@ async def monitoring(
         description="Data di riferimento (predefinita: oggi).")] = None,
     includi_motivati: Annotated[bool, Query(
         description="Includi anche le voci già motivate (motivato=true).")] = False,
-) -> list[dict[str, Any]]:
+    pagina: Annotated[int | None, Query(
+        ge=1, le=1_000_000, description="Numero di pagina, da 1 (predefinito 1). Con "
+                                        "`pagina` o `per_pagina` la risposta è una pagina "
+                                        "(`totale`, `pagina`, `per_pagina`, `elementi`).")
+    ] = None,
+    per_pagina: Annotated[int | None, Query(
+        ge=1, le=MAX_PER_PAGINA, description="Elementi per pagina (predefinito 50, massimo "
+                                             "500).")] = None,
+) -> Pagina[RigaMonitoraggio] | list[dict[str, Any]]:
     """Le stesse righe di `registro monitoring`: superamenti e ricoveri fuori ordine senza
-    motivazione, ricoveri in scadenza; i più urgenti per primi."""
+    motivazione, ricoveri in scadenza; i più urgenti per primi.
+
+    Con `pagina` o `per_pagina` risponde una pagina come `/prenotazioni`; senza, l'elenco
+    intero (la forma delle versioni precedenti, mantenuta per compatibilità: può essere di
+    decine di MB, da non usare nei nuovi client)."""
     from reports.monitoring import calcola_lista
 
     lista = await run_in_threadpool(calcola_lista, engine=engine, settings=settings,
                                     oggi=al or date.today(), includi_motivati=includi_motivati)
-    return lista.to_dicts()
+    if pagina is None and per_pagina is None:
+        return lista.to_dicts()
+    numero, quanti = pagina or 1, per_pagina or 50
+    righe = lista.slice((numero - 1) * quanti, quanti).to_dicts()
+    return Pagina[RigaMonitoraggio](
+        totale=lista.height, pagina=numero, per_pagina=quanti,
+        elementi=[RigaMonitoraggio.model_validate(r) for r in righe])

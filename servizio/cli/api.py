@@ -13,7 +13,8 @@ import typer
 from servizio.cli.comune import apri_registro, leggi_impostazioni, operatore, schema_pronto
 
 token_app = typer.Typer(help="Token dell'API interna (bearer, con ruolo).",
-                        no_args_is_help=True)
+                        no_args_is_help=True,
+    rich_markup_mode="markdown")
 
 
 class Ruolo(StrEnum):

@@ -24,19 +24,27 @@ from servizio.cli.comune import (
     out,
     passo,
     schema_pronto,
+    url_del_registro,
 )
+from servizio.cli.italiano import installa as aiuto_in_italiano
 from servizio.cli.report import report_app
 from servizio.cli.scheduler import scheduler_app
 from servizio.cli.segnalazione import segnalazione_app
 from servizio.cli.sito import site_app
 from servizio.cli.utente import utente_app
 
+aiuto_in_italiano()
+
 app = typer.Typer(help="Registro delle prestazioni specialistiche e dei ricoveri programmati.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-catalogo_app = typer.Typer(help="Catalogo delle prestazioni.", no_args_is_help=True)
-sedi_app = typer.Typer(help="Anagrafica delle sedi di erogazione.", no_args_is_help=True)
+                  no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode="markdown")
+catalogo_app = typer.Typer(help="Catalogo delle prestazioni.", no_args_is_help=True,
+    rich_markup_mode="markdown")
+sedi_app = typer.Typer(help="Anagrafica delle sedi di erogazione.", no_args_is_help=True,
+    rich_markup_mode="markdown")
 reparti_app = typer.Typer(help="Anagrafica dei reparti (ricoveri programmati).",
-                          no_args_is_help=True)
+                          no_args_is_help=True,
+    rich_markup_mode="markdown")
 app.add_typer(catalogo_app, name="catalogo")
 app.add_typer(sedi_app, name="sedi")
 app.add_typer(reparti_app, name="reparti")
@@ -80,20 +88,32 @@ class NomeProfilo(StrEnum):
 @app.callback()
 def _globali(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option(help="URL del database (REGISTRO_DB_URL).")] = None,
+    db: Annotated[str | None, typer.Option(
+        help="Il registro: percorso di un file SQLite (demo/registro.db) o URL del database "
+             "(sqlite:///… o postgresql+psycopg://…); predefinito: REGISTRO_DB_URL.")] = None,
     config: Annotated[Path | None, typer.Option(help="File TOML delle impostazioni.")] = None,
 ) -> None:
-    ctx.obj = {"db": db, "config": config}
+    ctx.obj = {"db": url_del_registro(db) if db is not None else None, "config": config}
 
 
 @app.command()
 def init(ctx: typer.Context) -> None:
-    """Crea o aggiorna lo schema del registro; al primo avvio carica il catalogo nazionale."""
+    """Crea o aggiorna lo schema del registro; al primo avvio carica il catalogo nazionale e
+    registra l'impronta della chiave dei pseudonimi (generata, se manca, nella cartella dei
+    dati)."""
+    from cup.pseudonimi import chiave, file_chiave, impronta
+
     settings = leggi_impostazioni(ctx)
-    engine = apri_registro(settings)
+    engine = apri_registro(settings, crea=True)
     with passo("migrazione dello schema"):
         schema_pronto(engine)
+    key = chiave(settings, engine)
     out.print(f"registro pronto: {engine.url.render_as_string(hide_password=True)}")
+    fonte = ("impostazione chiave_pseudonimi" if settings.chiave_pseudonimi
+             else str(file_chiave(settings)))
+    out.print(f"chiave dei pseudonimi: {fonte} (impronta {impronta(key)}): conservarne una "
+              "copia con i backup, senza di essa i nuovi export non si possono caricare",
+              highlight=False)
 
 
 @catalogo_app.command("import")
@@ -387,24 +407,36 @@ def backup_cmd(
 ) -> None:
     """Copia coerente dell'intero registro (SQLite: API di backup; PostgreSQL: pg_dump),
     verificata dopo la scrittura: un registro danneggiato è segnalato e il backup non è
-    scritto."""
+    scritto. La chiave dei pseudonimi non è nel backup: va conservata a parte."""
+    from cup.pseudonimi import file_chiave
     from registro.backup import backup
 
-    engine = apri_registro(leggi_impostazioni(ctx))
+    settings = leggi_impostazioni(ctx)
+    # A backup is always possible, whatever key the command was run with: it does not use it.
+    engine = apri_registro(settings, verifica=False)
     path = backup(engine, out_file)
     out.print(f"backup scritto in {path}")
+    if not settings.chiave_pseudonimi:
+        out.print(f"la chiave dei pseudonimi ({file_chiave(settings)}) non è nel backup: "
+                  "conservarne una copia a parte, in un luogo protetto", highlight=False)
 
 
 @app.command("restore")
 def restore_cmd(ctx: typer.Context, file: Path) -> None:
     """Ripristina il registro da un backup, dopo averlo verificato (integrità, tabelle,
     versione dello schema); su SQLite il registro sostituito resta accanto come
-    `*.prima-del-ripristino`."""
+    `*.prima-del-ripristino`. Il registro ripristinato richiede la sua chiave dei
+    pseudonimi (l'impronta è stampata)."""
+    from cup.pseudonimi import impronta_del_registro
     from registro.backup import restore
 
-    engine = apri_registro(leggi_impostazioni(ctx))
+    engine = apri_registro(leggi_impostazioni(ctx), crea=True, verifica=False)
     precedente = restore(engine, file)
     out.print(f"registro ripristinato da {file}")
+    registrata = impronta_del_registro(engine)
+    if registrata is not None:
+        out.print(f"il registro usa la chiave dei pseudonimi con impronta {registrata}: "
+                  "ripristinarla nella cartella dei dati se non c'è già", highlight=False)
     if precedente is not None:
         out.print(f"il registro precedente è conservato in {precedente}")
 

@@ -14,7 +14,8 @@ import typer
 from servizio.cli.comune import apri_registro, leggi_impostazioni, schema_pronto
 
 report_app = typer.Typer(help="Report periodici: Conferenza dei Sindaci, Osservatorio "
-                              "regionale, Direttore Sanitario.", no_args_is_help=True)
+                              "regionale, Direttore Sanitario.", no_args_is_help=True,
+    rich_markup_mode="markdown")
 
 _CONSEGNA = typer.Option("--consegna/--no-consegna",
                          help="Inviare per posta ai destinatari delle impostazioni (se "

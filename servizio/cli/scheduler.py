@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 scheduler_app = typer.Typer(
     help="Il processo dei lavori periodici (senza sottocomando: lo avvia; si ferma con "
-         "SIGTERM).", invoke_without_command=True)
+         "SIGTERM).", invoke_without_command=True,
+    rich_markup_mode="markdown")
 
 
 def _contesto(ctx: typer.Context) -> tuple[Engine, Settings]:

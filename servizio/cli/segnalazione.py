@@ -21,7 +21,8 @@ from servizio.cli.comune import apri_registro, leggi_impostazioni, operatore, sc
 
 segnalazione_app = typer.Typer(
     help="Pubblica tutela: segnalazioni e reclami dei cittadini, con i termini del "
-         "Regolamento di Pubblica Tutela.", no_args_is_help=True)
+         "Regolamento di Pubblica Tutela.", no_args_is_help=True,
+    rich_markup_mode="markdown")
 
 
 class Canale(StrEnum):

@@ -14,7 +14,8 @@ from rich.console import Console
 from servizio.cli.comune import apri_registro, leggi_impostazioni, passo, schema_pronto
 
 site_app = typer.Typer(help="Sito pubblico dei tempi di attesa (file statici).",
-                       no_args_is_help=True)
+                       no_args_is_help=True,
+    rich_markup_mode="markdown")
 
 _out = Console(soft_wrap=True)
 _err = Console(stderr=True, soft_wrap=True)

@@ -126,4 +126,4 @@ def test_catalogo_import_and_synth(settings: Settings, tmp_path: Path) -> None:
 def test_help_everywhere(tmp_path: Path, cmd: list[str]) -> None:
     res = subprocess.run([sys.executable, "-m", "servizio.cli", *cmd, "--help"],
                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert res.returncode == 0 and "Usage" in res.stdout
+    assert res.returncode == 0 and "Uso:" in res.stdout

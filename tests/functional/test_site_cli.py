@@ -30,7 +30,7 @@ def _app() -> typer.Typer:
 
 def _env(settings: Settings) -> dict[str, str]:
     return {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
-            "REGISTRO_CHIAVE_PSEUDONIMI": "chiave"}
+            "REGISTRO_CHIAVE_PSEUDONIMI": settings.chiave_pseudonimi or ""}
 
 
 def test_site_build_prints_index(settings: Settings, tmp_path: Path) -> None:

@@ -81,7 +81,8 @@ def test_restore_refuses_a_foreign_file(engine: Engine, tmp_path: Path) -> None:
 
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
-           "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "PATH": os.environ.get("PATH", "/usr/bin")}
+           "REGISTRO_CHIAVE_PSEUDONIMI": settings.chiave_pseudonimi or "",
+           "PATH": os.environ.get("PATH", "/usr/bin")}
     return subprocess.run([sys.executable, "-m", "servizio.cli", *args], capture_output=True,
                           text=True, env=env, timeout=300)
 
