@@ -1,7 +1,7 @@
 """impostazioni del registro: l'impronta della chiave dei pseudonimi
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-10 10:00:00.000000
 
 The register records what must stay the same for its whole life, first of all the
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = '0009'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
