@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -99,3 +100,22 @@ def test_an_orm_request_reads_frames_through_its_own_library(sqlite_engine: Engi
         frame = read_frame(sqlite_engine, "SELECT COUNT(*) AS n, 'x' AS t FROM prenotazione",
                            {"n": pl.Int64(), "t": pl.String()})
     assert frame.to_dicts() == [{"n": 0, "t": "x"}]
+
+
+def test_a_column_empty_for_its_first_thousands_of_rows_is_read(sqlite_engine: Engine) -> None:
+    """The ADBC SQLite driver types a column from its first block of rows: a text column
+    empty in the first 1,024 rows then failed with "Type mismatch" (the demo's cancellation
+    dates did, once read in their own query)."""
+    with sqlite_engine.begin() as c:
+        c.execute(text("CREATE TABLE tardi (a TEXT, b INTEGER)"))
+        c.execute(text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                       "WHERE i < 5000) INSERT INTO tardi SELECT NULL, NULL FROM n"))
+        c.execute(text("INSERT INTO tardi VALUES ('2026-03-05 10:00:00.000000', 7)"))
+    frame = read_frame(sqlite_engine, "SELECT a, b FROM tardi",
+                       {"a": pl.Datetime("us"), "b": pl.Int64()})
+    assert frame.height == 5001
+    assert frame.drop_nulls().to_dicts() == [{"a": datetime(2026, 3, 5, 10), "b": 7}]
+    with adbc_connection(sqlite_engine) as conn:
+        dentro = read_frame(sqlite_engine, "SELECT a, b FROM tardi",
+                            {"a": pl.Datetime("us"), "b": pl.Int64()}, conn=conn)
+    assert dentro.equals(frame)
