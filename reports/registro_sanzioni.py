@@ -34,13 +34,17 @@ def data_evento() -> pl.Expr:
 
 
 def elenco_sanzioni(engine: Engine) -> pl.DataFrame:
-    """Every record, oldest first: COLONNE, NOMI, `importo_cent` and `data_evento`."""
+    """Every record, oldest first: COLONNE, NOMI, `importo_cent` and `data_evento`.
+
+    Columns mostly empty are read apart or as text with '' for none: SQLite's reader takes a
+    column's type from its first rows, and a cancellation date absent from the first
+    thousand records would be read as a number."""
     df = db.read_frame(
         engine,
         "SELECT s.id, s.id_prenotazione, s.tipo, s.importo_cent, s.stato, s.data_emissione, "
-        "s.motivo, p.codice_prestazione, pr.descrizione AS descrizione_prestazione, "
-        "p.codice_sede, se.nome AS nome_sede, p.stato AS stato_prenotazione, "
-        "p.data_appuntamento, p.data_disdetta "
+        "s.motivo, p.codice_prestazione, COALESCE(pr.descrizione, '') AS descrizione_prestazione, "
+        "p.codice_sede, COALESCE(se.nome, '') AS nome_sede, p.stato AS stato_prenotazione, "
+        "p.data_appuntamento "
         "FROM sanzione s LEFT JOIN prenotazione p ON p.id_prenotazione = s.id_prenotazione "
         "LEFT JOIN prestazione pr ON pr.codice = p.codice_prestazione "
         "LEFT JOIN sede se ON se.codice = p.codice_sede ORDER BY s.id",
@@ -49,12 +53,19 @@ def elenco_sanzioni(engine: Engine) -> pl.DataFrame:
          "motivo": pl.String(), "codice_prestazione": pl.String(),
          "descrizione_prestazione": pl.String(), "codice_sede": pl.String(),
          "nome_sede": pl.String(), "stato_prenotazione": pl.String(),
-         "data_appuntamento": pl.Datetime("us"), "data_disdetta": pl.Datetime("us")})
+         "data_appuntamento": pl.Datetime("us")})
+    disdette = db.read_frame(
+        engine,
+        "SELECT id_prenotazione, data_disdetta FROM prenotazione WHERE data_disdetta IS NOT "
+        "NULL AND id_prenotazione IN (SELECT id_prenotazione FROM sanzione)",
+        {"id_prenotazione": pl.String(), "data_disdetta": pl.Datetime("us")})
     # Integer cents to "25.82": string arithmetic on integers, never a float.
     importo = (
         (pl.col("importo_cent") // 100).cast(pl.String) + "."
         + (pl.col("importo_cent") % 100).cast(pl.String).str.pad_start(2, "0"))
-    return df.with_columns(importo=importo, data_evento=data_evento())
+    return (df.join(disdette, on="id_prenotazione", how="left", maintain_order="left")
+            .with_columns(pl.col("descrizione_prestazione", "nome_sede").replace("", None))
+            .with_columns(importo=importo, data_evento=data_evento()))
 
 
 def scrivi_sanzioni(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) -> Path:
