@@ -21,6 +21,7 @@ from registro.periodo import Periodo
 from registro.settings import Settings
 from registro.standards import carica_profilo
 from reports.calendario import precedente, ultimo_chiuso
+from reports.monitoring import COLONNE as COLONNE_LISTA
 from reports.monitoring import calcola_lista
 from reports.service import esegui
 from reports.stats import COLONNE, tabella_prestazioni
@@ -152,6 +153,8 @@ def test_direzione(engine: Engine, settings: Settings, tmp_path: Path) -> None:
     lista = pl.read_csv(esito.cartella / "lista_monitoraggio.csv", infer_schema=False)
     atteso = calcola_lista(engine=engine, settings=settings, oggi=al)
     assert lista.height == atteso.height > 0
+    assert lista.columns == [*COLONNE_LISTA, "descrizione_prestazione", "nome_sede_o_reparto"]
+    assert lista["nome_sede_o_reparto"].null_count() < lista.height
     unita = pl.read_csv(esito.cartella / "superamenti_per_unita.csv", infer_schema=False)
     assert unita.columns == ["registro", "unita", "codice_sede", "superamenti",
                              "senza_motivazione", "nome_unita", "nome_sede"]
