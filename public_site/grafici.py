@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from public_site.formato import MESI, giorni, nome_mese
+from public_site.formato import MESI, nome_mese
+from registro.formato import giorni
 from registro.periodo import Periodo
 from registro.soppressione import DATI_INSUFFICIENTI
 

@@ -45,9 +45,9 @@ from public_site.formato import (
     TIPI,
     TIPI_PLURALE,
     nome_mese,
-    percentuale,
 )
 from public_site.grafici import grafico, mesi_del_periodo
+from registro.formato import percentuale
 from registro.money import cents, euro, format_euro_it
 from registro.settings import Settings
 from registro.soppressione import SOGLIA_IN_LINEA, SOGLIA_PARZIALE, conformita

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from registro import db, statistiche
 from registro.csvsafe import scrivi_csv
+from registro.formato import MANCANTE, giorni, numero, percentuale
 from registro.money import format_euro, format_euro_it
 from registro.periodo import Periodo
 from registro.rules import deriva
@@ -40,6 +41,8 @@ TIPI_SANZIONE = ("bonum", "malum", "referto_non_ritirato")
 """The records the Conferenza sees: what the authority paid for its failures, what the
 citizens were charged for theirs (no-shows, late cancellations, reports not collected).
 Refunds of tickets are the citizen's own money back, not sanctions."""
+ETICHETTE_SANZIONE = {"bonum": "bonum", "malum": "malum",
+                      "referto_non_ritirato": "referti non ritirati"}
 
 
 @dataclass
@@ -55,6 +58,9 @@ class Conferenza:
     tabelle: dict[str, pl.DataFrame] = field(default_factory=dict)
     sanzioni: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     superamenti_totali: dict[str, int] = field(default_factory=dict)
+    andamento: list[tuple[str, str, str]] = field(default_factory=list)
+    """The trend table as a person reads it (Italian numbers); `tabelle["andamento"]` keeps
+    the CSV's machine form."""
 
 
 def _in_garanzia(prenotazioni: pl.DataFrame, profilo: Profilo, periodo: Periodo
@@ -99,12 +105,13 @@ def _sopprimi(df: pl.DataFrame, soglia: int) -> pl.DataFrame:
                     colonne=["entro_standard", "quota_entro_standard", "attesa_media"])
 
 
-def _sanzioni(sanzioni: pl.DataFrame, periodo: Periodo) -> dict[str, tuple[int, int]]:
-    from reports.registro_sanzioni import totali
+def sanzioni_nel_periodo(sanzioni: pl.DataFrame, periodo: Periodo) -> dict[str, tuple[int, int]]:
+    """Count and cents of the live records whose fact happened in the period (the
+    appointment, or the citizen's cancellation: reports.registro_sanzioni.data_evento), not
+    those issued in it: the check issues them later, often in the next half-year."""
+    from reports.registro_sanzioni import nel_periodo, totali
 
-    nel = sanzioni.filter(pl.col("data_emissione").is_between(
-        pl.lit(periodo.inizio), pl.lit(periodo.fine), closed="left"))
-    t = totali(nel)
+    t = totali(nel_periodo(sanzioni, periodo.inizio, periodo.fine))
     return {k: t.get(k, (0, 0)) for k in TIPI_SANZIONE}
 
 
@@ -155,6 +162,16 @@ def ricoveri_per_reparto(lista: pl.LazyFrame, reparti: pl.DataFrame, *, profilo:
                   colonne=["attesa_media", "attesa_mediana", "entro_standard",
                            "quota_entro_standard"])
     return sopprimi_conteggio(df, soglia=soglia, colonne=["in_attesa", "fuori_ordine"])
+
+
+def con_nomi(df: pl.DataFrame, catalogo: pl.DataFrame, sedi: pl.DataFrame) -> pl.DataFrame:
+    """`descrizione_prestazione` and `nome_sede` after the columns a table already has (its
+    readers keep reading them where they were). `sedi`: codice_sede, sede."""
+    return (df.join(catalogo.select(codice_prestazione="codice",
+                                    descrizione_prestazione="descrizione"),
+                    on="codice_prestazione", how="left", maintain_order="left")
+            .join(sedi.rename({"sede": "nome_sede"}), on="codice_sede", how="left",
+                  maintain_order="left"))
 
 
 def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferenza:
@@ -212,15 +229,16 @@ def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferen
         pl.int_range(1, pl.len() + 1).alias("posizione"), "codice_prestazione",
         "descrizione", "branca", "n", "entro_standard", "quota_entro_standard",
         "attesa_media")
-    tabelle["tempi_attesa"] = sopprimi(
+    tabelle["tempi_attesa"] = con_nomi(sopprimi(
         tabella_prestazioni(prenotazioni.lazy(), profilo=profilo, periodo=periodo),
         soglia=soglia, conteggio="n",
-        colonne=["attesa_media", "attesa_mediana", "attesa_p90", "quota_entro_standard"])
+        colonne=["attesa_media", "attesa_mediana", "attesa_p90", "quota_entro_standard"]),
+        catalogo, sedi)
     tabelle["ricoveri_reparto"] = _ricoveri_reparto(engine, profilo, periodo, soglia)
 
     sanzioni = elenco_sanzioni(engine)
-    per_periodo = {periodo.etichetta: _sanzioni(sanzioni, periodo),
-                   prima.etichetta: _sanzioni(sanzioni, prima)}
+    per_periodo = {periodo.etichetta: sanzioni_nel_periodo(sanzioni, periodo),
+                   prima.etichetta: sanzioni_nel_periodo(sanzioni, prima)}
     tabelle["sanzioni"] = pl.DataFrame(
         [{"tipo": t, "periodo": p, "numero": v[t][0], "importo_euro": format_euro(v[t][1])}
          for t in TIPI_SANZIONE for p, v in ((prima.etichetta, per_periodo[prima.etichetta]),
@@ -237,8 +255,13 @@ def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferen
                    .sort(["registro", "n", "codice_reparto_o_prestazione"],
                          descending=[False, True, False])
                    .rename({"codice_reparto_o_prestazione": "codice"}))
-    tabelle["superamenti_senza_motivazione"] = sopprimi_conteggio(superamenti, soglia=soglia,
-                                                                  colonne=["n"])
+    nomi_unita = pl.concat([
+        catalogo.select(registro=pl.lit("prestazioni"), codice="codice", nome="descrizione"),
+        _nomi(engine, "reparto").select(registro=pl.lit("ricoveri"), codice="codice",
+                                        nome="nome")])
+    tabelle["superamenti_senza_motivazione"] = sopprimi_conteggio(
+        superamenti.join(nomi_unita, on=["registro", "codice"], how="left",
+                         maintain_order="left"), soglia=soglia, colonne=["n"])
     tabelle.update(tabelle_tutela(engine=engine, settings=settings, periodo=periodo))
     totali_sup = {r: int(lista.filter(pl.col("registro") == r).height)
                   for r in ("prestazioni", "ricoveri")}
@@ -253,10 +276,22 @@ def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferen
         "periodo": [str(n), str(entro), _testo(_quota(entro, n)),
                     *_sanz_testo(per_periodo[periodo.etichetta])],
     })
+    vp, vo = per_periodo[prima.etichetta], per_periodo[periodo.etichetta]
+    andamento_it = [
+        ("prenotazioni in garanzia", numero(n_prec), numero(n)),
+        ("entro lo standard", numero(entro_prec), numero(entro)),
+        ("quota entro lo standard", percento(_quota(entro_prec, n_prec)),
+         percento(_quota(entro, n))),
+    ]
+    for t in TIPI_SANZIONE:
+        andamento_it += [(f"{ETICHETTE_SANZIONE[t]} (numero)", numero(vp[t][0]), numero(vo[t][0])),
+                         (f"{ETICHETTE_SANZIONE[t]} (euro)", format_euro_it(vp[t][1]),
+                          format_euro_it(vo[t][1]))]
     return Conferenza(periodo=periodo, precedente=prima, profilo=profilo.nome, soglia=soglia,
                       n=n, entro=entro, quota=_quota(entro, n),
                       quota_precedente=_quota(entro_prec, n_prec), tabelle=tabelle,
-                      sanzioni=per_periodo, superamenti_totali=totali_sup)
+                      sanzioni=per_periodo, superamenti_totali=totali_sup,
+                      andamento=andamento_it)
 
 
 def _testo(q: float | None) -> str:
@@ -271,7 +306,40 @@ def percento(q: float | None) -> str:
     """0.784 → '78,4 %' (Italian decimal comma); missing → 'dati insufficienti'."""
     if q is None:
         return DATI_INSUFFICIENTI
-    return f"{q * 100:.1f} %".replace(".", ",")
+    return percentuale(q)
+
+
+def punti(v: float | None) -> str:
+    """A change in percentage points with its sign: '+2,5', '−1,0', '0,0'; missing → '—'."""
+    if v is None:
+        return MANCANTE
+    testo = numero(abs(v), 1)
+    return testo if v == 0 else ("+" if v > 0 else "−") + testo
+
+
+def grafico_barre(righe: list[dict[str, Any]], etichetta: str) -> dict[str, Any]:
+    """The geometry of a bar chart whose labels are wrapped, never cut: each row as tall as
+    its label's lines. Returns the chart's height and, per row, its top, label lines and
+    share."""
+    import textwrap
+
+    barre, y = [], 4
+    for r in righe:
+        linee = textwrap.wrap(str(r[etichetta] or ""), LARGHEZZA_ETICHETTA) or [""]
+        alto = max(18, 12 * len(linee) + 6)
+        barre.append({"y": y, "alto": alto, "linee": linee,
+                      "quota": r.get("quota_entro_standard")})
+        y += alto + 4
+    return {"altezza": y + 4, "barre": barre}
+
+
+def numero_testo(valore: str) -> str:
+    """A number kept as text in a table ('12', '4.5') printed the Italian way."""
+    return numero(float(valore), 1) if "." in valore else numero(int(valore))
+
+
+LARGHEZZA_ETICHETTA = 34
+"""Characters per line of a chart's label (10 pt DejaVu Sans in the 200-pixel label column)."""
 
 
 def _ambiente() -> Any:
@@ -281,6 +349,12 @@ def _ambiente() -> Any:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["percento"] = percento
     env.filters["euro_it"] = format_euro_it
+    env.filters["numero"] = numero
+    env.filters["giorni"] = lambda v: DATI_INSUFFICIENTI if v is None else giorni(v)
+    env.filters["punti"] = punti
+    env.filters["numero_testo"] = numero_testo
+    env.globals["grafico_barre"] = grafico_barre
+    env.globals["ETICHETTE_SANZIONE"] = ETICHETTE_SANZIONE
     env.globals["DATI_INSUFFICIENTI"] = DATI_INSUFFICIENTI
     env.globals["conformita"] = conformita
     return env

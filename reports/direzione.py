@@ -6,6 +6,9 @@ As of a reference day `al` (default today), for the month containing it:
   reparto for the planned admissions — with how many are still without a motivazione;
 - `sanzioni_per_sede.csv`: bonum, malum and refunds issued in the month up to `al`, live
   ones, by site: count and euro (exact, from integer cents).
+A person reads these: the names stand beside the codes (the service's description or the
+ward's name, the site's name), in columns after the existing ones, which the operators'
+scripts read and which stay as they were.
 Internal to the Direzione Sanitaria: ids of bookings appear in the list (pseudonymous), as in
 `registro monitoring`; nothing personal.
 """
@@ -24,6 +27,7 @@ from registro.periodo import Periodo
 from registro.settings import Settings
 
 COLONNE_UNITA = ["registro", "unita", "codice_sede", "superamenti", "senza_motivazione"]
+NOMI_UNITA = ["nome_unita", "nome_sede"]
 
 
 def periodo_di(al: date) -> Periodo:
@@ -43,6 +47,28 @@ def superamenti_per_unita(lista: pl.DataFrame) -> pl.DataFrame:
             .select(COLONNE_UNITA))
 
 
+def nomi_unita(engine: Engine) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(registro, unita, nome_unita) for services and wards; (codice_sede, nome_sede)."""
+    testo = {"codice": pl.String(), "nome": pl.String()}
+    prestazioni = db.read_frame(engine, "SELECT codice, descrizione AS nome FROM prestazione",
+                                testo).with_columns(registro=pl.lit("prestazioni"))
+    reparti = db.read_frame(engine, "SELECT codice, nome FROM reparto", testo
+                            ).with_columns(registro=pl.lit("ricoveri"))
+    unita = pl.concat([prestazioni, reparti]).select(
+        "registro", unita="codice", nome_unita="nome")
+    sedi = db.read_frame(engine, "SELECT codice, nome FROM sede", testo).select(
+        codice_sede="codice", nome_sede="nome")
+    return unita, sedi
+
+
+def con_nomi(unita_df: pl.DataFrame, engine: Engine) -> pl.DataFrame:
+    """`superamenti_per_unita` with NOMI_UNITA after its columns."""
+    unita, sedi = nomi_unita(engine)
+    return (unita_df.join(unita, on=["registro", "unita"], how="left", maintain_order="left")
+            .join(sedi, on="codice_sede", how="left", maintain_order="left")
+            .select(*COLONNE_UNITA, *NOMI_UNITA))
+
+
 def sanzioni_per_sede(engine: Engine, inizio: date, fine: date) -> pl.DataFrame:
     """Live records issued in [inizio, fine), by site and kind."""
     df = db.read_frame(
@@ -59,7 +85,9 @@ def sanzioni_per_sede(engine: Engine, inizio: date, fine: date) -> pl.DataFrame:
            .sort("codice_sede", "tipo"))
     euro = ((pl.col("cent") // 100).cast(pl.String) + "."
             + (pl.col("cent") % 100).cast(pl.String).str.pad_start(2, "0"))
-    return agg.select("codice_sede", "tipo", "numero", euro.alias("importo_euro"))
+    _, sedi = nomi_unita(engine)
+    return agg.select("codice_sede", "tipo", "numero", euro.alias("importo_euro")).join(
+        sedi, on="codice_sede", how="left", maintain_order="left")
 
 
 def genera(*, engine: Engine, settings: Settings, al: date, cartella: Path) -> list[Path]:
@@ -70,7 +98,8 @@ def genera(*, engine: Engine, settings: Settings, al: date, cartella: Path) -> l
     lista = tutte.filter(~pl.col("motivato"))
     return [
         scrivi_lista(lista, cartella / "lista_monitoraggio.csv", "csv"),
-        scrivi_csv(superamenti_per_unita(tutte), cartella / "superamenti_per_unita.csv"),
+        scrivi_csv(con_nomi(superamenti_per_unita(tutte), engine),
+                   cartella / "superamenti_per_unita.csv"),
         scrivi_csv(sanzioni_per_sede(engine, periodo.inizio, al + timedelta(days=1)),
                    cartella / "sanzioni_per_sede.csv"),
     ]

@@ -28,9 +28,14 @@ Motivazioni are never edited, a new one supersedes the old: any one recorded mak
 motivated. By default motivated items are left out; `includi_motivati=True` keeps them with
 `motivato = true`, for audit.
 
-Sorted by list (in the order above), then by how far past — or how near — the threshold
-(`giorni − soglia` descending; for the overtakes `giorni` descending), then id, then registro
-(then the term, for two overdue terms of one segnalazione).
+Most urgent first: sorted by list (in the order above), then by the urgency of the priority
+class (URGENZA: U, B, D, P for the bookings, A, B, C, D for the admissions, none last), then
+by how far past — or how near — the threshold (`giorni − soglia` descending; for the
+overtakes `giorni` descending), then id, then registro (then the term, for two overdue terms
+of one segnalazione).
+
+`calcola_lista` puts the names beside the codes (NOMI, after COLONNE: the operators' scripts
+read COLONNE where they are): the service's description, and the site's or the ward's name.
 """
 
 from __future__ import annotations
@@ -56,6 +61,12 @@ SCHEMA = pl.Schema({
     "classe_priorita": pl.String, "giorni": pl.Int64, "soglia": pl.Int64, "dal": pl.Date,
     "motivato": pl.Boolean,
 })
+
+NOMI = ["descrizione_prestazione", "nome_sede_o_reparto"]
+
+URGENZA = {"prestazioni": ["U", "B", "D", "P"], "ricoveri": ["A", "B", "C", "D"]}
+"""The priority classes of each register, most urgent first (DM 2010 and PNGLA 2019-2021 for
+the bookings, the planned-admission classes for the wards)."""
 
 LISTE = ["superamento_senza_motivazione", "fuori_ordine_senza_motivazione", "in_scadenza",
          "tutela_in_ritardo", "stato_non_aggiornato"]
@@ -160,10 +171,22 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
     distanza = pl.when(pl.col("soglia").is_null()).then(pl.col("giorni")
                                                          ).otherwise(pl.col("giorni")
                                                                      - pl.col("soglia"))
-    return (lista.with_columns(_rango=rango, _distanza=distanza)
-            .sort(["_rango", "_distanza", "id", "registro", "codice_sede_o_patologia"],
-                  descending=[False, True, False, False, False], nulls_last=True)
-            .drop("_rango", "_distanza"))
+    return (lista.with_columns(_rango=rango, _urgenza=urgenza(), _distanza=distanza)
+            .sort(["_rango", "_urgenza", "_distanza", "id", "registro",
+                   "codice_sede_o_patologia"],
+                  descending=[False, False, True, False, False, False], nulls_last=True)
+            .drop("_rango", "_urgenza", "_distanza"))
+
+
+def urgenza() -> pl.Expr:
+    """The class's place in URGENZA for its register (0 the most urgent); no class last."""
+    fuori = len(URGENZA["prestazioni"])
+    per_registro = [
+        pl.when(pl.col("registro") == registro).then(
+            pl.col("classe_priorita").replace_strict(classi, list(range(len(classi))),
+                                                     default=fuori, return_dtype=pl.Int64))
+        for registro, classi in URGENZA.items()]
+    return pl.coalesce(*per_registro, pl.lit(fuori, dtype=pl.Int64)).fill_null(fuori)
 
 
 def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
@@ -179,18 +202,44 @@ def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
     prenotazioni = deriva(colonnare.prenotazioni(engine, settings), profilo).collect()
     ricoveri, coppie = ricoveri_verificati(engine, settings, oggi)
-    return lista_monitoraggio(prenotazioni=prenotazioni, ricoveri=ricoveri,
-                              fuori_ordine=coppie, motivazioni=vigenti(engine), oggi=oggi,
-                              giorni_preavviso=settings.giorni_in_scadenza,
-                              includi_motivati=includi_motivati,
-                              tutela=calcola_ritardi(engine=engine, settings=settings,
-                                                     oggi=oggi))
+    lista = lista_monitoraggio(prenotazioni=prenotazioni, ricoveri=ricoveri,
+                               fuori_ordine=coppie, motivazioni=vigenti(engine), oggi=oggi,
+                               giorni_preavviso=settings.giorni_in_scadenza,
+                               includi_motivati=includi_motivati,
+                               tutela=calcola_ritardi(engine=engine, settings=settings,
+                                                      oggi=oggi))
+    return con_nomi(lista, engine)
+
+
+def con_nomi(lista: pl.DataFrame, engine: Engine) -> pl.DataFrame:
+    """NOMI after COLONNE, the order kept: the service's description for a booking; the
+    site's name for a booking, the ward's for an admission."""
+    from registro import db
+
+    testo = {"codice": pl.String(), "nome": pl.String()}
+    prestazioni = db.read_frame(engine, "SELECT codice, descrizione AS nome FROM prestazione",
+                                testo).select(codice_reparto_o_prestazione="codice",
+                                              descrizione_prestazione="nome",
+                                              registro=pl.lit("prestazioni"))
+    sedi = db.read_frame(engine, "SELECT codice, nome FROM sede", testo).select(
+        codice_sede_o_patologia="codice", _sede="nome", registro=pl.lit("prestazioni"))
+    reparti = db.read_frame(engine, "SELECT codice, nome FROM reparto", testo).select(
+        codice_reparto_o_prestazione="codice", _reparto="nome", registro=pl.lit("ricoveri"))
+    return (lista
+            .join(prestazioni, on=["registro", "codice_reparto_o_prestazione"], how="left",
+                  maintain_order="left")
+            .join(sedi, on=["registro", "codice_sede_o_patologia"], how="left",
+                  maintain_order="left")
+            .join(reparti, on=["registro", "codice_reparto_o_prestazione"], how="left",
+                  maintain_order="left")
+            .with_columns(nome_sede_o_reparto=pl.coalesce("_sede", "_reparto"))
+            .select(*COLONNE, *NOMI))
 
 
 def scrivi_lista(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) -> Path:
     from reports.stats import scrivi_tabella
 
-    return scrivi_tabella(df, path, formato, colonne=COLONNE)
+    return scrivi_tabella(df, path, formato, colonne=[*COLONNE, *NOMI])
 
 
 # --- the Pubblica tutela's terms past due (`tutela_in_ritardo`) -------------------------------

@@ -85,8 +85,12 @@ def test_ingest_json_check_stats_sanzioni(settings: Settings, export: Path,
     assert res.returncode == 0, res.stderr
     with open(sanz, encoding="utf-8") as fh:
         records = list(csv.DictReader(fh))
+    # the operators' six columns first and unchanged, the names beside the codes after them
     assert list(records[0]) == ["id_prenotazione", "tipo", "importo", "stato",
-                                "data_emissione", "motivo"]
+                                "data_emissione", "motivo", "codice_prestazione",
+                                "descrizione_prestazione", "codice_sede", "nome_sede"]
+    assert records[0]["codice_sede"] == "S001"
+    assert records[0]["nome_sede"] != ""
     assert {(r["id_prenotazione"], r["tipo"], r["importo"]) for r in records} == {
         ("P3", "malum", "25.82")}
 

@@ -21,6 +21,7 @@ from registro.periodo import Periodo
 from registro.settings import Settings
 from registro.standards import carica_profilo
 from reports.calendario import precedente, ultimo_chiuso
+from reports.monitoring import COLONNE as COLONNE_LISTA
 from reports.monitoring import calcola_lista
 from reports.service import esegui
 from reports.stats import COLONNE, tabella_prestazioni
@@ -45,6 +46,17 @@ def test_conferenza_pdf_html_e_csv(engine: Engine, settings: Settings, tmp_path:
                                capture_output=True, text=True, check=True).stdout
     assert cifra.group(1) in testo_pdf
     assert "Conferenza dei Sindaci" in testo_pdf
+    # Italian typography in the PDF's text: euro as '€ 1.234,56', shares as '54,2 %', no
+    # raw fraction ('0.542') nor decimal point ('25.82', '2.5'; '§4.3' is a section)
+    assert re.search(r"€ \d{1,3}(\.\d{3})*,\d{2}\b", testo_pdf)
+    assert re.search(r"\b\d{1,3},\d %", testo_pdf)
+    assert not re.search(r"\b0\.\d{3}\b", testo_pdf)
+    codici = [*pl.read_csv(out / "tempi_attesa.csv", infer_schema=False)["codice_prestazione"],
+              *pl.read_csv(out / "ricoveri_reparto.csv", infer_schema=False)["codice_reparto"]]
+    senza_codici = re.sub("|".join(re.escape(c) for c in sorted(set(codici), key=len,
+                                                                  reverse=True)), "", testo_pdf)
+    assert re.findall(r"(?<![§\d.])\d+\.\d{1,2}(?!\d)", senza_codici) == []
+    assert "semestre in cui è avvenuto il fatto" in " ".join(testo_pdf.split())
 
     # the CSV numbers are `registro stats` for the same period, small cells emptied
     atteso = tabella_prestazioni(leggi_prenotazioni(engine).lazy(),
@@ -67,6 +79,16 @@ def test_conferenza_pdf_html_e_csv(engine: Engine, settings: Settings, tmp_path:
     n, entro = int(classi["n"].sum()), int(classi["entro_standard"].sum())
     assert classi["soppresso"].sum() == 0
     assert f"{round(entro / n * 100, 1):.1f}".replace(".", ",") + " %" == cifra.group(1)
+    # names beside codes: new columns after the old ones, which stay as they were
+    tempi = pl.read_csv(out / "tempi_attesa.csv", infer_schema=False)
+    assert tempi.columns[-2:] == ["descrizione_prestazione", "nome_sede"]
+    assert set(COLONNE) <= set(tempi.columns[:-2])
+    assert tempi["descrizione_prestazione"].null_count() < tempi.height
+    sup = pl.read_csv(out / "superamenti_senza_motivazione.csv", infer_schema=False)
+    assert sup.columns == ["registro", "codice", "n", "nome"]
+    assert sup.height > 0 and sup["nome"].null_count() < sup.height
+    for nome in sup["nome"].drop_nulls().to_list()[:3]:
+        assert nome in html
     # aggregates only: no booking id anywhere
     for f in out.glob("*.csv"):
         assert "P2025-" not in f.read_text(encoding="utf-8")
@@ -131,13 +153,16 @@ def test_direzione(engine: Engine, settings: Settings, tmp_path: Path) -> None:
     lista = pl.read_csv(esito.cartella / "lista_monitoraggio.csv", infer_schema=False)
     atteso = calcola_lista(engine=engine, settings=settings, oggi=al)
     assert lista.height == atteso.height > 0
+    assert lista.columns == [*COLONNE_LISTA, "descrizione_prestazione", "nome_sede_o_reparto"]
+    assert lista["nome_sede_o_reparto"].null_count() < lista.height
     unita = pl.read_csv(esito.cartella / "superamenti_per_unita.csv", infer_schema=False)
     assert unita.columns == ["registro", "unita", "codice_sede", "superamenti",
-                             "senza_motivazione"]
+                             "senza_motivazione", "nome_unita", "nome_sede"]
     assert unita["senza_motivazione"].cast(pl.Int64).sum() == atteso.filter(
         pl.col("lista") == "superamento_senza_motivazione").height
+    assert unita["nome_unita"].null_count() < unita.height
     sanzioni = pl.read_csv(esito.cartella / "sanzioni_per_sede.csv", infer_schema=False)
-    assert sanzioni.columns == ["codice_sede", "tipo", "numero", "importo_euro"]
+    assert sanzioni.columns == ["codice_sede", "tipo", "numero", "importo_euro", "nome_sede"]
 
 
 def test_periodi() -> None:

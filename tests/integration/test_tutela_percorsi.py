@@ -268,7 +268,8 @@ def test_overdue_terms_on_the_direttore_s_list(registro_api: Engine,
                       "codice_reparto_o_prestazione": "Medicina interna",
                       "codice_sede_o_patologia": "risposta_servizi", "classe_priorita": None,
                       "giorni": 8, "soglia": 7, "dal": scade + timedelta(days=1),
-                      "motivato": False}]
+                      "motivato": False, "descrizione_prestazione": None,
+                      "nome_sede_o_reparto": None}]
     # 1 April: the reply term (30 days from 2 March) is overdue too; the later one sorts after
     righe = tutela(date(2026, 4, 2))
     assert [(r["codice_sede_o_patologia"], r["giorni"], r["soglia"]) for r in righe] == [

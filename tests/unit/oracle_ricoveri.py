@@ -97,6 +97,8 @@ def fuori_ordine(righe: list[Riga]) -> list[Riga]:
 
 
 LISTE = ["superamento_senza_motivazione", "fuori_ordine_senza_motivazione", "in_scadenza"]
+URGENZA = {"prestazioni": ["U", "B", "D", "P"], "ricoveri": ["A", "B", "C", "D"]}
+"""Most urgent first: the list is sorted by list, then class, then days beyond the target."""
 
 
 def lista(*, prenotazioni: list[Riga], ricoveri: list[Riga], coppie: list[Riga],
@@ -148,9 +150,11 @@ def lista(*, prenotazioni: list[Riga], ricoveri: list[Riga], coppie: list[Riga],
                      r["codice_patologia"], r["classe_priorita"], r["attesa_giorni"],
                      r["attesa_massima"], dal, "superamento")
 
-    def chiave(v: Riga) -> tuple[int, int, str, str]:
+    def chiave(v: Riga) -> tuple[int, int, int, str, str]:
         distanza = v["giorni"] if v["soglia"] is None else v["giorni"] - v["soglia"]
-        return (LISTE.index(v["lista"]), -distanza, v["id"], v["registro"])
+        classi = URGENZA[v["registro"]]
+        urgenza = classi.index(v["classe_priorita"]) if v["classe_priorita"] in classi else 4
+        return (LISTE.index(v["lista"]), urgenza, -distanza, v["id"], v["registro"])
 
     return sorted(out, key=chiave)
 

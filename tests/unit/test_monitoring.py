@@ -86,10 +86,10 @@ def test_both_registers_and_every_list() -> None:
         ricoveri=[SUPERATO, SUPERATO_AMMESSO, SCAVALCATO, SCAVALCANTE,
                   voce("R-scad", prima(20), classe="A")])           # 10 days left
     assert chiavi(righe) == [
-        ("superamento_senza_motivazione", "ricoveri", "R-y"),        # 90 − 60 = 30
-        ("superamento_senza_motivazione", "ricoveri", "R-sup"),      # 45 − 30 = 15
-        ("superamento_senza_motivazione", "ricoveri", "R-amm"),      # 9
-        ("superamento_senza_motivazione", "prestazioni", "P1"),      # 2
+        ("superamento_senza_motivazione", "ricoveri", "R-sup"),      # A, 45 − 30 = 15
+        ("superamento_senza_motivazione", "ricoveri", "R-amm"),      # A, 9
+        ("superamento_senza_motivazione", "ricoveri", "R-y"),        # B, 90 − 60 = 30
+        ("superamento_senza_motivazione", "prestazioni", "P1"),      # no class, 2
         ("fuori_ordine_senza_motivazione", "ricoveri", "R-x"),
         ("in_scadenza", "ricoveri", "R-scad"),
     ]
@@ -188,19 +188,29 @@ def test_order_most_urgent_first_then_id() -> None:
                   voce("K1", prima(25), classe="A", reparto="10"),
                   voce("K0", prima(18), classe="A", reparto="10")])
     assert chiavi(righe) == [
-        ("superamento_senza_motivazione", "ricoveri", "Y2"),       # 90 − 30 = 60
-        ("superamento_senza_motivazione", "ricoveri", "Y1"),       # 90 − 60 = 30
-        ("superamento_senza_motivazione", "ricoveri", "S1"),       # 10
-        ("superamento_senza_motivazione", "ricoveri", "Y3"),       # 6
-        ("superamento_senza_motivazione", "prestazioni", "P-a"),   # 5, then by id
-        ("superamento_senza_motivazione", "prestazioni", "P-b"),   # 5
-        ("superamento_senza_motivazione", "ricoveri", "S0"),       # 5
-        ("superamento_senza_motivazione", "prestazioni", "P-c"),   # 1
+        ("superamento_senza_motivazione", "ricoveri", "Y2"),       # A, 90 − 30 = 60
+        ("superamento_senza_motivazione", "ricoveri", "S1"),       # A, 10
+        ("superamento_senza_motivazione", "ricoveri", "S0"),       # A, 5
+        ("superamento_senza_motivazione", "ricoveri", "Y1"),       # B, 90 − 60 = 30
+        ("superamento_senza_motivazione", "ricoveri", "Y3"),       # B, 6
+        ("superamento_senza_motivazione", "prestazioni", "P-a"),   # no class, 5, then by id
+        ("superamento_senza_motivazione", "prestazioni", "P-b"),   # no class, 5
+        ("superamento_senza_motivazione", "prestazioni", "P-c"),   # no class, 1
         ("fuori_ordine_senza_motivazione", "ricoveri", "X2"),      # overtook 2
         ("fuori_ordine_senza_motivazione", "ricoveri", "X1"),      # overtook 1
         ("in_scadenza", "ricoveri", "K1"),                         # 5 days left
         ("in_scadenza", "ricoveri", "K0"),                         # 12 days left
     ]
+
+
+def test_the_class_comes_before_the_days_beyond_the_target() -> None:
+    # U > B > D > P > none for the bookings: an urgent one 1 day past before a programmed
+    # one 70 days past
+    righe = calcola(prenotazioni=[
+        prenotazione("P-p", 100, 30, classe="P"), prenotazione("P-none", 200, 30),
+        prenotazione("P-d", 65, 60, classe="D"), prenotazione("P-b", 11, 10, classe="B"),
+        prenotazione("P-u", 4, 3, classe="U")])
+    assert [r["id"] for r in righe] == ["P-u", "P-b", "P-d", "P-p", "P-none"]
 
 
 def test_empty_inputs() -> None:
