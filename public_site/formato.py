@@ -7,7 +7,7 @@ the Jinja filters of every page and the labels the page contexts put in front of
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from registro.money import cents, format_euro_it
@@ -45,6 +45,14 @@ def giorni(valore: float | int | None) -> str:
     return numero(valore, 1)
 
 
+def in_giorni(valore: float | int | None) -> str:
+    """Days with their unit, as a person reads them: '1 giorno', '12 giorni', '7,5 giorni'."""
+    if valore is None:
+        return MANCANTE
+    testo = giorni(valore)
+    return f"{testo} giorno" if testo == "1" else f"{testo} giorni"
+
+
 def percentuale(quota: float | None) -> str:
     """A share (0–1) as a percentage with one decimal."""
     if quota is None:
@@ -59,6 +67,33 @@ def data_it(giorno: date | None) -> str:
     return f"{giorno.day} {MESI[giorno.month - 1]} {giorno.year}"
 
 
+def data_ora_it(momento: datetime) -> str:
+    """'4 maggio 2026 alle 10.05': when a page was generated (Italian time with a dot)."""
+    return f"{data_it(momento.date())} alle {momento.hour}.{momento.minute:02d}"
+
+
+PROFILI = {"carta1995": "Carta dei servizi pubblici sanitari (1995)",
+           "pngla": "Piano nazionale di governo delle liste d'attesa"}
+
+
+def nome_profilo(nome: str) -> str:
+    """The target profile in words, never its setting key ('carta1995+locale' → the Carta,
+    with the authority's own targets)."""
+    base, _, locale = nome.partition("+")
+    testo = PROFILI.get(base, "standard dell'Azienda")
+    return f"{testo}, con i tempi fissati dall'Azienda" if locale else testo
+
+
+CAUSALI = {"emergenza": "un'emergenza che l'Azienda deve fronteggiare (per esempio un "
+                        "guasto delle apparecchiature o un'urgenza clinica)"}
+
+
+def causale(chiave: str) -> str:
+    """A cancellation cause in words, never the raw key of the setting."""
+    pulita = chiave.strip().lower()
+    return CAUSALI.get(pulita, pulita.replace("_", " "))
+
+
 def nome_mese(mese: str) -> str:
     """'2026-05' → 'maggio 2026'."""
     anno, m = mese.split("-")
@@ -70,6 +105,6 @@ def euro_it(importo: Decimal | None) -> str:
     return format_euro_it(cents(importo)) if importo is not None else MANCANTE
 
 
-FILTRI = {"numero": numero, "giorni": giorni, "percentuale": percentuale, "data_it": data_it,
-          "euro_it": euro_it}
+FILTRI = {"numero": numero, "giorni": giorni, "in_giorni": in_giorni,
+          "percentuale": percentuale, "data_it": data_it, "euro_it": euro_it}
 """The Jinja filters of every template, by the name the templates use."""

@@ -45,7 +45,6 @@ def test_the_fingerprint_tells_nothing_of_the_key() -> None:
 @pytest.mark.postgres
 def test_postgres_database_without_the_schema_is_not_a_register(tmp_path: Path) -> None:
     import psycopg
-
     from conftest import PG_ADMIN, _pg_url
 
     nome = f"registro_vuoto_{uuid.uuid4().hex[:10]}"
