@@ -20,14 +20,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from public_site.contesti import Pagina, Sito
 from public_site.dati import Pubblicazione, leggi, periodo_predefinito, pubblica
-from public_site.formato import data_it
+from public_site.formato import data_it, data_ora_it, nome_profilo
 from public_site.modelli import ambiente, rendi
 from public_site.open_data import scrivi_dati_aperti
 from public_site.pagine import (
@@ -66,18 +66,19 @@ class EsitoSito:
     avvisi: list[str] = field(default_factory=list)
 
 
-def _sito(pub: Pubblicazione, profilo: Profilo, settings: Settings, oggi: date) -> Sito:
+def _sito(pub: Pubblicazione, profilo: Profilo, settings: Settings,
+          generato: datetime) -> Sito:
     return Sito(
         ente=settings.ente, data_dati=data_it(pub.data_dati),
         data_dati_iso=pub.data_dati.isoformat() if pub.data_dati else "",
-        periodo=pub.periodo.etichetta, profilo=profilo.nome,
-        soglia=settings.soglia_pubblicazione, generato_il=data_it(oggi),
+        periodo=pub.periodo.etichetta, profilo=nome_profilo(profilo.nome),
+        soglia=settings.soglia_pubblicazione, generato_il=data_ora_it(generato),
         accessibilita=settings.url_dichiarazione_accessibilita,
         privacy=settings.url_privacy, note_legali=settings.url_note_legali)
 
 
 def _genera(cartella: Path, *, pub: Pubblicazione, profilo: Profilo, settings: Settings,
-            oggi: date, bootstrap_italia: Path) -> tuple[int, int]:
+            oggi: date, generato: datetime, bootstrap_italia: Path) -> tuple[int, int]:
     """Write the whole site into `cartella`; returns (pages, files)."""
     scrittore = Scrittore(cartella)
     env = ambiente()
@@ -85,7 +86,7 @@ def _genera(cartella: Path, *, pub: Pubblicazione, profilo: Profilo, settings: S
     copia_statici(scrittore, bootstrap_italia)
     scrittore.testo("static/indice-ricerca.js", indice_ricerca(dati))
     risorse = scrivi_dati_aperti(scrittore, pub, settings, oggi)
-    sito = _sito(pub, profilo, settings, oggi)
+    sito = _sito(pub, profilo, settings, generato)
     pagine = 0
     generatori: list[Iterator[Pagina]] = [
         pagine_generali(dati), pagine_prestazioni(dati), pagine_sedi(dati),
@@ -100,19 +101,38 @@ def _genera(cartella: Path, *, pub: Pubblicazione, profilo: Profilo, settings: S
 
 def _avvisi(settings: Settings) -> list[str]:
     """What the site lacks that an authority should configure (the build still succeeds)."""
-    avvisi = [f"impostazione `{nome}` non configurata: il collegamento manca nel piè di pagina"
-              for nome in ("url_dichiarazione_accessibilita", "url_privacy", "url_note_legali")
+    avvisi = [f"impostazione `{nome}` non configurata: il piè di pagina rimanda al sito "
+              "istituzionale dell'ente" for nome in ("url_privacy", "url_note_legali")
               if getattr(settings, nome) is None]
+    if settings.url_dichiarazione_accessibilita is None:
+        if settings.accessibilita_verificata_il is None:
+            avvisi.append("impostazione `accessibilita_verificata_il` non configurata: la "
+                          "dichiarazione di accessibilità non indica la data dell'ultima "
+                          "verifica")
+        if settings.accessibilita_email is None:
+            avvisi.append("impostazione `accessibilita_email` non configurata: la "
+                          "dichiarazione di accessibilità non indica a chi segnalare un "
+                          "problema")
     if not any((settings.upt_telefono, settings.upt_email, settings.upt_indirizzo)):
-        avvisi.append("contatti dell'Ufficio di Pubblica Tutela non configurati (upt_*)")
+        avvisi.append("contatti dell'Ufficio di Pubblica Tutela non configurati (upt_telefono, "
+                      "upt_email, upt_indirizzo): «I tuoi diritti» rimanda al sito "
+                      "istituzionale dell'ente")
+    if settings.cup_telefono is None:
+        avvisi.append("impostazione `cup_telefono` non configurata: «I tuoi diritti» non dice "
+                      "quale numero chiamare per prenotare")
     return avvisi
 
 
 def build_site(*, engine: Engine, settings: Settings, out: Path, periodo: Periodo | None = None,
-               oggi: date | None = None) -> EsitoSito:
-    """Build the public site into `out` (replaced whole, atomically); returns what was done."""
+               oggi: date | None = None, generato: datetime | None = None) -> EsitoSito:
+    """Build the public site into `out` (replaced whole, atomically); returns what was done.
+
+    `oggi` is the data's reference date (it picks the default period; the demo passes its
+    own); `generato` is when the pages say they were generated, the build's real time
+    unless a test fixes it: the two are different facts for a reader."""
     t0 = time.perf_counter()
     oggi = oggi or date.today()
+    generato = generato or datetime.now()
     out = Path(out).resolve()
     verifica_destinazione(out)
     verifica_bootstrap_italia(BOOTSTRAP_ITALIA)
@@ -123,7 +143,7 @@ def build_site(*, engine: Engine, settings: Settings, out: Path, periodo: Period
                    soglia=settings.soglia_pubblicazione)
     with cartella_nuova(out) as nuovo:
         pagine, file = _genera(nuovo, pub=pub, profilo=profilo, settings=settings, oggi=oggi,
-                               bootstrap_italia=BOOTSTRAP_ITALIA)
+                               generato=generato, bootstrap_italia=BOOTSTRAP_ITALIA)
     return EsitoSito(cartella=out, index=out / "index.html", periodo=periodo.etichetta,
                      pagine=pagine, file=file, secondi=time.perf_counter() - t0,
                      avvisi=_avvisi(settings))

@@ -60,9 +60,12 @@ class Sito:
     data_dati_iso: str
     periodo: str
     profilo: str
+    """The target profile in words (`formato.nome_profilo`), never its setting key."""
     soglia: int
     generato_il: str
+    """When the build ran (date and time), not the date of the data."""
     accessibilita: str | None
+    """The authority's own accessibility statement; unset: the site's generated page."""
     privacy: str | None
     note_legali: str | None
 
@@ -80,6 +83,14 @@ class ContattiUpt:
     telefono: str | None
     email: str | None
     indirizzo: str | None
+    orari: str | None
+
+
+@dataclass(frozen=True)
+class ContattiCup:
+    """The CUP's booking line: where a citizen asks for a date within the target."""
+
+    telefono: str | None
     orari: str | None
 
 
@@ -138,11 +149,25 @@ class ContestoDiritti:
     bonum: str
     malum: str
     regime: str
+    carta: bool
+    """The targets are the Carta's (else the national plan's)."""
     preavviso_ore: int
     causali_esenti: list[str]
+    """In words (`formato.causale`), never the setting's keys."""
     periodiche_fuori_garanzia: bool
     termine_ritiro_referto_giorni: int
     upt: ContattiUpt
+    cup: ContattiCup
+
+
+@dataclass(frozen=True)
+class ContestoAccessibilita:
+    """The accessibility statement (AgID model), generated when the authority links none."""
+
+    TEMPLATE: ClassVar[str] = "accessibilita.html"
+    stato: str
+    verificata_il: str | None
+    email: str | None
 
 
 @dataclass(frozen=True)
@@ -200,7 +225,7 @@ class ContestoOpenData:
 
 
 ContestoPagina = (ContestoHome | ContestoIndice | ContestoElencoSedi | ContestoElencoReparti
-                  | ContestoDiritti | ContestoMetodologia | ContestoStampa
+                  | ContestoDiritti | ContestoAccessibilita | ContestoMetodologia | ContestoStampa
                   | ContestoPrestazione | ContestoSede | ContestoReparto | ContestoOpenData)
 
 

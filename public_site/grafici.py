@@ -17,7 +17,7 @@ from registro.soppressione import DATI_INSUFFICIENTI
 
 LARGHEZZA, ALTEZZA = 640, 220
 """The SVG's viewBox: the chart scales to the page width."""
-MARGINE_SINISTRO, MARGINE_BASSO, MARGINE_ALTO, MARGINE_DESTRO = 40, 30, 10, 10
+MARGINE_SINISTRO, MARGINE_BASSO, MARGINE_ALTO, MARGINE_DESTRO = 70, 30, 10, 10
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ import polars as pl
 
 from public_site.contesti import (
     Branche,
+    ContattiCup,
     ContattiUpt,
+    ContestoAccessibilita,
     ContestoDiritti,
     ContestoElencoReparti,
     ContestoElencoSedi,
@@ -44,6 +46,8 @@ from public_site.formato import (
     SENZA_BRANCA,
     TIPI,
     TIPI_PLURALE,
+    causale,
+    data_it,
     nome_mese,
 )
 from public_site.grafici import grafico, mesi_del_periodo
@@ -174,12 +178,20 @@ def pagine_generali(d: DatiSito) -> Iterator[Pagina]:
                          for r in d.profilo.ricoveri],
         fuori_garanzia=sorted(d.profilo.classi_fuori_garanzia),
         bonum=format_euro_it(cents(s.bonum)), malum=format_euro_it(cents(s.malum)),
-        regime=s.regime_sanzioni, preavviso_ore=s.preavviso_ore,
-        causali_esenti=s.causali_esenti,
+        regime=s.regime_sanzioni, carta=d.profilo.nome.startswith("carta1995"),
+        preavviso_ore=s.preavviso_ore,
+        causali_esenti=sorted({causale(c) for c in s.causali_esenti if c.strip()}),
         periodiche_fuori_garanzia=d.profilo.periodiche_fuori_garanzia,
         termine_ritiro_referto_giorni=s.termine_ritiro_referto_giorni,
         upt=ContattiUpt(telefono=s.upt_telefono, email=s.upt_email,
-                        indirizzo=s.upt_indirizzo, orari=s.upt_orari)))
+                        indirizzo=s.upt_indirizzo, orari=s.upt_orari),
+        cup=ContattiCup(telefono=s.cup_telefono, orari=s.cup_orari)))
+    if s.url_dichiarazione_accessibilita is None:
+        yield Pagina("accessibilita.html", "Dichiarazione di accessibilità",
+                     ContestoAccessibilita(
+                         stato=s.accessibilita_stato, email=s.accessibilita_email,
+                         verificata_il=(data_it(s.accessibilita_verificata_il)
+                                        if s.accessibilita_verificata_il else None)))
     yield Pagina("metodologia.html", "Come leggere i dati", ContestoMetodologia(
         in_linea=percentuale(SOGLIA_IN_LINEA), parziale=percentuale(SOGLIA_PARZIALE),
         per_classe=d.profilo.per_classe))
@@ -205,6 +217,24 @@ def _classifica(righe: list[Riga]) -> list[Riga]:
     return classifica
 
 
+ORDINE_CLASSI = {"U": 0, "B": 1, "D": 2, "P": 3}
+
+
+def per_attesa(righe: list[Riga]) -> list[Riga]:
+    """A service's sites by the wait, best first: by priority class (a citizen reads the
+    class on the prescription), then the median wait, the 90th percentile, the share within
+    target (higher first) and the site's name; suppressed cells last, by name."""
+    def chiave(r: Riga) -> tuple[Any, ...]:
+        soppresso = bool(r["soppresso"]) or r["attesa_mediana"] is None
+        return (ORDINE_CLASSI.get(r["classe_priorita"] or "", 9), soppresso,
+                0 if soppresso else r["attesa_mediana"],
+                0 if soppresso or r["attesa_p90"] is None else r["attesa_p90"],
+                0 if soppresso or r["quota_entro_standard"] is None
+                else -r["quota_entro_standard"],
+                (r["nome_sede"] or "").casefold(), r["codice_sede"])
+    return sorted(righe, key=chiave)
+
+
 def pagine_prestazioni(d: DatiSito) -> Iterator[Pagina]:
     """One page per service of the catalog, with or without bookings."""
     for p in d.catalogo:
@@ -218,7 +248,7 @@ def pagine_prestazioni(d: DatiSito) -> Iterator[Pagina]:
         yield Pagina(p["href"], p["descrizione"], ContestoPrestazione(
             p=p, tariffa=euro(p["tariffa_cent"]) if p["tariffa_cent"] is not None else None,
             standard=standard_prestazione(d.profilo, p["codice"], p["tipo"]),
-            righe=righe, migliore=classifica[0] if classifica else None,
+            righe=per_attesa(righe), migliore=classifica[0] if classifica else None,
             alternativa=classifica[1] if len(classifica) > 1 else None,
             grafico=grafico(punti, d.pub.periodo) if punti else None,
             andamento=andamento, per_classe=d.profilo.per_classe))

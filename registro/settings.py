@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -79,6 +80,18 @@ class Settings(BaseSettings):
     upt_email: str | None = None
     upt_indirizzo: str | None = None
     upt_orari: str | None = None
+    cup_telefono: str | None = None
+    """The CUP's booking line, on "I tuoi diritti": whom to call when the date offered is
+    beyond the target."""
+    cup_orari: str | None = None
+    accessibilita_email: str | None = None
+    """Where a citizen reports an accessibility problem (the generated statement's feedback
+    mechanism, used when `url_dichiarazione_accessibilita` is unset)."""
+    accessibilita_verificata_il: date | None = None
+    """Date of the last accessibility check of the site, shown in the generated statement."""
+    accessibilita_stato: Literal["conforme", "parzialmente conforme", "non conforme"] = \
+        "parzialmente conforme"
+    """The compliance status the authority declares (AgID model statement)."""
 
     # --- pubblica tutela (registro.tutela): Allegato 1 "Regolamento di Pubblica Tutela" ---
     tutela_giorni_trasmissione: int = Field(default=3, ge=0)

@@ -40,9 +40,11 @@ def registro_sintetico(cartella: Path, *, prenotazioni: int, ricoveri: int,
     cartella.mkdir(parents=True, exist_ok=True)
     settings = load_settings(db_url=f"sqlite:///{cartella / 'registro.db'}",
                              data_dir=cartella / "dati", chiave_pseudonimi="chiave-di-prova",
-                             url_dichiarazione_accessibilita="https://form.agid.gov.it/",
                              url_privacy="https://www.example.org/privacy",
                              url_note_legali="https://www.example.org/note-legali",
+                             accessibilita_email="accessibilita@example.org",
+                             accessibilita_verificata_il="2026-01-10",
+                             cup_telefono="800 000 000", cup_orari="dal lunedì al venerdì 8-18",
                              upt_telefono="0331 449707", upt_email="upt@example.org",
                              upt_indirizzo="Via Papa Giovanni Paolo II, Legnano",
                              upt_orari="dal lunedì al venerdì 9.30-12.30")
@@ -60,7 +62,9 @@ def registro_sintetico(cartella: Path, *, prenotazioni: int, ricoveri: int,
 
 GOLDEN_PERIODO = "2026-Q1"
 GOLDEN_OGGI = "2026-04-15"
-"""The golden site's period and build date: fixed, so the golden does not age."""
+"""The golden site's period and reference date: fixed, so the golden does not age."""
+GOLDEN_GENERATO = "2026-04-16T06:05"
+"""When the golden pages say they were generated (a real build says when it ran)."""
 
 GOLDEN_CATALOGO = """codice,descrizione,tipo,branca,tariffa
 89.7A.3,Prima visita cardiologica,visita,Cardiologia,22.50
@@ -89,9 +93,11 @@ def registro_golden(cartella: Path, db_url: str) -> tuple[Engine, Settings]:
     cartella.mkdir(parents=True, exist_ok=True)
     settings = load_settings(db_url=db_url, data_dir=cartella / "dati",
                              chiave_pseudonimi="chiave-di-prova", ente="ASL di esempio",
-                             url_dichiarazione_accessibilita="https://form.agid.gov.it/",
                              url_privacy="https://www.example.org/privacy",
                              url_note_legali="https://www.example.org/note-legali",
+                             accessibilita_email="accessibilita@example.org",
+                             accessibilita_verificata_il="2026-03-31",
+                             cup_telefono="800 000 000", cup_orari="dal lunedì al venerdì 8-18",
                              upt_telefono="0331 000000", upt_email="upt@example.org",
                              upt_indirizzo="Via dell'Ospedale 1, Esempio",
                              upt_orari="dal lunedì al venerdì 9.30-12.30")

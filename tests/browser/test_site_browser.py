@@ -1,8 +1,9 @@
 """The public site in a real headless Chromium (Debian's package, driven by Playwright).
 
 Every page type loads with no console error, the search finds a service by part of its name
-(JavaScript on), the full index works with JavaScript off, tables scroll in their own box on
-a 360-px phone, and axe-core (pinned npm package) finds no WCAG 2.1 A/AA violation.
+(JavaScript on), the full index works with JavaScript off, no table column is cut at 1280 px,
+a 360-px phone reads the tables as stacked cards without any sideways scroll, and axe-core
+(pinned npm package) finds no WCAG 2.1 A/AA violation at either width.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ PAGINE = {
     "reparto": "reparti/08.01.html",
     "elenco_reparti": "reparti/index.html",
     "diritti": "diritti.html",
+    "accessibilita": "accessibilita.html",
     "metodologia": "metodologia.html",
     "open_data": "open-data.html",
     "stampa": "registro-stampabile.html",
@@ -97,10 +99,16 @@ def _apri(browser: Any, url: str, **opzioni: Any) -> tuple[Any, Any, list[str]]:
     return context, page, errori
 
 
+DESKTOP = {"width": 1280, "height": 900}
+TELEFONO = {"width": 360, "height": 740}
+
+
+@pytest.mark.parametrize("larghezza", [1280, 360])
 @pytest.mark.parametrize("tipo", sorted(PAGINE))
 def test_page_loads_without_console_errors_and_passes_axe(browser: Any, server: str,
-                                                          tipo: str) -> None:
-    context, page, errori = _apri(browser, server + PAGINE[tipo])
+                                                          tipo: str, larghezza: int) -> None:
+    context, page, errori = _apri(browser, server + PAGINE[tipo],
+                                  viewport=DESKTOP if larghezza == 1280 else TELEFONO)
     try:
         assert page.locator("h1").count() == 1
         assert "Dati aggiornati al" in page.inner_text("main")
@@ -157,19 +165,66 @@ def test_index_filters_with_js_and_works_without(browser: Any, server: str) -> N
         context.close()
 
 
-@pytest.mark.parametrize("tipo", ["prestazione", "sede", "reparto", "stampa"])
-def test_tables_readable_on_a_phone(browser: Any, server: str, tipo: str) -> None:
-    context, page, _ = _apri(browser, server + PAGINE[tipo],
-                             viewport={"width": 360, "height": 740})
+CON_TABELLE = ["prestazione", "sede", "reparto", "stampa", "open_data"]
+
+
+@pytest.mark.parametrize("tipo", sorted(PAGINE))
+def test_no_table_column_cut_at_1280(browser: Any, server: str, tipo: str) -> None:
+    context, page, _ = _apri(browser, server + PAGINE[tipo], viewport=DESKTOP)
+    try:
+        misure = page.evaluate(
+            "() => [...document.querySelectorAll('table, .table-responsive')].map(e => "
+            "[e.tagName, e.scrollWidth, e.clientWidth])")
+        if tipo in CON_TABELLE:
+            assert misure, "nessuna tabella misurata"
+        tagliate = [m for m in misure if m[1] > m[2]]
+        assert tagliate == [], tagliate
+        pagina = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert pagina[0] <= pagina[1], pagina
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("tipo", sorted(PAGINE))
+def test_no_sideways_scroll_on_a_phone(browser: Any, server: str, tipo: str) -> None:
+    context, page, _ = _apri(browser, server + PAGINE[tipo], viewport=TELEFONO)
     try:
         larghezze = page.evaluate(
             "() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert larghezze[0] <= larghezze[1], larghezze
-        contenitore = page.locator(".table-responsive").first
-        assert contenitore.count() == 1
-        stile = contenitore.evaluate("e => getComputedStyle(e).overflowX")
-        assert stile == "auto"
-        box = contenitore.bounding_box()
+        box = page.evaluate(
+            "() => [...document.querySelectorAll('.table-responsive')].map(e => "
+            "e.scrollWidth <= e.clientWidth)")
+        assert all(box), box
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("tipo", CON_TABELLE)
+def test_tables_read_as_cards_on_a_phone(browser: Any, server: str, tipo: str) -> None:
+    context, page, _ = _apri(browser, server + PAGINE[tipo], viewport=TELEFONO)
+    try:
+        celle = page.locator("table.tabella-attese tbody td")
+        assert celle.count() > 0
+        # every data cell says which column it is, and shows it beside its value
+        senza_etichetta = page.evaluate(
+            "() => [...document.querySelectorAll('table.tabella-attese tbody td')]"
+            ".filter(td => !td.dataset.label).length")
+        assert senza_etichetta == 0
+        prima = celle.first
+        assert prima.evaluate("e => getComputedStyle(e).display") in ("block", "flex")
+        assert prima.evaluate("e => getComputedStyle(e, '::before').content") == \
+            '"' + (prima.get_attribute("data-label") or "") + '"'
+        # each row is a card no wider than the screen; the header row is off screen
+        riga = page.locator("table.tabella-attese tbody tr").first
+        box = riga.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
+        assert page.locator("table.tabella-attese thead").first.bounding_box()["height"] <= 1
+        # the verdict is on screen, not hidden past a sideways scroll
+        if tipo != "open_data":
+            giudizio = page.locator("table.tabella-attese tbody .conformita").first
+            gbox = giudizio.bounding_box()
+            assert gbox is not None and gbox["x"] + gbox["width"] <= 360
     finally:
         context.close()

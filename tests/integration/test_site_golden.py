@@ -13,11 +13,11 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from helpers_sito import GOLDEN_OGGI, GOLDEN_PERIODO, registro_golden
+from helpers_sito import GOLDEN_GENERATO, GOLDEN_OGGI, GOLDEN_PERIODO, registro_golden
 
 from public_site.build import MARCATORE, build_site
 from registro.periodo import Periodo
@@ -60,7 +60,8 @@ def test_golden_site(db_url: str, tmp_path: Path) -> None:
     engine, settings = registro_golden(tmp_path / "registro", db_url)
     esito = build_site(engine=engine, settings=settings, out=tmp_path / "sito",
                        periodo=Periodo.parse(GOLDEN_PERIODO),
-                       oggi=date.fromisoformat(GOLDEN_OGGI))
+                       oggi=date.fromisoformat(GOLDEN_OGGI),
+                       generato=datetime.fromisoformat(GOLDEN_GENERATO))
     engine.dispose()
     ottenuto = generati(esito.cartella)
     # `make golden` rewrites the copy from SQLite only; PostgreSQL is always compared with it
