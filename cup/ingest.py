@@ -30,7 +30,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from cup import pseudonimi
 from cup.mapping import Mapping
@@ -65,8 +65,6 @@ def colonne_registro(t: Tracciato) -> list[str]:
 
 def derivati(t: Tracciato) -> list[str]:
     """What `registro check` derives: reset whenever a newer version arrives."""
-    from sqlmodel import SQLModel
-
     proprie = set(colonne_registro(t))
     return [c.name for c in SQLModel.metadata.tables[t.tabella].columns if c.name not in proprie]
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
+from registro import riservato
 from registro.settings import Settings
 
 # 6 letters, 2 "digits", month letter, 2 "digits", 1 letter, 3 "digits", check letter;
@@ -57,8 +58,6 @@ def chiave(settings: Settings) -> bytes:
     (created 0600 in a 0700 folder: whoever reads it can link pseudonyms to codes)."""
     if settings.chiave_pseudonimi:
         return settings.chiave_pseudonimi.encode("utf-8")
-    from registro import riservato
-
     path = Path(settings.data_dir) / "chiave_pseudonimi"
     riservato.cartella(path.parent)
     if not path.exists():

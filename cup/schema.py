@@ -14,6 +14,7 @@ from decimal import Decimal
 import polars as pl
 
 from cup.readers import RIGA
+from registro.money import cents, format_euro_it
 from registro.types import (
     CLASSI_PRIORITA,
     CLASSI_RICOVERO,
@@ -121,8 +122,6 @@ a typing or export error, not money."""
 
 
 def motivo_oltre_massimo(massimo: Decimal) -> str:
-    from registro.money import cents, format_euro_it
-
     return (f"importo oltre il massimo plausibile ({format_euro_it(cents(massimo))}, "
             "impostazione importo_massimo)")
 
@@ -322,8 +321,6 @@ def valida(df: pl.DataFrame, codici_catalogo: list[str],
     Reject lines: `_riga`, `campo`, `valore`, `motivo`, one per faulty field. Amounts above
     `importo_massimo` are rejected: no later sum or difference of cents can then wrap.
     """
-    from registro.money import cents
-
     massimo_cent = cents(importo_massimo)
     oltre = motivo_oltre_massimo(importo_massimo)
     presenti = {flag: colonna in df.columns for flag, colonna in tracciato.presenze}

@@ -71,15 +71,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import polars as pl
 
 from registro.festivi import festivi, termini_disdetta
 from registro.money import cents
-
-if TYPE_CHECKING:
-    from registro.settings import Settings
+from registro.settings import Settings
 
 GIORNI_LAVORATIVI_DL73 = 2
 """D.L. 73/2024 art. 3: notice of at least two working days."""

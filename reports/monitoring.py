@@ -42,9 +42,15 @@ from typing import Literal
 import polars as pl
 from sqlalchemy import Engine
 
+from registro import colonnare
+from registro.check import ricoveri_verificati, stato_non_aggiornato
+from registro.motivazioni import vigenti
 from registro.ordine import conta_fuori_ordine
+from registro.rules import deriva
 from registro.settings import Settings
+from registro.standards import carica_profilo
 from registro.tutela import regole
+from reports.stats import scrivi_tabella
 from reports.tutela import leggi_segnalazioni
 
 COLONNE = ["lista", "registro", "id", "codice_reparto_o_prestazione", "codice_sede_o_patologia",
@@ -137,8 +143,6 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
     if tutela is not None:
         pezzi.append(tutela)
 
-    from registro.check import stato_non_aggiornato
-
     appuntamento = pl.col("data_appuntamento").cast(pl.Date)
     if {"stato", "data_appuntamento"} <= set(prenotazioni.columns):  # (a breaches-only frame)
         pezzi.append(prenotazioni.filter(stato_non_aggiornato(pl.lit(oggi))).select(
@@ -170,12 +174,6 @@ def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
                   includi_motivati: bool = False) -> pl.DataFrame:
     """The list from the register as it is now: the rules are re-applied as of `oggi`, so the
     list never depends on when `registro check` last ran."""
-    from registro import colonnare
-    from registro.check import ricoveri_verificati
-    from registro.motivazioni import vigenti
-    from registro.rules import deriva
-    from registro.standards import carica_profilo
-
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
     prenotazioni = deriva(colonnare.prenotazioni(engine, settings), profilo).collect()
     ricoveri, coppie = ricoveri_verificati(engine, settings, oggi)
@@ -188,8 +186,6 @@ def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
 
 
 def scrivi_lista(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) -> Path:
-    from reports.stats import scrivi_tabella
-
     return scrivi_tabella(df, path, formato, colonne=COLONNE)
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from registro.errors import ErroreUtente, NonTrovato
 from registro.esecuzioni import Attivita
 from registro.filtri import filtra, giorno_dopo, mezzanotte
+from registro.letture import leggi_ricoveri
 from registro.models import (
     Esecuzione,
     IngestRun,
@@ -25,6 +26,7 @@ from registro.models import (
     Sanzione,
     UtenteApi,
 )
+from registro.ordine import fuori_ordine
 from registro.periodo import Periodo
 from registro.stato_sanzioni import con_euro, sanzione_dict
 
@@ -163,9 +165,6 @@ def elenco_ricoveri(*, session: Session, pagina: int, per_pagina: int,
 def coppie_fuori_ordine(*, engine: Engine) -> list[dict[str, Any]]:
     """Every (admission out of order, entry it overtook) pair: `registro.ordine.fuori_ordine`
     over the list as the CLI reads it."""
-    from registro.letture import leggi_ricoveri
-    from registro.ordine import fuori_ordine
-
     return fuori_ordine(leggi_ricoveri(engine).lazy()).to_dicts()
 
 

@@ -12,11 +12,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
+from registro import colonnare
+from registro.letture import leggi_ricoveri
+from registro.ordine import fuori_ordine
+from registro.periodo import Periodo
 from registro.settings import Settings
+from registro.standards import carica_profilo
+from reports.monitoring import calcola_lista
+from reports.stats import COLONNE, tabella_prestazioni
+from reports.stats_ricoveri import COLONNE_RICOVERI, tabella_ricoveri
 from servizio.api.deps import EngineDep, Lettore, SettingsDep
 from servizio.api.errori import risposte
 from servizio.api.models import RigaMonitoraggio, RigaStatsPrestazioni, RigaStatsRicoveri
 from servizio.api.parametri import SENZA_NUL, GiornoIso
+from servizio.api.service import ultimo_ingest
 
 router = APIRouter(tags=["statistiche"], responses=risposte(401, 403, 422))
 
@@ -52,14 +61,6 @@ class CacheTabelle:
 def tabella(*, engine: Engine, settings: Settings, period: str, registro: str,
             profilo: str | None, lettura: str) -> list[dict[str, Any]]:
     """The rows `registro stats --format json` writes, computed the same way."""
-    from registro import colonnare
-    from registro.letture import leggi_ricoveri
-    from registro.ordine import fuori_ordine
-    from registro.periodo import Periodo
-    from registro.standards import carica_profilo
-    from reports.stats import COLONNE, tabella_prestazioni
-    from reports.stats_ricoveri import COLONNE_RICOVERI, tabella_ricoveri
-
     periodo = Periodo.parse(period)
     prof = carica_profilo(profilo or settings.profilo, settings.standard_locali)
     if registro == "ricoveri":
@@ -94,8 +95,6 @@ async def stats(
 ) -> list[dict[str, Any]]:
     """Le stesse righe di `registro stats --format json`: attesa media, mediana, 90°
     percentile e quota entro lo standard per gruppo, sulle prenotazioni in garanzia."""
-    from servizio.api.service import ultimo_ingest
-
     def calcola() -> list[dict[str, Any]]:
         return tabella(engine=engine, settings=settings, period=period, registro=registro,
                        profilo=profilo, lettura=lettura)
@@ -121,8 +120,6 @@ async def monitoring(
 ) -> list[dict[str, Any]]:
     """Le stesse righe di `registro monitoring`: superamenti e ricoveri fuori ordine senza
     motivazione, ricoveri in scadenza; i più urgenti per primi."""
-    from reports.monitoring import calcola_lista
-
     lista = await run_in_threadpool(calcola_lista, engine=engine, settings=settings,
                                     oggi=al or date.today(), includi_motivati=includi_motivati)
     return lista.to_dicts()
