@@ -85,22 +85,23 @@ CIFRE_INTERE_MAX = 12
 anything longer is far beyond every plausible ceiling (`importo_massimo`) anyway."""
 
 
-def _norma_importo(testo: pl.Expr) -> pl.Expr:
-    """The amount's (sign, whole euro digits without leading zeros, decimals) as a struct."""
+def _punto_decimale(testo: pl.Expr) -> pl.Expr:
+    """The amount's text with one decimal point: spaces dropped and, when it has a comma
+    (Italian '1.234,50'), the thousands dots dropped and the comma made the point."""
     t = testo.str.replace_all(" ", "", literal=True)
-    t = pl.when(t.str.contains(",", literal=True)).then(
+    return pl.when(t.str.contains(",", literal=True)).then(
         t.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
     ).otherwise(t)
-    return t.str.extract_groups(r"^(-?)(\d+)(?:\.(\d{1,2}))?$")
+
+
+def _norma_importo(testo: pl.Expr) -> pl.Expr:
+    """The amount's (sign, whole euro digits without leading zeros, decimals) as a struct."""
+    return _punto_decimale(testo).str.extract_groups(r"^(-?)(\d+)(?:\.(\d{1,2}))?$")
 
 
 def importo_ben_formato(testo: pl.Expr) -> pl.Expr:
     """Is the text an amount at all (whatever its size)? Tells 'too large' from 'garbage'."""
-    t = testo.str.replace_all(" ", "", literal=True)
-    t = pl.when(t.str.contains(",", literal=True)).then(
-        t.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-    ).otherwise(t)
-    return t.str.contains(r"^-?\d+(?:\.\d{1,2})?$")
+    return _punto_decimale(testo).str.contains(r"^-?\d+(?:\.\d{1,2})?$")
 
 
 def parse_cents(testo: pl.Expr) -> pl.Expr:

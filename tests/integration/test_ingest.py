@@ -13,7 +13,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import select
 
 from cup.catalogo import catalogo_nazionale, importa_catalogo
-from cup.ingest import ingest, sha256_file
+from cup.ingest import ingest
+from registro.checksum import sha256_file
 from registro.db import session_scope
 from registro.errors import ErroreUtente
 from registro.models import IngestRun, Prenotazione, PrenotazioneStoria, Scarto, Sede

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 from oracle_stats import _mezzo_su, mediana
 
+from registro.letture import SCHEMA_RICOVERI
 from registro.periodo import Periodo
 from registro.standards import Profilo
 
@@ -241,13 +242,6 @@ def per_reparto(righe: list[Riga], *, profilo: Profilo, periodo: Periodo, coppie
 
 # --- building inputs (shared by the ricoveri tests) -----------------------------------------
 
-SCHEMA_RICOVERI_IN = {
-    "id_ricovero": pl.String(), "data_inserimento": pl.Datetime("us"),
-    "codice_reparto": pl.String(), "codice_patologia": pl.String(),
-    "classe_priorita": pl.String(), "stato": pl.String(),
-    "data_ricovero": pl.Datetime("us"), "data_cancellazione": pl.Datetime("us"),
-}
-
 SCHEMA_PRENOTAZIONI_IN = {
     "id_prenotazione": pl.String(), "codice_prestazione": pl.String(),
     "codice_sede": pl.String(), "classe_priorita": pl.String(), "attesa_giorni": pl.Int32(),
@@ -279,4 +273,4 @@ def voce(id_: str, inserita: date | datetime, *, reparto: str = "36", patologia:
 
 
 def frame(righe: list[Riga], schema: dict[str, Any] | None = None) -> pl.DataFrame:
-    return pl.DataFrame(righe, schema=schema or SCHEMA_RICOVERI_IN)
+    return pl.DataFrame(righe, schema=schema or SCHEMA_RICOVERI)

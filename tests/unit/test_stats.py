@@ -15,23 +15,10 @@ from hypothesis import strategies as st
 from oracle_stats import andamento as oracolo_andamento
 from oracle_stats import tabella as oracolo
 
+from registro.letture import SCHEMA_LETTURA
 from registro.periodo import Periodo
 from registro.standards import CARTA1995, PNGLA, Profilo, Regola
 from reports.stats import COLONNE, SCHEMA, scrivi_tabella, tabella_prestazioni
-
-SCHEMA_IN = pl.Schema({
-    "id_prenotazione": pl.String(),
-    "data_prenotazione": pl.Datetime("us"),
-    "data_appuntamento": pl.Datetime("us"),
-    "data_prescrizione": pl.Date(),
-    "codice_prestazione": pl.String(),
-    "codice_sede": pl.String(),
-    "classe_priorita": pl.String(),
-    "tipo_accesso": pl.String(),
-    "scelta_utente": pl.Boolean(),
-    "stato": pl.String(),
-    "tipo": pl.String(),
-})
 
 # carta1995 extended as a local file would: a code override and a class rule (so the table
 # is split by class, while U stays outside the guarantee as under carta1995).
@@ -75,7 +62,8 @@ def riga(prenotata: datetime | date, attesa: int | None = None, *,
 
 
 def lazy(righe: list[dict[str, Any]]) -> pl.LazyFrame:
-    return pl.DataFrame(righe, schema=SCHEMA_IN).lazy()
+    """The rows as the register reads them (the columns a row leaves out are null)."""
+    return pl.DataFrame(righe, schema=SCHEMA_LETTURA).lazy()
 
 
 def calcola(righe: list[dict[str, Any]], periodo: str = "2026", *,
