@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from api_helpers import registro_api  # noqa: F401
@@ -29,7 +30,7 @@ from registro.errors import Conflitto, ErroreUtente, NonTrovato
 from registro.settings import Settings
 from registro.stato_sanzioni import cambia_stato
 from registro.tutela import regole, service
-from reports.monitoring import calcola_lista
+from reports.monitoring import COLONNE, calcola_lista, scrivi_lista
 
 RICEVUTA = date(2026, 3, 2)
 SOLARI = regole.Termini()
@@ -251,8 +252,8 @@ def test_working_days_from_the_settings(registro_api: Engine, settings: Settings
     assert _scadenze(registro_api, n, SOLARI, oggi)["trasmissione"]["nei_termini"] is False
 
 
-def test_overdue_terms_on_the_direttore_s_list(registro_api: Engine,
-                                               settings: Settings) -> None:
+def test_overdue_terms_on_the_direttore_s_list(registro_api: Engine, settings: Settings,
+                                               tmp_path: Path) -> None:
     n = nuova(registro_api, id_prenotazione="OLTRE")
     passo(registro_api, n, "trasmessa", date(2026, 3, 4))
     passo(registro_api, n, "servizi_informati", date(2026, 3, 6))
@@ -268,11 +269,30 @@ def test_overdue_terms_on_the_direttore_s_list(registro_api: Engine,
                       "codice_reparto_o_prestazione": "Medicina interna",
                       "codice_sede_o_patologia": "risposta_servizi", "classe_priorita": None,
                       "giorni": 8, "soglia": 7, "dal": scade + timedelta(days=1),
-                      "motivato": False}]
+                      "motivato": False, "termine": "risposta_servizi",
+                      "servizio": "Medicina interna"}]
+    # the same honest columns in the CSV and the JSON, the old ones kept where they were
+    lista = calcola_lista(engine=registro_api, settings=settings, oggi=scade + timedelta(days=1))
+    csv_righe = scrivi_lista(lista, tmp_path / "m.csv", "csv").read_text("utf-8").splitlines()
+    assert csv_righe[0].split(",") == COLONNE and COLONNE[-2:] == ["termine", "servizio"]
+    riga_csv = dict(zip(COLONNE, next(r for r in csv_righe if "tutela_in_ritardo" in r)
+                        .split(","), strict=True))
+    assert (riga_csv["codice_reparto_o_prestazione"], riga_csv["codice_sede_o_patologia"],
+            riga_csv["termine"], riga_csv["servizio"]) == (
+        "Medicina interna", "risposta_servizi", "risposta_servizi", "Medicina interna")
+    riga_json = next(r for r in json.loads(scrivi_lista(lista, tmp_path / "m.json", "json")
+                                           .read_text("utf-8"))
+                     if r["lista"] == "tutela_in_ritardo")
+    assert (riga_json["termine"], riga_json["servizio"]) == ("risposta_servizi",
+                                                             "Medicina interna")
+    assert {r["termine"] for r in lista.filter(lista["lista"] != "tutela_in_ritardo")
+            .to_dicts()} <= {None}
     # 1 April: the reply term (30 days from 2 March) is overdue too; the later one sorts after
     righe = tutela(date(2026, 4, 2))
-    assert [(r["codice_sede_o_patologia"], r["giorni"], r["soglia"]) for r in righe] == [
+    assert [(r["termine"], r["giorni"], r["soglia"]) for r in righe] == [
         ("risposta_servizi", 27, 7), ("risposta", 31, 30)]
+    assert all(r["codice_sede_o_patologia"] == r["termine"]
+               and r["codice_reparto_o_prestazione"] == r["servizio"] for r in righe)
     # as of a day, a step recorded later is not done yet; once done the row goes
     passo(registro_api, n, "informazioni_ricevute", date(2026, 4, 3))
     assert [r["codice_sede_o_patologia"] for r in tutela(date(2026, 4, 2))] == [

@@ -116,7 +116,7 @@ def lista(*, prenotazioni: list[Riga], ricoveri: list[Riga], coppie: list[Riga],
         out.append({"lista": lista_, "registro": registro, "id": id_,
                     "codice_reparto_o_prestazione": codice, "codice_sede_o_patologia": sede,
                     "classe_priorita": classe, "giorni": giorni, "soglia": soglia, "dal": dal,
-                    "motivato": motivato})
+                    "motivato": motivato, "termine": None, "servizio": None})
 
     for p in prenotazioni:
         if p["superamento"]:

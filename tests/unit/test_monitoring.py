@@ -98,7 +98,7 @@ def test_both_registers_and_every_list() -> None:
         "lista": "superamento_senza_motivazione", "registro": "prestazioni", "id": "P1",
         "codice_reparto_o_prestazione": "89.7", "codice_sede_o_patologia": "S1",
         "classe_priorita": None, "giorni": 9, "soglia": 7, "dal": date(2026, 5, 12),
-        "motivato": False}
+        "motivato": False, "termine": None, "servizio": None}
     assert per_id["R-sup"]["dal"] == prima(45) + timedelta(days=31)
     assert per_id["R-amm"]["dal"] == date(2026, 2, 2)
     assert per_id["R-amm"]["codice_sede_o_patologia"] == "81.51"
@@ -106,7 +106,7 @@ def test_both_registers_and_every_list() -> None:
         "lista": "fuori_ordine_senza_motivazione", "registro": "ricoveri", "id": "R-x",
         "codice_reparto_o_prestazione": "36", "codice_sede_o_patologia": "81.51",
         "classe_priorita": "B", "giorni": 1, "soglia": None, "dal": date(2026, 4, 20),
-        "motivato": False}
+        "motivato": False, "termine": None, "servizio": None}
     assert per_id["R-scad"]["dal"] == prima(20) + timedelta(days=31)
     assert (per_id["R-scad"]["giorni"], per_id["R-scad"]["soglia"]) == (20, 30)
 
