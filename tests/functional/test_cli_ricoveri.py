@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from test_cli import registro
+from supporto.cli import registro
 
 from registro.settings import Settings
 
