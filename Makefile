@@ -60,7 +60,7 @@ check: $(VENV)/.installed
 # the site; review the diff before committing it.
 golden: setup
 	REGISTRO_RIGENERA_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider -m "not postgres" \
-	  tests/integration/test_site_golden.py
+	  tests/integration/public_site/test_site_golden.py
 
 bench: setup
 	$(BIN)/pytest benchmarks --benchmark-only

@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from cup.schema import valida
 from cup.synthetic import carica_catalogo, genera_prenotazioni, scrivi_csv
 
 RIGHE = int(os.environ.get("REGISTRO_BENCH_RIGHE", "1000000"))
@@ -21,8 +22,6 @@ def export_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def prenotazioni(export_csv: Path) -> pl.DataFrame:
     """The typed bookings with their catalog type, as the check and the stats read them."""
-    from cup.schema import valida
-
     catalogo = carica_catalogo()
     raw = pl.read_csv(export_csv, infer_schema=False).with_row_index("_riga", offset=2)
     validi, _ = valida(raw.with_columns(pl.col("_riga").cast(pl.Int64)),

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import httpx
 
-from registro.db import transazione
+from registro.db import make_engine, transazione
+from servizio.api import service
 
 BIN = Path(sys.executable).parent
 
@@ -41,9 +42,6 @@ def _registro(db: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _token(db: str) -> str:
-    from registro.db import make_engine
-    from servizio.api import service
-
     engine = make_engine(db)
     with transazione(engine) as session:
         token = service.crea_token(session=session, nome=f"carico-{os.getpid()}",

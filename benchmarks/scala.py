@@ -32,6 +32,11 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+import pandas
+import polars
+import psycopg
+
 BIN = Path(sys.executable).parent
 QUI = Path(__file__).resolve().parent
 ANNO = 2025
@@ -85,8 +90,6 @@ def _env(db: Path, dati: Path) -> dict[str, str]:
 
 
 def _pg(admin: str, sql: str) -> None:
-    import psycopg
-
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql)  # type: ignore[arg-type]
 
@@ -187,10 +190,6 @@ def main() -> None:
     ap.add_argument("--no-postgres", action="store_true")
     args = ap.parse_args()
     args.cartella.mkdir(parents=True, exist_ok=True)
-    import duckdb
-    import pandas
-    import polars
-
     macchina = {"data": datetime.now().isoformat(timespec="seconds"),
                 "cpu": os.cpu_count(), "python": platform.python_version(),
                 "polars": polars.__version__, "duckdb": duckdb.__version__,

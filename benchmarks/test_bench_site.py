@@ -18,14 +18,13 @@ from public_site.build import build_site
 from registro.db import make_engine
 from registro.periodo import Periodo
 from registro.settings import load_settings
+from servizio.demo import esegui_demo
 
 RIGHE_SITO = int(os.environ.get("REGISTRO_BENCH_SITO_RIGHE", "300000"))
 
 
 @pytest.fixture(scope="session")
 def registro_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from servizio.demo import esegui_demo
-
     cartella = tmp_path_factory.mktemp("bench_sito")
     esegui_demo(cartella, rows=RIGHE_SITO, seed=1, console=Console(quiet=True),
                 passo=lambda _msg: nullcontext())

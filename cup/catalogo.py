@@ -14,9 +14,12 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine
 
+from cup.readers import leggi
+from cup.schema import IMPORTO_MASSIMO, importo_ben_formato, motivo_oltre_massimo, parse_cents
 from registro import db
 from registro.errors import ErroreUtente
 from registro.models import Prestazione, Reparto, Sede
+from registro.money import cents
 from registro.types import TIPI_PRESTAZIONE
 
 COLONNE_CATALOGO = ("codice", "descrizione", "tipo", "branca", "tariffa", "periodica")
@@ -41,9 +44,7 @@ def reparti_demo() -> Path:
 
 
 def _leggi(path: Path, colonne: tuple[str, ...], obbligatorie: tuple[str, ...]) -> pl.DataFrame:
-    from cup.readers import leggi  # the same sniffing as the CUP files
-
-    df = leggi(Path(path))
+    df = leggi(Path(path))  # the same sniffing as the CUP files
     mancanti = [c for c in obbligatorie if c not in df.columns]
     if mancanti:
         raise ErroreUtente(f"{path}: colonne assenti: {', '.join(mancanti)} "
@@ -61,14 +62,6 @@ def importa_catalogo(path: Path, *, engine: Engine,
     nothing: one bad line refuses the file with every problem listed. A tariff above
     `importo_massimo` (the setting) is such a line: it would feed sums of cents.
     """
-    from cup.schema import (
-        IMPORTO_MASSIMO,
-        importo_ben_formato,
-        motivo_oltre_massimo,
-        parse_cents,
-    )
-    from registro.money import cents
-
     massimo = importo_massimo if importo_massimo is not None else IMPORTO_MASSIMO
 
     df = _leggi(path, COLONNE_CATALOGO, ("codice", "descrizione", "tipo"))

@@ -14,7 +14,6 @@ Everything written under the data folder is owner-only (registro.riservato).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import socket
@@ -30,7 +29,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from cup import pseudonimi
 from cup.mapping import Mapping
@@ -44,6 +43,7 @@ from cup.schema import (
     valida,
 )
 from registro import blocco, db, riservato
+from registro.checksum import sha256_file
 from registro.csvsafe import neutralizza
 from registro.errors import ErroreUtente
 from registro.models import IngestRun, Prestazione
@@ -65,8 +65,6 @@ def colonne_registro(t: Tracciato) -> list[str]:
 
 def derivati(t: Tracciato) -> list[str]:
     """What `registro check` derives: reset whenever a newer version arrives."""
-    from sqlmodel import SQLModel
-
     proprie = set(colonne_registro(t))
     return [c.name for c in SQLModel.metadata.tables[t.tabella].columns if c.name not in proprie]
 
@@ -93,14 +91,6 @@ class EsitoIngest:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def cartella_upload(settings: Settings) -> Path:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from registro import riservato
 from registro.errors import ErroreUtente
 from registro.settings import Settings
 
@@ -85,8 +86,6 @@ def chiave_presente(settings: Settings) -> bytes | None:
 def _genera(settings: Settings) -> bytes:
     """A new key in the data folder (created 0600 in a 0700 folder: whoever reads it can link
     pseudonyms to codes)."""
-    from registro import riservato
-
     path = file_chiave(settings)
     riservato.cartella(path.parent)
     if not path.exists():

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from registro.errors import ErroreUtente, FileTroppoGrande
 
@@ -195,8 +196,6 @@ def _as_text(df: pl.DataFrame) -> pl.DataFrame:
 
 def _metadati_parquet(path: Path, limiti: Limiti) -> None:
     """Rows and uncompressed size from the footer, before a single page is decompressed."""
-    import pyarrow.parquet as pq
-
     try:
         meta = pq.ParquetFile(path).metadata
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError

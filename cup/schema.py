@@ -14,6 +14,7 @@ from decimal import Decimal
 import polars as pl
 
 from cup.readers import RIGA
+from registro.money import cents, format_euro_it
 from registro.types import (
     CLASSI_PRIORITA,
     CLASSI_RICOVERO,
@@ -84,22 +85,23 @@ CIFRE_INTERE_MAX = 12
 anything longer is far beyond every plausible ceiling (`importo_massimo`) anyway."""
 
 
-def _norma_importo(testo: pl.Expr) -> pl.Expr:
-    """The amount's (sign, whole euro digits without leading zeros, decimals) as a struct."""
+def _punto_decimale(testo: pl.Expr) -> pl.Expr:
+    """The amount's text with one decimal point: spaces dropped and, when it has a comma
+    (Italian '1.234,50'), the thousands dots dropped and the comma made the point."""
     t = testo.str.replace_all(" ", "", literal=True)
-    t = pl.when(t.str.contains(",", literal=True)).then(
+    return pl.when(t.str.contains(",", literal=True)).then(
         t.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
     ).otherwise(t)
-    return t.str.extract_groups(r"^(-?)(\d+)(?:\.(\d{1,2}))?$")
+
+
+def _norma_importo(testo: pl.Expr) -> pl.Expr:
+    """The amount's (sign, whole euro digits without leading zeros, decimals) as a struct."""
+    return _punto_decimale(testo).str.extract_groups(r"^(-?)(\d+)(?:\.(\d{1,2}))?$")
 
 
 def importo_ben_formato(testo: pl.Expr) -> pl.Expr:
     """Is the text an amount at all (whatever its size)? Tells 'too large' from 'garbage'."""
-    t = testo.str.replace_all(" ", "", literal=True)
-    t = pl.when(t.str.contains(",", literal=True)).then(
-        t.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-    ).otherwise(t)
-    return t.str.contains(r"^-?\d+(?:\.\d{1,2})?$")
+    return _punto_decimale(testo).str.contains(r"^-?\d+(?:\.\d{1,2})?$")
 
 
 def parse_cents(testo: pl.Expr) -> pl.Expr:
@@ -121,8 +123,6 @@ a typing or export error, not money."""
 
 
 def motivo_oltre_massimo(massimo: Decimal) -> str:
-    from registro.money import cents, format_euro_it
-
     return (f"importo oltre il massimo plausibile ({format_euro_it(cents(massimo))}, "
             "impostazione importo_massimo)")
 
@@ -322,8 +322,6 @@ def valida(df: pl.DataFrame, codici_catalogo: list[str],
     Reject lines: `_riga`, `campo`, `valore`, `motivo`, one per faulty field. Amounts above
     `importo_massimo` are rejected: no later sum or difference of cents can then wrap.
     """
-    from registro.money import cents
-
     massimo_cent = cents(importo_massimo)
     oltre = motivo_oltre_massimo(importo_massimo)
     presenti = {flag: colonna in df.columns for flag, colonna in tracciato.presenze}

@@ -29,8 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import Engine, text
 
+from registro.letture import leggi_prenotazioni
 from registro.settings import Settings
 
 log = logging.getLogger("registro.colonnare")
@@ -88,8 +91,6 @@ the impronta still matches) is caught on read instead of decoding into wrong num
 def scrivi(frame: pl.DataFrame, settings: Settings, impronta_: str) -> Path | None:
     """Replace the mirror atomically; a failure to write (read-only data_dir, full disk) is
     logged and costs only speed, never correctness."""
-    import pyarrow.parquet as pq
-
     dest = percorso(settings)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
@@ -123,8 +124,6 @@ class Scrittore:
     def aggiungi(self, frame: pl.DataFrame) -> None:
         if self._guasto:
             return
-        import pyarrow.parquet as pq
-
         try:
             tabella = frame.to_arrow()
             if self._writer is None:
@@ -174,9 +173,6 @@ def _leggi(path: Path) -> pl.DataFrame | None:
     The single place where the mirror is read: any damage (truncated, bytes changed in the
     middle, not Parquet at all) shows here as an error and is answered by a rebuild, rather
     than surfacing later in a consumer's `collect()` as a traceback or a 500."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     try:
         tabella = pq.read_table(path, page_checksum_verification=True)
         frame = pl.from_arrow(tabella)
@@ -198,8 +194,6 @@ def prenotazioni(engine: Engine, settings: Settings) -> pl.LazyFrame:
         letta = _leggi(path)
         if letta is not None:
             return letta.lazy()
-    from registro.letture import leggi_prenotazioni  # (and the models) only when needed
-
     frame = leggi_prenotazioni(engine)
     scrivi(frame, settings, attesa)
     return frame.lazy()

@@ -14,10 +14,8 @@ import re
 from contextlib import suppress
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import polars as pl
+import polars as pl
 
 FESTIVI_FISSI: tuple[tuple[int, int], ...] = (
     (1, 1),    # Capodanno
@@ -126,8 +124,6 @@ def termini_disdetta(
 ) -> pl.DataFrame:
     """Columns `data` (Date) and `termine` (Date), one row per distinct non-null date of
     `date_appuntamento` (Date or Datetime), sorted: the bulk path joins on `data`."""
-    import polars as pl
-
     distinte = date_appuntamento.cast(pl.Date).drop_nulls().unique().sort()
     termini = [
         termine_disdetta(d, giorni, sabato_lavorativo=sabato_lavorativo, patrono=patrono)

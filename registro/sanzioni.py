@@ -71,15 +71,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import polars as pl
 
 from registro.festivi import festivi, termini_disdetta
 from registro.money import cents
-
-if TYPE_CHECKING:
-    from registro.settings import Settings
+from registro.settings import Settings
 
 GIORNI_LAVORATIVI_DL73 = 2
 """D.L. 73/2024 art. 3: notice of at least two working days."""
@@ -187,6 +185,21 @@ def appuntamento_per_preavviso(data_appuntamento: pl.Expr) -> pl.Expr:
             .otherwise(data_appuntamento))
 
 
+def _rimborso_ticket(lf: pl.LazyFrame, *, rinuncia: pl.Expr, tempestiva: pl.Expr,
+                     perche_tempestiva: str) -> pl.LazyFrame:
+    """The ticket paid, given back: both regimes refund it on the citizen's renunciation of a
+    booking the authority cancelled and on a timely cancellation; only the second's reason
+    (the notice each regime asks for) differs."""
+    return _record(
+        lf, "rimborso_ticket",
+        pl.when(rinuncia | tempestiva).then(pl.col("importo_ticket_cent")),
+        pl.when(rinuncia).then(pl.lit(
+            f"Prestazione annullata dall'ente, rinuncia dell'utente: rimborso del ticket "
+            f"versato ({CARTA_RIMBORSO})"))
+        .otherwise(pl.lit(perche_tempestiva)),
+    )
+
+
 def _carta1995(lf: pl.LazyFrame, regime: RegimeSanzioni) -> list[pl.LazyFrame]:
     stato, esito = pl.col("stato"), pl.col("esito_annullamento")
     ticket = pl.col("importo_ticket_cent")
@@ -222,16 +235,11 @@ def _carta1995(lf: pl.LazyFrame, regime: RegimeSanzioni) -> list[pl.LazyFrame]:
         .otherwise(pl.lit(
             f"Prestazione annullata dall'ente: bonum per il disagio ({CARTA_BONUM})")),
     )
-    rimborso = _record(
-        lf, "rimborso_ticket",
-        pl.when(rinuncia | tempestiva).then(ticket),
-        pl.when(rinuncia).then(pl.lit(
-            f"Prestazione annullata dall'ente, rinuncia dell'utente: rimborso del ticket "
-            f"versato ({CARTA_RIMBORSO})"))
-        .otherwise(pl.lit(
-            f"Disdetta dell'utente con almeno {ore} ore di preavviso ({PREAVVISO_DELL_ENTE}): "
-            f"rimborso del ticket versato ({CARTA_RIMBORSO})")),
-    )
+    rimborso = _rimborso_ticket(
+        lf, rinuncia=rinuncia, tempestiva=tempestiva,
+        perche_tempestiva=f"Disdetta dell'utente con almeno {ore} ore di preavviso "
+                          f"({PREAVVISO_DELL_ENTE}): rimborso del ticket versato "
+                          f"({CARTA_RIMBORSO})")
     malum = _record(
         lf, "malum",
         pl.when(inadempiente).then(pl.lit(regime.malum_cent)),
@@ -272,16 +280,10 @@ def _dl73(lf: pl.LazyFrame, regime: RegimeSanzioni) -> list[pl.LazyFrame]:
         pl.concat_str(quando, pl.lit(f": restituzione della differenza tra ticket versato e "
                                      f"quota ordinaria ({DL73})")),
     )
-    rimborso = _record(
-        lf, "rimborso_ticket",
-        pl.when(rinuncia | tempestiva).then(ticket),
-        pl.when(rinuncia).then(pl.lit(
-            f"Prestazione annullata dall'ente, rinuncia dell'utente: rimborso del ticket "
-            f"versato ({CARTA_RIMBORSO})"))
-        .otherwise(pl.lit(
-            f"Disdetta tempestiva (almeno {GIORNI_LAVORATIVI_DL73} giorni lavorativi prima): "
-            f"rimborso del ticket versato ({DL73})")),
-    )
+    rimborso = _rimborso_ticket(
+        lf, rinuncia=rinuncia, tempestiva=tempestiva,
+        perche_tempestiva=f"Disdetta tempestiva (almeno {GIORNI_LAVORATIVI_DL73} giorni "
+                          f"lavorativi prima): rimborso del ticket versato ({DL73})")
     return [malum, rimborso, differenza]
 
 

@@ -2,7 +2,7 @@
 ricoveri tables, the regional merge, the site's monthly trend, the Conferenza and
 Osservatorio tables, the open data) is computed with these expressions, so a definition
 cannot drift between two outputs. The plain-Python oracle in the tests follows the same
-definitions (tests/unit/oracle_stats.py).
+definitions (tests/supporto/oracoli/stats.py).
 
 - mean: 1 decimal, rounded **half up** exactly from integers (2.25 → 2.3; never a float's
   accident: 20.45 is 20.5);

@@ -8,7 +8,6 @@ SHA-256 recorded in the same step, and copied to the operator's `--out` folder i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
+from registro.checksum import sha256_file
 from registro.db import session_scope
 from registro.models import ReportRun
 from registro.settings import Settings
@@ -48,14 +48,6 @@ class EsitoReport:
         return [self.cartella / f.nome for f in self.files]
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for blocco in iter(lambda: fh.read(1 << 20), b""):
-            h.update(blocco)
-    return h.hexdigest()
-
-
 def cartella_periodo(settings: Settings, tipo: str, periodo: str) -> Path:
     return Path(settings.data_dir) / "report" / tipo / periodo
 
@@ -71,7 +63,7 @@ def archivia(*, engine: Engine, settings: Settings, tipo: str, periodo: str,
     lavoro = Path(tempfile.mkdtemp(prefix=".in_corso-", dir=base))
     try:
         prodotti = genera(lavoro)
-        files = [FileReport(p.name, sha256(p), p.stat().st_size) for p in sorted(prodotti)]
+        files = [FileReport(p.name, sha256_file(p), p.stat().st_size) for p in sorted(prodotti)]
         with session_scope(engine) as s:
             ultima = s.exec(select(func.max(ReportRun.versione)).where(
                 ReportRun.tipo == tipo, ReportRun.periodo == periodo)).one()

@@ -21,19 +21,27 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import Engine
 
-from registro import db, statistiche
+from registro import colonnare, db, statistiche
 from registro.csvsafe import scrivi_csv
 from registro.formato import MANCANTE, giorni, numero, percentuale
+from registro.letture import leggi_ricoveri
 from registro.money import format_euro, format_euro_it
+from registro.ordine import derivati_ricoveri, fuori_ordine
 from registro.periodo import Periodo
 from registro.rules import deriva
 from registro.settings import Settings
 from registro.soppressione import DATI_INSUFFICIENTI, conformita, sopprimi, sopprimi_conteggio
 from registro.standards import Profilo, carica_profilo
+from reports import registro_sanzioni
 from reports.calendario import precedente
+from reports.monitoring import calcola_lista
+from reports.registro_sanzioni import elenco_sanzioni, totali
 from reports.stats import nel_periodo, tabella_prestazioni
+from reports.stats_ricoveri import tabella_ricoveri
+from reports.tutela import tabelle_conferenza as tabelle_tutela
 
 COLONNE_CONFORMITA = ["n", "entro_standard", "quota_entro_standard", "attesa_media",
                       "soppresso"]
@@ -109,15 +117,13 @@ def sanzioni_nel_periodo(sanzioni: pl.DataFrame, periodo: Periodo) -> dict[str, 
     """Count and cents of the live records whose fact happened in the period (the
     appointment, or the citizen's cancellation: reports.registro_sanzioni.data_evento), not
     those issued in it: the check issues them later, often in the next half-year."""
-    from reports.registro_sanzioni import nel_periodo, totali
 
-    t = totali(nel_periodo(sanzioni, periodo.inizio, periodo.fine))
+    t = totali(registro_sanzioni.nel_periodo(sanzioni, periodo.inizio, periodo.fine))
     return {k: t.get(k, (0, 0)) for k in TIPI_SANZIONE}
 
 
 def _ricoveri_reparto(engine: Engine, profilo: Profilo, periodo: Periodo, soglia: int
                       ) -> pl.DataFrame:
-    from registro.letture import leggi_ricoveri
 
     reparti = _nomi(engine, "reparto").rename({"codice": "codice_reparto"})
     return ricoveri_per_reparto(leggi_ricoveri(engine).lazy(), reparti, profilo=profilo,
@@ -129,9 +135,6 @@ def ricoveri_per_reparto(lista: pl.LazyFrame, reparti: pl.DataFrame, *, profilo:
     """The report's table per ward: admissions of the period (n, mean, median, within the
     maximum, share), the list at the period's end and the admissions out of order; small
     cells suppressed. `reparti`: codice_reparto, nome."""
-    from registro.ordine import derivati_ricoveri, fuori_ordine
-    from reports.stats_ricoveri import tabella_ricoveri
-
     ultimo = periodo.fine - timedelta(days=1)
     ammessi = derivati_ricoveri(lista, profilo, ultimo).filter(
         (pl.col("stato") == "ricoverato")
@@ -175,10 +178,6 @@ def con_nomi(df: pl.DataFrame, catalogo: pl.DataFrame, sedi: pl.DataFrame) -> pl
 
 
 def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferenza:
-    from registro import colonnare
-    from reports.monitoring import calcola_lista
-    from reports.registro_sanzioni import elenco_sanzioni
-    from reports.tutela import tabelle_conferenza as tabelle_tutela
 
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
     prima = precedente(periodo)
@@ -343,8 +342,6 @@ LARGHEZZA_ETICHETTA = 34
 
 
 def _ambiente() -> Any:
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
     env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["percento"] = percento
@@ -369,7 +366,7 @@ def html(c: Conferenza, *, settings: Settings, generato_il: datetime) -> str:
 def scrivi_pdf(testo_html: str, path: Path) -> Path:
     """The PDF of the same HTML, tagged (PDF/UA-1): headings, tables and the language are
     in its structure, for screen readers."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # ~1 s to import: paid only when a PDF is written
 
     HTML(string=testo_html, base_url=str(path.parent)).write_pdf(
         path, pdf_variant="pdf/ua-1")

@@ -25,6 +25,7 @@ from registro import db
 from registro.csvsafe import scrivi_csv
 from registro.periodo import Periodo
 from registro.settings import Settings
+from reports.monitoring import calcola_lista, scrivi_lista
 
 COLONNE_UNITA = ["registro", "unita", "codice_sede", "superamenti", "senza_motivazione"]
 NOMI_UNITA = ["nome_unita", "nome_sede"]
@@ -91,7 +92,6 @@ def sanzioni_per_sede(engine: Engine, inizio: date, fine: date) -> pl.DataFrame:
 
 
 def genera(*, engine: Engine, settings: Settings, al: date, cartella: Path) -> list[Path]:
-    from reports.monitoring import calcola_lista, scrivi_lista
 
     periodo = periodo_di(al)
     tutte = calcola_lista(engine=engine, settings=settings, oggi=al, includi_motivati=True)

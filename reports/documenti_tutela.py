@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlmodel import Session
 
 from registro.errors import Conflitto
@@ -40,8 +41,6 @@ CASELLE_CANALE = (("colloquio", "Verbale"), ("telefono", "Telefonica"),
 
 
 def _ambiente() -> Any:
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
     env = Environment(loader=PackageLoader("reports", "templates/tutela"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["data_it"] = lambda d: "" if d is None else d.strftime("%d/%m/%Y")
@@ -80,7 +79,7 @@ def html(*, session: Session, id_segnalazione: int, documento: str, settings: Se
 
 def pdf(testo_html: str, path: Path | None = None) -> bytes:
     """Tagged PDF (PDF/UA-1) of the HTML, written to `path` when given."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # ~1 s to import: the API and the CLI pay it only for a PDF
 
     dati: bytes = HTML(string=testo_html).write_pdf(pdf_variant="pdf/ua-1")
     if path is not None:

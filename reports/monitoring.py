@@ -13,9 +13,11 @@ One row per item, columns COLONNE, most urgent first:
   `giorni_preavviso` days left; `dal` the first day it will be past it;
 - `tutela_in_ritardo` (registro `tutela`): a term of the Regolamento di Pubblica Tutela
   still open and past its due date, one row per term (`ritardi` below): `id` the
-  segnalazione, `codice_reparto_o_prestazione` its service, `codice_sede_o_patologia` the
-  term, `giorni` the days since the term started, `soglia` its days, `dal` the first day
-  past it; never `motivato` (the remedy is the step, not a reason);
+  segnalazione, `termine` the term, `servizio` its service, `giorni` the days since the
+  term started, `soglia` its days, `dal` the first day past it; never `motivato` (the
+  remedy is the step, not a reason). The service and the term are also in
+  `codice_reparto_o_prestazione` and `codice_sede_o_patologia`, where the first version of
+  the list put them and where existing scripts read them;
 - `stato_non_aggiornato` (registro `prestazioni`): a booking still `prenotata` after its
   appointment's day: the CUP has not said whether it was delivered, cancelled or missed,
   so nothing can be issued for it (Carta §5.6 sanctions only what happened); `giorni` the
@@ -47,19 +49,27 @@ from typing import Literal
 import polars as pl
 from sqlalchemy import Engine
 
+from registro import colonnare
+from registro.check import ricoveri_verificati, stato_non_aggiornato
+from registro.motivazioni import vigenti
 from registro.ordine import conta_fuori_ordine
+from registro.rules import deriva
 from registro.settings import Settings
+from registro.standards import carica_profilo
 from registro.tutela import regole
+from reports.stats import scrivi_tabella
 from reports.tutela import leggi_segnalazioni
 
 COLONNE = ["lista", "registro", "id", "codice_reparto_o_prestazione", "codice_sede_o_patologia",
-           "classe_priorita", "giorni", "soglia", "dal", "motivato"]
+           "classe_priorita", "giorni", "soglia", "dal", "motivato", "termine", "servizio"]
+"""The first ten are a contract (operators' scripts read them, also by position); `termine`
+and `servizio` came after, for the `tutela_in_ritardo` rows, and are null on the others."""
 
 SCHEMA = pl.Schema({
     "lista": pl.String, "registro": pl.String, "id": pl.String,
     "codice_reparto_o_prestazione": pl.String, "codice_sede_o_patologia": pl.String,
     "classe_priorita": pl.String, "giorni": pl.Int64, "soglia": pl.Int64, "dal": pl.Date,
-    "motivato": pl.Boolean,
+    "motivato": pl.Boolean, "termine": pl.String, "servizio": pl.String,
 })
 
 NOMI = ["descrizione_prestazione", "nome_sede_o_reparto"]
@@ -148,8 +158,6 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
     if tutela is not None:
         pezzi.append(tutela)
 
-    from registro.check import stato_non_aggiornato
-
     appuntamento = pl.col("data_appuntamento").cast(pl.Date)
     if {"stato", "data_appuntamento"} <= set(prenotazioni.columns):  # (a breaches-only frame)
         pezzi.append(prenotazioni.filter(stato_non_aggiornato(pl.lit(oggi))).select(
@@ -163,7 +171,8 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
             dal=appuntamento + pl.duration(days=1), motivato=pl.lit(False),
         ))
 
-    lista = pl.concat([p.select(pl.col(c).cast(t) for c, t in SCHEMA.items()) for p in pezzi])
+    lista = pl.concat([p.select((pl.col(c) if c in p.columns else pl.lit(None)).cast(t).alias(c)
+                                for c, t in SCHEMA.items()) for p in pezzi])
     if not includi_motivati:
         lista = lista.filter(~pl.col("motivato"))
     rango = pl.col("lista").replace_strict(LISTE, list(range(len(LISTE))),
@@ -193,12 +202,6 @@ def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
                   includi_motivati: bool = False) -> pl.DataFrame:
     """The list from the register as it is now: the rules are re-applied as of `oggi`, so the
     list never depends on when `registro check` last ran."""
-    from registro import colonnare
-    from registro.check import ricoveri_verificati
-    from registro.motivazioni import vigenti
-    from registro.rules import deriva
-    from registro.standards import carica_profilo
-
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
     prenotazioni = deriva(colonnare.prenotazioni(engine, settings), profilo).collect()
     ricoveri, coppie = ricoveri_verificati(engine, settings, oggi)
@@ -237,8 +240,6 @@ def con_nomi(lista: pl.DataFrame, engine: Engine) -> pl.DataFrame:
 
 
 def scrivi_lista(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) -> Path:
-    from reports.stats import scrivi_tabella
-
     return scrivi_tabella(df, path, formato, colonne=[*COLONNE, *NOMI])
 
 
@@ -247,9 +248,10 @@ def scrivi_lista(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) 
 def ritardi(segnalazioni: pl.DataFrame, *, termini: regole.Termini, oggi: date
             ) -> pl.DataFrame:
     """`tutela_in_ritardo`: one row per term still open and past its due date on `oggi`
-    (reports.monitoring columns): `id` the segnalazione, `codice_reparto_o_prestazione` the
-    service, `codice_sede_o_patologia` the term (trasmissione, informazione_servizi,
-    risposta_servizi, risposta), `giorni` the days elapsed since the term started and
+    (reports.monitoring columns): `id` the segnalazione, `termine` the term (trasmissione,
+    informazione_servizi, risposta_servizi, risposta), `servizio` the service (both also in
+    `codice_sede_o_patologia` and `codice_reparto_o_prestazione`, as they always were),
+    `giorni` the days elapsed since the term started and
     `soglia` its days (counted as the setting says, like an attesa against its standard),
     `dal` the first day past the due date."""
     righe = []
@@ -260,7 +262,8 @@ def ritardi(segnalazioni: pl.DataFrame, *, termini: regole.Termini, oggi: date
                           "codice_reparto_o_prestazione": s["servizio"],
                           "codice_sede_o_patologia": x.termine, "classe_priorita": None,
                           "giorni": termini.giorni_tra(x.dal, oggi), "soglia": x.giorni,
-                          "dal": x.scade_il + timedelta(days=1), "motivato": False})
+                          "dal": x.scade_il + timedelta(days=1), "motivato": False,
+                          "termine": x.termine, "servizio": s["servizio"]})
     return pl.DataFrame(righe, schema=SCHEMA, orient="row")
 
 

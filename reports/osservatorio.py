@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine
 
+from registro import colonnare
 from registro.csvsafe import scrivi_csv, scrivi_json
 from registro.periodo import Periodo
 from registro.rules import deriva
@@ -88,8 +89,6 @@ def _istogrammi(lf: pl.LazyFrame, profilo: Profilo, periodo: Periodo, lettura: L
 
 
 def tabella(*, engine: Engine, settings: Settings, periodo: Periodo) -> pl.DataFrame:
-    from registro import colonnare
-
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
     return righe(colonnare.prenotazioni(engine, settings), profilo=profilo, periodo=periodo,
                  ente=settings.ente)

@@ -15,7 +15,9 @@ from sqlalchemy import Engine
 from registro.esecuzioni import Attivita, esecuzione
 from registro.periodo import Periodo
 from registro.settings import Settings
+from reports import conferenza, direzione, osservatorio
 from reports.archivio import EsitoReport, archivia
+from reports.consegna import consegna
 
 
 def esegui(*, engine: Engine, settings: Settings, tipo: str, periodo: str | None = None,
@@ -23,9 +25,6 @@ def esegui(*, engine: Engine, settings: Settings, tipo: str, periodo: str | None
            ) -> tuple[EsitoReport, str]:
     """Returns the archived run and the delivery outcome (`non_richiesta` when no SMTP server
     or no recipients are configured, or when `consegnare` is false)."""
-    from reports import conferenza, direzione, osservatorio
-    from reports.consegna import consegna
-
     if tipo == "direzione":
         giorno = al or date.today()
         etichetta = direzione.periodo_di(giorno).etichetta

@@ -17,33 +17,41 @@ from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 from rich.console import Console
 from sqlalchemy import Engine
 
-from cup.catalogo import reparti_demo
+from cup.catalogo import (
+    catalogo_nazionale,
+    importa_catalogo,
+    importa_reparti,
+    importa_sedi,
+    reparti_demo,
+)
+from cup.ingest import ingest
+from cup.synthetic import SEDI, scrivi_csv
+from cup.synthetic_ricoveri import scrivi_csv_ricoveri
+from cup.synthetic_tutela import genera_segnalazioni
+from public_site.build import build_site
+from registro import colonnare
+from registro.check import check
+from registro.csvsafe import scrivi_csv as scrivi_tabella_csv
+from registro.db import make_engine, migrate
+from registro.letture import leggi_ricoveri
 from registro.money import format_euro_it
+from registro.ordine import fuori_ordine
+from registro.periodo import Periodo
 from registro.settings import load_settings
+from registro.standards import carica_profilo
+from reports.monitoring import calcola_lista, scrivi_lista
+from reports.registro_sanzioni import elenco_sanzioni, scrivi_sanzioni, totali
+from reports.service import esegui
+from reports.stats import scrivi_tabella, tabella_prestazioni
+from reports.stats_ricoveri import scrivi_tabella_ricoveri, tabella_ricoveri
 
 
 def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                 passo: Callable[[str], AbstractContextManager[None]]) -> dict[str, object]:
-    from cup.catalogo import catalogo_nazionale, importa_catalogo, importa_reparti
-    from cup.ingest import ingest
-    from cup.synthetic import SEDI, scrivi_csv
-    from cup.synthetic_ricoveri import scrivi_csv_ricoveri
-    from registro import colonnare
-    from registro.check import check
-    from registro.csvsafe import scrivi_csv as scrivi_tabella_csv
-    from registro.db import make_engine, migrate
-    from registro.letture import leggi_ricoveri
-    from registro.ordine import fuori_ordine
-    from registro.periodo import Periodo
-    from registro.standards import carica_profilo
-    from reports.monitoring import calcola_lista, scrivi_lista
-    from reports.registro_sanzioni import elenco_sanzioni, scrivi_sanzioni, totali
-    from reports.stats import scrivi_tabella, tabella_prestazioni
-    from reports.stats_ricoveri import scrivi_tabella_ricoveri, tabella_ricoveri
-
     t0 = time.perf_counter()
     anno = 2025
     out_dir = Path(out_dir)
@@ -65,9 +73,6 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     with passo("2/7 schema e catalogo"):
         migrate(engine)
         importa_catalogo(catalogo_nazionale(), engine=engine)
-        import polars as pl
-
-        from cup.catalogo import importa_sedi
         sedi_csv = out_dir / "sedi.csv"
         scrivi_tabella_csv(pl.DataFrame(SEDI, schema=["codice", "nome", "comune", "indirizzo"],
                                         orient="row"), sedi_csv)
@@ -79,7 +84,6 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                            registro="ricoveri")
     with passo("4/7 verifica, bonum e malum, ordine cronologico"):
         verifica = check(engine=engine, settings=settings, oggi=al)
-        from cup.synthetic_tutela import genera_segnalazioni
         n_segnalazioni = genera_segnalazioni(engine=engine, settings=settings, anno=anno,
                                              oggi=al, seed=seed)
     with passo("5/7 tabelle dei tempi di attesa"):
@@ -102,13 +106,9 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
         sanz = elenco_sanzioni(engine)
         sanz_path = scrivi_sanzioni(sanz, out_dir / "sanzioni.csv", "csv")
     with passo("6/7 sito pubblico"):
-        from public_site.build import build_site
-
         sito = build_site(engine=engine, settings=settings, out=out_dir / "sito",
                           periodo=periodo, oggi=al)
     with passo("7/7 report: Conferenza dei Sindaci, Osservatorio, Direzione"):
-        from reports.service import esegui
-
         cartella_report = out_dir / "report"
         for tipo, p in (("conferenza", f"{anno}-H2"), ("osservatorio", f"{anno}-Q4")):
             esegui(engine=engine, settings=settings, tipo=tipo, periodo=p,

@@ -9,8 +9,7 @@ Jobs, with explicit ids, in a persistent SQLAlchemyJobStore in the register's ow
   beside it when the file cannot be read at all. Names starting with `.` or ending in `.part`
   or `.tmp` are left alone: write there, then rename.
 - `check_notturno`: every night at 03:00 (a time every day has, DST changes included),
-  `registro check`, then the public site into `sito_out` (default `<data_dir>/sito`) when
-  `public_site.build.build_site` is installed.
+  `registro check`, then the public site into `sito_out` (default `<data_dir>/sito`).
 - `report_direzione`: the 1st of every month at 06:00, the pack as of the month's eve.
 - `report_conferenza`: 1 January and 1 July at 06:30, the half-year just ended.
 - `report_osservatorio`: the 1st of January, April, July, October at 07:00, the last quarter.
@@ -39,11 +38,24 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, or_, update
 from sqlmodel import col, select
 
+from cup.ingest import ingest
+from public_site.build import build_site
+from registro.check import check
+from registro.db import session_scope
+from registro.errors import ErroreUtente
+from registro.esecuzioni import Attivita, esecuzione
 from registro.models import JobLock
 from registro.settings import Settings
+from reports.calendario import ultimo_chiuso
+from reports.service import esegui
 
 log = logging.getLogger("registro.scheduler")
 
@@ -68,9 +80,6 @@ def _fuso(settings: Settings) -> ZoneInfo:
 
 def ingest_inbox(engine: Engine, settings: Settings, adesso: datetime) -> str:
     """Ingest every file waiting in the inbox; move each to archivio/ or rifiutati/."""
-    from cup.ingest import ingest
-    from registro.errors import ErroreUtente
-
     inbox = Path(settings.data_dir) / "inbox"
     archivio, rifiutati = inbox / "archivio", inbox / "rifiutati"
     for d in (inbox, inbox / "ricoveri", archivio, rifiutati):
@@ -104,17 +113,10 @@ def _sposta(path: Path, cartella: Path, adesso: datetime) -> Path:
 
 
 def check_notturno(engine: Engine, settings: Settings, adesso: datetime) -> str:
-    from registro.check import check
-    from registro.esecuzioni import Attivita, esecuzione
-
     with esecuzione(engine, Attivita.CHECK) as run:
         esito = check(engine=engine, settings=settings, oggi=adesso.date())
         run.dettaglio = str(esito.as_dict())
     riga = f"check: {esito.superamenti} superamenti, {esito.sanzioni_emesse} sanzioni emesse"
-    try:
-        from public_site.build import build_site
-    except ImportError:
-        return riga + "; sito non disponibile"
     out = settings.sito_out or Path(settings.data_dir) / "sito"
     with esecuzione(engine, Attivita.SITO) as run:
         build_site(engine=engine, settings=settings, out=out, oggi=adesso.date())
@@ -123,8 +125,6 @@ def check_notturno(engine: Engine, settings: Settings, adesso: datetime) -> str:
 
 
 def report_direzione(engine: Engine, settings: Settings, adesso: datetime) -> str:
-    from reports.service import esegui
-
     vigilia = adesso.date().replace(day=1) - timedelta(days=1)
     esito, consegna = esegui(engine=engine, settings=settings, tipo="direzione", al=vigilia)
     return f"direzione {esito.periodo} v{esito.versione}, consegna {consegna}"
@@ -132,9 +132,6 @@ def report_direzione(engine: Engine, settings: Settings, adesso: datetime) -> st
 
 def _report_periodo(tipo: str, mesi: int) -> Callable[[Engine, Settings, datetime], str]:
     def lavoro(engine: Engine, settings: Settings, adesso: datetime) -> str:
-        from reports.calendario import ultimo_chiuso
-        from reports.service import esegui
-
         periodo = ultimo_chiuso(mesi, adesso.date()).etichetta
         esito, consegna = esegui(engine=engine, settings=settings, tipo=tipo, periodo=periodo)
         return f"{tipo} {esito.periodo} v{esito.versione}, consegna {consegna}"
@@ -144,15 +141,11 @@ def _report_periodo(tipo: str, mesi: int) -> Callable[[Engine, Settings, datetim
 
 def _cron(**campi: Any) -> Callable[[Settings], Any]:
     def trigger(settings: Settings) -> Any:
-        from apscheduler.triggers.cron import CronTrigger
-
         return CronTrigger(timezone=_fuso(settings), **campi)
     return trigger
 
 
 def _intervallo(settings: Settings) -> Any:
-    from apscheduler.triggers.interval import IntervalTrigger
-
     fuso = _fuso(settings)
     return IntervalTrigger(minutes=settings.scheduler_inbox_minuti, timezone=fuso,
                            start_date=INIZIO_INTERVALLI.replace(tzinfo=fuso))
@@ -176,8 +169,6 @@ LAVORI: dict[str, Lavoro] = {lav.id: lav for lav in [
 
 def ultimo_scatto(trigger: Any, adesso: datetime) -> datetime | None:
     """The latest fire time of `trigger` at or before `adesso` (aware), or None."""
-    from apscheduler.triggers.interval import IntervalTrigger
-
     if isinstance(trigger, IntervalTrigger):
         passi = (adesso - trigger.start_date) // trigger.interval
         return trigger.start_date + passi * trigger.interval if passi >= 0 else None
@@ -198,8 +189,6 @@ def _locale(t: datetime) -> datetime:
 
 
 def _assicura_righe(engine: Engine) -> None:
-    from registro.db import session_scope
-
     with session_scope(engine) as s:
         presenti = {r.job_id for r in s.exec(select(JobLock)).all()}
         for job_id in LAVORI:
@@ -249,8 +238,6 @@ def esegui_lavoro(*, engine: Engine, settings: Settings, job_id: str,
     fire time, run, release. Returns the outcome line, or None when another process has it
     (or already ran this fire time). `manuale`: run now whatever the calendar says."""
     if job_id not in LAVORI:
-        from registro.errors import ErroreUtente
-
         raise ErroreUtente(f"lavoro sconosciuto: {job_id!r} (ammessi: {', '.join(LAVORI)})")
     lavoro = LAVORI[job_id]
     fuso = _fuso(settings)
@@ -291,10 +278,6 @@ def crea_scheduler(*, engine: Engine, settings: Settings, chi: str | None = None
 
     A job already stored with the same trigger keeps its next run time, so a run missed
     while the service was down is caught up (once) on `resume()`."""
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.background import BackgroundScheduler
-
     _CONTESTO.update(engine=engine, settings=settings, chi=chi or identita())
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine)},
@@ -318,8 +301,6 @@ def crea_scheduler(*, engine: Engine, settings: Settings, chi: str | None = None
 def elenco(*, engine: Engine, settings: Settings, adesso: datetime | None = None
            ) -> list[dict[str, Any]]:
     """Each job: id, description, trigger, next run, last fire time claimed and its outcome."""
-    from registro.db import session_scope
-
     fuso = _fuso(settings)
     adesso = (adesso or datetime.now(fuso)).astimezone(fuso)
     with session_scope(engine) as s:

@@ -44,12 +44,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from registro.festivi import lavorativo
-
-if TYPE_CHECKING:
-    from registro.settings import Settings
+from registro.settings import Settings
 
 Calendario = Literal["solari", "lavorativi"]
 

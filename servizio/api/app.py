@@ -7,7 +7,23 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from registro.settings import Settings
+from cup.ingest import cartella_upload
+from registro import riservato
+from registro.db import make_engine
+from registro.settings import Settings, load_settings
+from servizio.api import (
+    documentazione,
+    health,
+    ingest,
+    motivazioni,
+    prenotazioni,
+    ricoveri,
+    sanzioni,
+    segnalazioni,
+    stats,
+)
+from servizio.api.errori import installa
+from servizio.console.rotte import installa as installa_console
 
 DESCRIZIONE = """
 API interna del registro dei tempi di attesa, per la Direzione Sanitaria, l'ufficio CUP e
@@ -29,30 +45,12 @@ con il ruolo sbagliato 403. Ogni scrittura è registrata nella tabella `audit`.
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the application; the engine is created here and disposed at shutdown."""
-    from registro.db import make_engine
-    from servizio.api import (
-        documentazione,
-        health,
-        ingest,
-        motivazioni,
-        prenotazioni,
-        ricoveri,
-        sanzioni,
-        segnalazioni,
-        stats,
-    )
-    from servizio.api.errori import installa
-    from servizio.console.rotte import installa as installa_console
-
     engine = make_engine(settings.db_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # An upload cut by a killed server left the raw export (codici fiscali in clear)
         # under data_dir/upload: remove it (uploads of live workers are locked, kept).
-        from cup.ingest import cartella_upload
-        from registro import riservato
-
         riservato.rimuovi_abbandonate(cartella_upload(settings))
         yield
         engine.dispose()
@@ -92,8 +90,5 @@ def create_app(settings: Settings) -> FastAPI:
 
 def app_da_ambiente() -> FastAPI:
     """Factory for `uvicorn --factory` (several workers): settings from the environment."""
-    from registro import riservato
-    from registro.settings import load_settings
-
     riservato.applica_umask()
     return create_app(load_settings())

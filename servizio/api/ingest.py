@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from cup.ingest import cartella_upload
+from cup.ingest import cartella_upload, ingest
+from cup.readers import Limiti
 from registro import riservato
 from registro.audit import registra_audit
-from registro.db import transazione
+from registro.db import make_engine, transazione
 from registro.errors import ErroreUtente, FileTroppoGrande, TroppoGrande
 from servizio.api.deps import EngineDep, SettingsDep, Utente, richiede
 from servizio.api.errori import risposte
@@ -86,9 +87,6 @@ async def carica(
 def ingest_in_figlio(path: Path, db_url: str, settings: Any, mapping: Path | None,
                      registro: str, utente: str, limiti: Any) -> dict[str, Any]:
     """The ingest as the child process runs it (servizio.processo): its own engine."""
-    from cup.ingest import ingest
-    from registro.db import make_engine
-
     engine = make_engine(db_url)
     try:
         return ingest(path, engine=engine, settings=settings, mapping=mapping,
@@ -99,8 +97,6 @@ def ingest_in_figlio(path: Path, db_url: str, settings: Any, mapping: Path | Non
 
 def _ingest(path: Path, nome: str, engine: Any, settings: Any, mapping: Path | None,
             registro: str, utente: Utente) -> dict[str, Any]:
-    from cup.readers import Limiti
-
     limiti = Limiti(settings.api_righe_massime_file,
                     settings.api_mb_massimi_decompressi * 1024 * 1024)
     try:

@@ -274,17 +274,27 @@ class RigaMonitoraggio(BaseModel):
     """Una voce della lista del Direttore Sanitario."""
 
     lista: str = Field(description="superamento_senza_motivazione, "
-                                   "fuori_ordine_senza_motivazione, in_scadenza o "
-                                   "tutela_in_ritardo.")
+                                   "fuori_ordine_senza_motivazione, in_scadenza, "
+                                   "tutela_in_ritardo o stato_non_aggiornato.")
     registro: str = Field(description="prestazioni, ricoveri o tutela.")
-    id: str = Field(description="id_prenotazione o id_ricovero.")
-    codice_reparto_o_prestazione: str | None = Field(description="Reparto o prestazione.")
-    codice_sede_o_patologia: str | None = Field(description="Sede o patologia.")
+    id: str = Field(description="id_prenotazione, id_ricovero o numero della segnalazione.")
+    codice_reparto_o_prestazione: str | None = Field(
+        description="Reparto o prestazione (per tutela_in_ritardo: il servizio, come in "
+                    "`servizio`).")
+    codice_sede_o_patologia: str | None = Field(
+        description="Sede o patologia (per tutela_in_ritardo: il termine, come in `termine`).")
     classe_priorita: str | None = Field(description="Classe di priorità.")
     giorni: int | None = Field(description="Attesa, o voci scavalcate.")
     soglia: int | None = Field(description="Standard o attesa massima.")
     dal: date | None = Field(description="Primo giorno oltre la soglia.")
     motivato: bool = Field(description="Ha già una motivazione.")
+    termine: str | None = Field(
+        default=None, description="Per tutela_in_ritardo: il termine scaduto (trasmissione, "
+                                  "informazione_servizi, risposta_servizi, risposta); "
+                                  "altrimenti assente.")
+    servizio: str | None = Field(
+        default=None, description="Per tutela_in_ritardo: il servizio interessato dalla "
+                                  "segnalazione; altrimenti assente.")
 
 
 class SaluteRisposta(BaseModel):

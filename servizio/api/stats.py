@@ -12,7 +12,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
+from registro import colonnare
+from registro.letture import leggi_ricoveri
+from registro.ordine import fuori_ordine
+from registro.periodo import Periodo
 from registro.settings import Settings
+from registro.standards import carica_profilo
+from reports.monitoring import calcola_lista
+from reports.stats import COLONNE, tabella_prestazioni
+from reports.stats_ricoveri import COLONNE_RICOVERI, tabella_ricoveri
 from servizio.api.deps import EngineDep, Lettore, SettingsDep
 from servizio.api.errori import risposte
 from servizio.api.models import (
@@ -22,6 +30,7 @@ from servizio.api.models import (
     RigaStatsRicoveri,
 )
 from servizio.api.parametri import MAX_PER_PAGINA, GiornoIso, periodo_richiesto
+from servizio.api.service import ultimo_ingest
 
 router = APIRouter(tags=["statistiche"], responses=risposte(401, 403, 422))
 
@@ -57,14 +66,6 @@ class CacheTabelle:
 def tabella(*, engine: Engine, settings: Settings, period: str, registro: str,
             profilo: str | None, lettura: str) -> list[dict[str, Any]]:
     """The rows `registro stats --format json` writes, computed the same way."""
-    from registro import colonnare
-    from registro.letture import leggi_ricoveri
-    from registro.ordine import fuori_ordine
-    from registro.periodo import Periodo
-    from registro.standards import carica_profilo
-    from reports.stats import COLONNE, tabella_prestazioni
-    from reports.stats_ricoveri import COLONNE_RICOVERI, tabella_ricoveri
-
     periodo = Periodo.parse(period)
     prof = carica_profilo(profilo or settings.profilo, settings.standard_locali)
     if registro == "ricoveri":
@@ -98,8 +99,6 @@ async def stats(
 ) -> list[dict[str, Any]]:
     """Le stesse righe di `registro stats --format json`: attesa media, mediana, 90°
     percentile e quota entro lo standard per gruppo, sulle prenotazioni in garanzia."""
-    from servizio.api.service import ultimo_ingest
-
     def calcola() -> list[dict[str, Any]]:
         return tabella(engine=engine, settings=settings, period=period, registro=registro,
                        profilo=profilo, lettura=lettura)
@@ -138,8 +137,6 @@ async def monitoring(
     Con `pagina` o `per_pagina` risponde una pagina come `/prenotazioni`; senza, l'elenco
     intero (la forma delle versioni precedenti, mantenuta per compatibilità: può essere di
     decine di MB, da non usare nei nuovi client)."""
-    from reports.monitoring import calcola_lista
-
     lista = await run_in_threadpool(calcola_lista, engine=engine, settings=settings,
                                     oggi=al or date.today(), includi_motivati=includi_motivati)
     if pagina is None and per_pagina is None:

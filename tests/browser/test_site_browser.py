@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_sito import registro_sintetico
+from supporto.sito import registro_sintetico
 
 from public_site.build import build_site
 from registro.periodo import Periodo

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import riga, scrivi_export
+from supporto.cli import registro
+from supporto.prenotazioni import riga, scrivi_export
 
 from registro.settings import Settings
 
@@ -18,13 +19,6 @@ CHIAVI_INGEST = {"righe", "accettate", "scartate", "nuove", "aggiornate", "invar
 COLONNE_STATS = ["periodo", "codice_prestazione", "codice_sede", "classe_priorita", "n",
                  "attesa_media", "attesa_mediana", "attesa_p90", "standard_giorni",
                  "quota_entro_standard", "n_fuori_garanzia"]
-
-
-def registro(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
-           "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "servizio.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=300)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import polars as pl
-from test_cli import registro
+from supporto.cli import registro
 
 from cup.synthetic import scrivi_csv
 from registro.settings import Settings, load_settings

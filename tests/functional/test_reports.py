@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from helpers_report import riempi
 from sqlalchemy import Engine
 from sqlmodel import select
+from supporto.report import riempi
 
 from registro.db import session_scope
 from registro.letture import leggi_prenotazioni

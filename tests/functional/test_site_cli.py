@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from helpers import riga, scrivi_export
+from supporto.prenotazioni import riga, scrivi_export
 from typer.testing import CliRunner
 
 from registro.errors import ErroreUtente

@@ -8,10 +8,10 @@ import json
 import subprocess
 from pathlib import Path
 
-from helpers import riga, scrivi_export
-from helpers_tutela import CONTATTO, FRAMMENTI_CONTATTO
 from sqlmodel import select
-from test_cli import registro
+from supporto.cli import registro
+from supporto.prenotazioni import riga, scrivi_export
+from supporto.tutela import CONTATTO, FRAMMENTI_CONTATTO
 
 from registro.db import make_engine, session_scope
 from registro.models import Audit, Sanzione

@@ -1,6 +1,6 @@
 """Writes the bad-input corpus (run once; the files are committed; pseudonymous ids only).
 
-The 10-MB single line is not committed: tests/integration/test_bad_input.py makes it.
+The 10-MB single line is not committed: tests/integration/cup/test_bad_input.py makes it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from helpers import riga, scrivi_export
+from supporto.prenotazioni import riga, scrivi_export
 
 from cup.schema import CANONICHE
 
