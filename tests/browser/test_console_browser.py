@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from helpers_sito import registro_sintetico
+from supporto.sito import registro_sintetico
 
 from registro.check import check
 from registro.db import transazione

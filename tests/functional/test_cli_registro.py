@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import typer.main
-from helpers import riga, scrivi_export
+from supporto.prenotazioni import riga, scrivi_export
 
 from servizio.cli import principale
 

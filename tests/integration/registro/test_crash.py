@@ -48,7 +48,12 @@ def _conta(engine: Engine, tabella: str) -> int:
 
 
 def _registro(engine: Engine) -> pl.DataFrame:
-    schema = {c: pl.String() for c in CONFRONTO}
+    # typed, so that two databases compare by value (a boolean is `true` on PostgreSQL and
+    # `1` in a SQLite file; a timestamp is text in SQLite)
+    tipi = {"data_appuntamento": pl.Datetime("us"), "versione_il": pl.Datetime("us"),
+            "importo_ticket_cent": pl.Int64(), "attesa_giorni": pl.Int64(),
+            "superamento": pl.Boolean()}
+    schema = {c: tipi.get(c, pl.String()) for c in CONFRONTO}
     return read_frame(engine, f"SELECT {', '.join(CONFRONTO)} FROM prenotazione",
                       schema).sort("id_prenotazione")
 

@@ -6,8 +6,8 @@ paged like `/prenotazioni` when asked."""
 from __future__ import annotations
 
 import pytest
-from api_helpers import auth, client, errore, registro_api, tokens  # noqa: F401
 from fastapi.testclient import TestClient
+from supporto.api import auth, client, errore, registro_api, tokens  # noqa: F401
 
 
 def test_stats_takes_periodo_and_still_period(client: TestClient,

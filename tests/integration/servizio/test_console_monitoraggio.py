@@ -10,17 +10,17 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from api_helpers import (  # noqa: F401
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from supporto.api import (  # noqa: F401
     registro_api,
 )
-from console_helpers import (  # noqa: F401
+from supporto.console import (  # noqa: F401
     cliente,
     csrf,
     persone,
     senza_pausa,
 )
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from registro.settings import Settings
 from reports.monitoring import calcola_lista

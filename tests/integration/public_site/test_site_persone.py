@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_sito import GOLDEN_OGGI, GOLDEN_PERIODO, registro_golden
+from supporto.sito import GOLDEN_OGGI, GOLDEN_PERIODO, registro_golden
 
 from public_site.build import EsitoSito, build_site
 from registro.periodo import Periodo

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
-from api_helpers import registro_api  # noqa: F401
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -16,6 +15,7 @@ from registro.settings import Settings
 from servizio.api.app import create_app
 from servizio.console import rotte, service
 from servizio.console.permessi import RUOLI
+from supporto.api import registro_api  # noqa: F401
 
 PASSWORD = "una-password-di-prova"
 

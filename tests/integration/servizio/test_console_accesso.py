@@ -8,10 +8,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from api_helpers import (  # noqa: F401
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from supporto.api import (  # noqa: F401
     registro_api,
 )
-from console_helpers import (  # noqa: F401
+from supporto.console import (  # noqa: F401
     PASSWORD,
     accedi,
     cliente,
@@ -19,9 +22,6 @@ from console_helpers import (  # noqa: F401
     persone,
     senza_pausa,
 )
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
-from sqlmodel import Session, select
 
 from registro.models import Audit, SessioneConsole
 from registro.settings import Settings

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-RADICE = Path(__file__).resolve().parents[2]
+from supporto import RADICE
+
 UNITA = sorted((RADICE / "deploy" / "systemd").glob("registro-*"))
 
 
