@@ -58,6 +58,26 @@ def leggi_prenotazioni(engine: Engine, dove: str = "", *, conn: object = None
         SCHEMA_LETTURA, conn=conn)
 
 
+SCHEMA_AGENDA: dict[str, pl.DataType] = {
+    c: SCHEMA_LETTURA[c] for c in (
+        "id_prenotazione", "codice_prestazione", "codice_sede", "classe_priorita",
+        "tipo_accesso", "scelta_utente", "stato", "data_prenotazione", "data_appuntamento",
+        "tipo", "periodica")}
+"""The columns the chronological order of the specialist lists reads for every booking
+(its place on the agenda and whether it is in guarantee): a fraction of a full read."""
+
+
+def leggi_agenda(engine: Engine, *, conn: object = None) -> pl.DataFrame:
+    """Every booking's place on its agenda (SCHEMA_AGENDA), in one read: the order is a
+    property of the whole agenda of a service at a site, not of one pass of the check."""
+    cols = ", ".join(f"c.{c}" if c in CATALOGO_LETTO else f"p.{c}" for c in SCHEMA_AGENDA)
+    return db.read_frame(
+        engine,
+        f"SELECT {cols} FROM prenotazione p "
+        "JOIN prestazione c ON c.codice = p.codice_prestazione",
+        SCHEMA_AGENDA, conn=conn)
+
+
 def leggi_ricoveri(engine: Engine, *, conn: object = None) -> pl.DataFrame:
     return db.read_frame(engine, f"SELECT {', '.join(SCHEMA_RICOVERI)} FROM ricovero",
                          SCHEMA_RICOVERI, conn=conn)
