@@ -215,7 +215,8 @@ def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferen
     tabelle["tempi_attesa"] = sopprimi(
         tabella_prestazioni(prenotazioni.lazy(), profilo=profilo, periodo=periodo),
         soglia=soglia, conteggio="n",
-        colonne=["attesa_media", "attesa_mediana", "attesa_p90", "quota_entro_standard"])
+        colonne=["attesa_media", "attesa_mediana", "attesa_p90", "quota_entro_standard",
+                 "quota_fuori_ordine"])
     tabelle["ricoveri_reparto"] = _ricoveri_reparto(engine, profilo, periodo, soglia)
 
     sanzioni = elenco_sanzioni(engine)

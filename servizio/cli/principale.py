@@ -139,7 +139,8 @@ def motiva(
     oggetto: Annotated[Oggetto | None, typer.Option(
         help="superamento o fuori_ordine (predefinito: quello che serve).")] = None,
 ) -> None:
-    """Registra la motivazione di un superamento o di un ricovero fuori ordine (una nuova
+    """Registra la motivazione di un superamento o di un ricovero o una prenotazione fuori
+    ordine (Carta §4.3, §5.1; una nuova
     motivazione sostituisce la precedente, che resta agli atti)."""
     from registro.db import session_scope
     from registro.motivazioni import registra
