@@ -212,13 +212,15 @@ def _bit(massimo: int) -> int:
     return max(1, massimo.bit_length())
 
 
-def fuori_ordine_prenotazioni(lf: pl.LazyFrame) -> pl.DataFrame:
-    """id_prenotazione, fuori_ordine (the number overtaken) for the bookings `in_agenda`;
-    `lf` carries id_prenotazione, codice_prestazione, codice_sede, classe_priorita, stato,
-    in_garanzia, data_prenotazione and data_appuntamento of the whole register."""
+def fuori_ordine_prenotazioni(lf: pl.LazyFrame, chiave: str = "id_prenotazione"
+                              ) -> pl.DataFrame:
+    """`chiave`, fuori_ordine (the number overtaken) for the bookings `in_agenda`;
+    `lf` carries `chiave` (id_prenotazione unless told), codice_prestazione, codice_sede,
+    classe_priorita, stato, in_garanzia, data_prenotazione and data_appuntamento of the
+    whole register."""
     agenda = lf.filter(in_agenda() & pl.col("data_prenotazione").is_not_null()
                        & pl.col("data_appuntamento").is_not_null()).select(
-        "id_prenotazione",
+        chiave,
         gruppo=pl.concat_str(pl.col("codice_prestazione").fill_null(""),
                              pl.col("codice_sede").fill_null(""), separator="\x1f"
                              ).cast(pl.Categorical).to_physical(),
@@ -229,5 +231,5 @@ def fuori_ordine_prenotazioni(lf: pl.LazyFrame) -> pl.DataFrame:
     ).collect()
     conteggi = conta_scavalcati(agenda["gruppo"].to_numpy(), agenda["istante"].to_numpy(),
                                 agenda["giorno"].to_numpy(), agenda["urgenza"].to_numpy())
-    return agenda.select("id_prenotazione").with_columns(
+    return agenda.select(chiave).with_columns(
         fuori_ordine=pl.Series(conteggi, dtype=pl.Int64))

@@ -38,8 +38,8 @@ import polars as pl
 
 from registro import statistiche
 from registro.csvsafe import scrivi_csv, scrivi_json
-from registro.periodo import Periodo
 from registro.ordine import fuori_ordine_prenotazioni
+from registro.periodo import Periodo
 from registro.rules import deriva, garanzia
 from registro.standards import Profilo
 
@@ -131,8 +131,10 @@ def con_fuori_ordine(lf: pl.LazyFrame, profilo: Profilo) -> pl.LazyFrame:
     counts overtakes of bookings made before the period too."""
     if "fuori_ordine" in lf.collect_schema():
         return lf
-    conteggi = fuori_ordine_prenotazioni(garanzia(lf, profilo))
-    return lf.join(conteggi.lazy(), on="id_prenotazione", how="left", maintain_order="left")
+    lf = lf.with_row_index("_riga")
+    conteggi = fuori_ordine_prenotazioni(garanzia(lf, profilo), chiave="_riga")
+    return lf.join(conteggi.lazy(), on="_riga", how="left", maintain_order="left"
+                   ).drop("_riga")
 
 
 def scrivi_tabella(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"],
