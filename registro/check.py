@@ -154,11 +154,12 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
         for da, a in passi(engine, settings.check_righe_per_passo, conn=conn):
             pren = leggi_prenotazioni(engine, _condizione("p.id_prenotazione", da, a),
                                       conn=conn)
-            _passo(conn, engine, pren, da, a, profilo, regime, settings, oggi, adesso, esito,
-                   scavalchi)
+            contati = _passo(conn, engine, pren, da, a, profilo, regime, settings, oggi,
+                             adesso, esito, scavalchi)
             # The bookings read under the lock are the register as of `impronta`: the
-            # statistics, the site and the reports read this copy instead of the database.
-            copia.aggiungi(pren)
+            # statistics, the site and the reports read this copy instead of the database
+            # (with the overtakes just counted, as the database now has them).
+            copia.aggiungi(pren.with_columns(fuori_ordine=contati))
             del pren
 
         ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi, conn=conn)
@@ -177,9 +178,10 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
 
 def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: str | None,
            profilo: Profilo, regime: RegimeSanzioni, settings: Settings, oggi: date,
-           adesso: datetime, esito: EsitoCheck, scavalchi: pl.DataFrame) -> None:
+           adesso: datetime, esito: EsitoCheck, scavalchi: pl.DataFrame) -> pl.Series:
     """One range of bookings: derived fields written back, sanctions reconciled;
-    `scavalchi` the overtakes of the whole register (`scavalchi_prenotazioni`)."""
+    `scavalchi` the overtakes of the whole register (`scavalchi_prenotazioni`); returns the
+    pass's `fuori_ordine`, in the order of `pren`."""
     esenti = [c.strip().lower() for c in settings.causali_esenti]
     derivati = deriva(pren.lazy(), profilo).with_columns(
         percorso_tutela=pl.lit(regime.regime == "dl73") & pl.col("superamento"),
@@ -237,6 +239,7 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
     esito.prenotazioni_fuori_ordine += int((derivati["fuori_ordine"].fill_null(0) > 0).sum())
     esito.stato_non_aggiornato += int(pren.select(
         stato_non_aggiornato(pl.lit(oggi)).sum()).item())
+    return derivati["fuori_ordine"]
 
 
 def stato_non_aggiornato(oggi: pl.Expr) -> pl.Expr:

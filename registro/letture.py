@@ -32,7 +32,10 @@ SCHEMA_LETTURA: dict[str, pl.DataType] = {
     "tipo": pl.String(),
     "periodica": pl.Boolean(),
     "tariffa_cent": pl.Int64(),
+    "fuori_ordine": pl.Int64(),
 }
+"""`fuori_ordine` is the count the last `registro check` recorded (Carta §5.1): it needs the
+whole agenda, so the statistics and the lists read it rather than count again."""
 CATALOGO_LETTO = ("tipo", "periodica", "tariffa_cent")
 """The catalog's columns read with each booking."""
 

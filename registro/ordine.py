@@ -21,7 +21,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from registro.rules import attesa
+from registro.rules import attesa, garanzia
 from registro.standards import Profilo
 
 COLONNE_FUORI_ORDINE = ["id_ricovero", "id_scavalcato", "codice_reparto", "classe_priorita",
@@ -233,3 +233,15 @@ def fuori_ordine_prenotazioni(lf: pl.LazyFrame, chiave: str = "id_prenotazione"
                                 agenda["giorno"].to_numpy(), agenda["urgenza"].to_numpy())
     return agenda.select(chiave).with_columns(
         fuori_ordine=pl.Series(conteggi, dtype=pl.Int64))
+
+
+def con_fuori_ordine(lf: pl.LazyFrame, profilo: Profilo) -> pl.LazyFrame:
+    """The bookings with `fuori_ordine`: as the last check recorded it when the frame carries
+    it (the register's readers do), else counted over the whole frame, so that a period's
+    table still counts overtakes of bookings made before the period."""
+    if "fuori_ordine" in lf.collect_schema():
+        return lf
+    riga = "__riga_fuori_ordine"
+    lf = lf.with_row_index(riga)
+    conteggi = fuori_ordine_prenotazioni(garanzia(lf, profilo), chiave=riga)
+    return lf.join(conteggi.lazy(), on=riga, how="left", maintain_order="left").drop(riga)

@@ -44,7 +44,7 @@ from typing import Literal
 import polars as pl
 from sqlalchemy import Engine
 
-from registro.ordine import conta_fuori_ordine, fuori_ordine_prenotazioni
+from registro.ordine import con_fuori_ordine, conta_fuori_ordine
 from registro.settings import Settings
 from registro.tutela import regole
 from reports.tutela import leggi_segnalazioni
@@ -191,9 +191,8 @@ def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
     from registro.standards import carica_profilo
 
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
-    prenotazioni = deriva(colonnare.prenotazioni(engine, settings), profilo).collect()
-    prenotazioni = prenotazioni.join(fuori_ordine_prenotazioni(prenotazioni.lazy()),
-                                     on="id_prenotazione", how="left", maintain_order="left")
+    prenotazioni = deriva(con_fuori_ordine(colonnare.prenotazioni(engine, settings), profilo),
+                          profilo).collect()
     ricoveri, coppie = ricoveri_verificati(engine, settings, oggi)
     return lista_monitoraggio(prenotazioni=prenotazioni, ricoveri=ricoveri,
                               fuori_ordine=coppie, motivazioni=vigenti(engine), oggi=oggi,

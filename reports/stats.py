@@ -20,8 +20,9 @@ statistics over the bookings in guarantee only, bookings outside it counted apar
 - `n_fuori_garanzia`: the group's bookings not in guarantee;
 - `quota_fuori_ordine`: share of the bookings in guarantee that overtook at least one booking
   of their agenda booked before them (Carta §5.1, `registro.ordine`: counted over the whole
-  agenda, not only the period), 3 decimals, half up. Added last: the columns before it are a
-  published contract.
+  agenda, not only the period — as the last `registro check` recorded it when the frame
+  carries `fuori_ordine`, as the register's readers do), 3 decimals, half up. Added last:
+  the columns before it are a published contract.
 
 When n is 0 the statistics are null. Two readings: *ex ante* (bookings whose
 `data_prenotazione` date falls in the period, wait to the assigned date) and *ex post*
@@ -38,9 +39,9 @@ import polars as pl
 
 from registro import statistiche
 from registro.csvsafe import scrivi_csv, scrivi_json
-from registro.ordine import fuori_ordine_prenotazioni
+from registro.ordine import con_fuori_ordine
 from registro.periodo import Periodo
-from registro.rules import deriva, garanzia
+from registro.rules import deriva
 from registro.standards import Profilo
 
 COLONNE = ["periodo", "codice_prestazione", "codice_sede", "classe_priorita", "n",
@@ -123,18 +124,6 @@ def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
         .select(pl.col(c).cast(t) for c, t in SCHEMA.items())
     )
     return tabella.collect()
-
-
-def con_fuori_ordine(lf: pl.LazyFrame, profilo: Profilo) -> pl.LazyFrame:
-    """The bookings with `fuori_ordine` (the number each overtook on its agenda): as given
-    when the frame carries it, else computed over the whole frame, so that a period's table
-    counts overtakes of bookings made before the period too."""
-    if "fuori_ordine" in lf.collect_schema():
-        return lf
-    lf = lf.with_row_index("_riga")
-    conteggi = fuori_ordine_prenotazioni(garanzia(lf, profilo), chiave="_riga")
-    return lf.join(conteggi.lazy(), on="_riga", how="left", maintain_order="left"
-                   ).drop("_riga")
 
 
 def scrivi_tabella(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"],

@@ -280,3 +280,33 @@ def test_chronological_order_of_the_specialist_lists(registro: Engine, settings:
         p = {x.id_prenotazione: x.fuori_ordine for x in s.exec(select(Prenotazione)).all()}
     assert p == {"A1": 0, "A2": 1, "Z9": 2, "M5": 1, "CT": None}
     assert esito.prenotazioni_fuori_ordine == 3
+
+
+def test_a_booking_out_of_order_until_motivated(registro: Engine, settings: Settings,
+                                                tmp_path: Path) -> None:
+    """The Direttore Sanitario's list shows a booking that overtook others
+    (`fuori_ordine_senza_motivazione`, registro prestazioni, giorni = the number overtaken)
+    until a motivazione `fuori_ordine` is recorded for it (`registro motiva --prenotazione
+    ID --oggetto fuori_ordine`)."""
+    from registro.motivazioni import registra
+    from reports.monitoring import calcola_lista
+
+    _carica(registro, settings, tmp_path / "a.csv", [
+        riga("A1", data_prenotazione="2026-03-02T09:00", data_appuntamento="2026-03-09T09:00"),
+        riga("A2", data_prenotazione="2026-03-02T10:00", data_appuntamento="2026-03-08T09:00"),
+        riga("Z9", data_prenotazione="2026-03-03T09:00", data_appuntamento="2026-03-06T09:00"),
+    ])
+    check(engine=registro, settings=settings, oggi=date(2026, 3, 4))
+
+    def voci() -> list[tuple[str, str, int]]:
+        lista = calcola_lista(engine=registro, settings=settings, oggi=date(2026, 3, 4))
+        return [(r["registro"], r["id"], r["giorni"]) for r in lista.iter_rows(named=True)
+                if r["lista"] == "fuori_ordine_senza_motivazione"]
+
+    assert voci() == [("prestazioni", "Z9", 2), ("prestazioni", "A2", 1)]
+    with session_scope(registro) as s:
+        m = registra(session=s, registro="prestazioni", riferimento="Z9",
+                     testo="sospetto clinico grave segnalato dal medico", autore="DS",
+                     oggetto="fuori_ordine")
+        assert m.oggetto == "fuori_ordine"
+    assert voci() == [("prestazioni", "A2", 1)]
