@@ -251,6 +251,9 @@ class RigaStatsPrestazioni(BaseModel):
     standard_giorni: int | None = Field(description="Standard del gruppo.")
     quota_entro_standard: float | None = Field(description="Quota entro lo standard.")
     n_fuori_garanzia: int = Field(description="Prenotazioni fuori garanzia.")
+    quota_fuori_ordine: float | None = Field(
+        default=None, description="Quota delle prenotazioni in garanzia che ne hanno "
+                                  "scavalcate altre prenotate prima (Carta §5.1).")
 
 
 class RigaStatsRicoveri(BaseModel):
