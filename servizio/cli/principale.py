@@ -250,6 +250,10 @@ def check(
         out.print(f"{esito.stato_non_aggiornato:,} prenotazioni ancora «prenotata» dopo il "
                   "giorno dell'appuntamento: nessuna sanzione, da aggiornare dal CUP "
                   "(lista di monitoraggio stato_non_aggiornato)")
+    if esito.prenotazioni_fuori_ordine:
+        out.print(f"{esito.prenotazioni_fuori_ordine:,} prenotazioni hanno scavalcato "
+                  "prenotazioni precedenti della stessa agenda (Carta §5.1; lista di "
+                  "monitoraggio fuori_ordine_senza_motivazione)")
 
 
 @app.command()
