@@ -14,8 +14,9 @@ import pytest
 from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
 from registro.db import make_engine, migrate
+from registro.ordine import fuori_ordine_prenotazioni, in_agenda
 from registro.periodo import Periodo
-from registro.rules import deriva
+from registro.rules import deriva, garanzia
 from registro.sanzioni import RegimeSanzioni, sanzioni_dovute
 from registro.settings import load_settings
 from registro.standards import CARTA1995, PNGLA
@@ -32,6 +33,16 @@ def test_stats_year(benchmark: pytest.FixtureRequest, prenotazioni: pl.DataFrame
     out = benchmark(lambda: tabella_prestazioni(prenotazioni.lazy(), profilo=CARTA1995,
                                                 periodo=periodo))
     assert out["n"].sum() + out["n_fuori_garanzia"].sum() > 0
+
+
+def test_fuori_ordine_prenotazioni(benchmark: pytest.FixtureRequest,
+                                   prenotazioni: pl.DataFrame) -> None:
+    """Carta §5.1: the overtakes of every agenda (service × site) of the synthetic year, as
+    the check computes them over the whole register (REGISTRO_BENCH_RIGHE, 1 M by default)."""
+    agenda = garanzia(prenotazioni.lazy(), CARTA1995).collect()
+    out = benchmark(lambda: fuori_ordine_prenotazioni(agenda.lazy()))
+    assert out.height == agenda.filter(in_agenda()).height > 0
+    assert out["fuori_ordine"].sum() > 0
 
 
 @pytest.mark.parametrize("regime", ["carta1995", "dl73"])

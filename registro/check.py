@@ -24,9 +24,15 @@ import polars as pl
 from sqlalchemy import Engine
 
 from registro import blocco, colonnare, db
-from registro.letture import leggi_prenotazioni, leggi_ricoveri
-from registro.ordine import conta_fuori_ordine, derivati_ricoveri, fuori_ordine
-from registro.rules import deriva
+from registro.letture import leggi_agenda, leggi_prenotazioni, leggi_ricoveri
+from registro.ordine import (
+    conta_fuori_ordine,
+    derivati_ricoveri,
+    fuori_ordine,
+    fuori_ordine_prenotazioni,
+    in_agenda,
+)
+from registro.rules import deriva, garanzia
 from registro.sanzioni import RegimeSanzioni, riconcilia, sanzioni_dovute
 from registro.settings import Settings
 from registro.standards import Profilo, carica_profilo
@@ -41,7 +47,8 @@ MOTIVO_RICALCOLO = "prenotazione corretta dal CUP: sanzione ricalcolata"
 person's decision (UPT, Direzione) and is final: the check never reissues that record."""
 
 DERIVATI = ["attesa_giorni", "attesa_da_prescrizione", "standard_giorni", "in_garanzia",
-            "entro_standard", "superamento", "percorso_tutela", "preferenziale"]
+            "entro_standard", "superamento", "percorso_tutela", "preferenziale",
+            "fuori_ordine"]
 
 DERIVATI_RICOVERI = ["attesa_giorni", "attesa_massima", "superamento", "fuori_ordine"]
 
@@ -57,6 +64,9 @@ class EsitoCheck:
     superamenti_ricoveri: int = 0
     fuori_ordine: int = 0
     stato_non_aggiornato: int = 0
+    prenotazioni_fuori_ordine: int = 0
+    """Bookings in guarantee that overtook at least one booked before them on the same
+    agenda (Carta §5.1, the specialist lists in chronological order)."""
     """Bookings still `prenotata` after their appointment's day: the CUP has not said what
     happened. Reported (monitoring list `stato_non_aggiornato`), never sanctioned."""
 
@@ -87,6 +97,16 @@ def _condizione(colonna: str, da: str | None, a: str | None) -> str:
     parti = ([f"{colonna} >= {_letterale(da)}"] if da is not None else []) + (
         [f"{colonna} < {_letterale(a)}"] if a is not None else [])
     return " AND ".join(parti)
+
+
+def scavalchi_prenotazioni(engine: Engine, profilo: Profilo, *, conn: object = None
+                           ) -> pl.DataFrame:
+    """id_prenotazione, n_scavalcati for the bookings that overtook at least one other on
+    their agenda: computed once over the whole register (the passes cut agendas apart), then
+    joined into each pass."""
+    agenda = garanzia(leggi_agenda(engine, conn=conn).lazy(), profilo)
+    return (fuori_ordine_prenotazioni(agenda).filter(pl.col("fuori_ordine") > 0)
+            .rename({"fuori_ordine": "n_scavalcati"}))
 
 
 def ricoveri_verificati(engine: Engine, settings: Settings, oggi: date, *, conn: object = None
@@ -130,13 +150,16 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
         # The lock first: what is read below cannot change until this transaction ends.
         blocco.prendi(conn, "check")
         copia.impronta = colonnare.impronta(engine, conn=conn)
+        scavalchi = scavalchi_prenotazioni(engine, profilo, conn=conn)
         for da, a in passi(engine, settings.check_righe_per_passo, conn=conn):
             pren = leggi_prenotazioni(engine, _condizione("p.id_prenotazione", da, a),
                                       conn=conn)
-            _passo(conn, engine, pren, da, a, profilo, regime, settings, oggi, adesso, esito)
+            contati = _passo(conn, engine, pren, da, a, profilo, regime, settings, oggi,
+                             adesso, esito, scavalchi)
             # The bookings read under the lock are the register as of `impronta`: the
-            # statistics, the site and the reports read this copy instead of the database.
-            copia.aggiungi(pren)
+            # statistics, the site and the reports read this copy instead of the database
+            # (with the overtakes just counted, as the database now has them).
+            copia.aggiungi(pren.with_columns(fuori_ordine=contati))
             del pren
 
         ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi, conn=conn)
@@ -155,8 +178,10 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
 
 def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: str | None,
            profilo: Profilo, regime: RegimeSanzioni, settings: Settings, oggi: date,
-           adesso: datetime, esito: EsitoCheck) -> None:
-    """One range of bookings: derived fields written back, sanctions reconciled."""
+           adesso: datetime, esito: EsitoCheck, scavalchi: pl.DataFrame) -> pl.Series:
+    """One range of bookings: derived fields written back, sanctions reconciled;
+    `scavalchi` the overtakes of the whole register (`scavalchi_prenotazioni`); returns the
+    pass's `fuori_ordine`, in the order of `pren`."""
     esenti = [c.strip().lower() for c in settings.causali_esenti]
     derivati = deriva(pren.lazy(), profilo).with_columns(
         percorso_tutela=pl.lit(regime.regime == "dl73") & pl.col("superamento"),
@@ -164,7 +189,11 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
         & (pl.col("esito_annullamento") == "riprogrammata")
         & ~pl.col("causale_annullamento").fill_null("").str.strip_chars()
         .str.to_lowercase().is_in(esenti),
-    ).collect()
+    ).join(scavalchi.lazy(), on="id_prenotazione", how="left", maintain_order="left"
+           ).with_columns(
+        fuori_ordine=pl.when(in_agenda()).then(pl.col("n_scavalcati").fill_null(0))
+        .cast(pl.Int64),
+    ).drop("n_scavalcati").collect()
 
     dovute = sanzioni_dovute(pren.lazy(), regime, oggi).collect()
     intervallo = _condizione("id_prenotazione", da, a)
@@ -207,8 +236,10 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
     esito.superamenti += int(derivati["superamento"].sum())
     esito.sanzioni_emesse += nuove.height
     esito.sanzioni_annullate += da_annullare.height
+    esito.prenotazioni_fuori_ordine += int((derivati["fuori_ordine"].fill_null(0) > 0).sum())
     esito.stato_non_aggiornato += int(pren.select(
         stato_non_aggiornato(pl.lit(oggi)).sum()).item())
+    return derivati["fuori_ordine"]
 
 
 def stato_non_aggiornato(oggi: pl.Expr) -> pl.Expr:

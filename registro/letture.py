@@ -32,7 +32,10 @@ SCHEMA_LETTURA: dict[str, pl.DataType] = {
     "tipo": pl.String(),
     "periodica": pl.Boolean(),
     "tariffa_cent": pl.Int64(),
+    "fuori_ordine": pl.Int64(),
 }
+"""`fuori_ordine` is the count the last `registro check` recorded (Carta §5.1): it needs the
+whole agenda, so the statistics and the lists read it rather than count again."""
 CATALOGO_LETTO = ("tipo", "periodica", "tariffa_cent")
 """The catalog's columns read with each booking."""
 
@@ -56,6 +59,26 @@ def leggi_prenotazioni(engine: Engine, dove: str = "", *, conn: object = None
         "JOIN prestazione c ON c.codice = p.codice_prestazione"
         + (f" WHERE {dove}" if dove else ""),
         SCHEMA_LETTURA, conn=conn)
+
+
+SCHEMA_AGENDA: dict[str, pl.DataType] = {
+    c: SCHEMA_LETTURA[c] for c in (
+        "id_prenotazione", "codice_prestazione", "codice_sede", "classe_priorita",
+        "tipo_accesso", "scelta_utente", "stato", "data_prenotazione", "data_appuntamento",
+        "tipo", "periodica")}
+"""The columns the chronological order of the specialist lists reads for every booking
+(its place on the agenda and whether it is in guarantee): a fraction of a full read."""
+
+
+def leggi_agenda(engine: Engine, *, conn: object = None) -> pl.DataFrame:
+    """Every booking's place on its agenda (SCHEMA_AGENDA), in one read: the order is a
+    property of the whole agenda of a service at a site, not of one pass of the check."""
+    cols = ", ".join(f"c.{c}" if c in CATALOGO_LETTO else f"p.{c}" for c in SCHEMA_AGENDA)
+    return db.read_frame(
+        engine,
+        f"SELECT {cols} FROM prenotazione p "
+        "JOIN prestazione c ON c.codice = p.codice_prestazione",
+        SCHEMA_AGENDA, conn=conn)
 
 
 def leggi_ricoveri(engine: Engine, *, conn: object = None) -> pl.DataFrame:

@@ -82,6 +82,9 @@ class Prenotazione(PrenotazioneBase, table=True):
     """dl73: entitled to the service elsewhere at ticket cost."""
     preferenziale: bool | None = None
     """Rescheduled after the authority cancelled: to be rebooked first."""
+    fuori_ordine: int | None = None
+    """How many bookings of its agenda (service × site) booked before it it overtook
+    (Carta §5.1, registro.ordine): null when the chronological order does not apply."""
     verificata_il: NaiveDatetime | None = None
     profilo: str | None = None
 
@@ -398,6 +401,16 @@ class Segnalazione(SQLModel, table=True):
     stato: str = Field(default="ricevuta", max_length=24)
     esito: str | None = Field(default=None, max_length=24)
     esito_riesame: str | None = Field(default=None, max_length=24)
+    presentata_da: str = Field(default="utente", max_length=12, sa_column_kwargs={
+        "server_default": text("'utente'")})
+    """utente, parente, associazione (Art. 1: "organismi di volontariato o di tutela") or
+    d_ufficio (the UPT on its own initiative, seeds/000)."""
+    urgente: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    """Art. 4 "nei tempi rapportati all'urgenza del caso": the shorter transmission term."""
+    esito_commissione: str | None = Field(default=None, max_length=24)
+    commissione_il: date | None = None
+    """Deferred to the Commissione Mista Conciliativa (Art. 7 d, Art. 8, Carta §3.3 B)."""
+    commissione_conclusa_il: date | None = None
     risolta_il: date | None = None
     trasmessa_il: date | None = None
     servizi_informati_il: date | None = None

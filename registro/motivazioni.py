@@ -1,4 +1,5 @@
-"""Motivazioni: the recorded reason for a breach or an out-of-order admission.
+"""Motivazioni: the recorded reason for a breach, an out-of-order admission or a booking that
+overtook others on its agenda (Carta §5.1: "salvo patologie di particolare gravità e urgenza").
 
 "Il mancato rispetto dei tempi di attesa deve essere sempre motivato" (Carta §4.3, §5.4).
 A motivazione is never edited in place: a new one supersedes the previous one for the same
@@ -33,8 +34,6 @@ def registra(*, session: Session, registro: str, riferimento: str, testo: str, a
         if session.get(Prenotazione, riferimento) is None:
             raise ErroreUtente(f"prenotazione {riferimento!r} non presente nel registro")
         oggetto = oggetto or "superamento"
-        if oggetto != "superamento":
-            raise ErroreUtente("per una prenotazione si motiva solo il superamento")
     elif registro == "ricoveri":
         ricovero = session.get(Ricovero, riferimento)
         if ricovero is None:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 
-from registro.rules import attesa
+from registro.rules import attesa, garanzia
 from registro.standards import Profilo
 
 COLONNE_FUORI_ORDINE = ["id_ricovero", "id_scavalcato", "codice_reparto", "classe_priorita",
@@ -127,3 +128,120 @@ def conta_fuori_ordine(df: pl.DataFrame) -> pl.DataFrame:
     """Per admission out of order, how many entries it overtook: id_ricovero, n_scavalcati."""
     return (df.group_by("id_ricovero").agg(n_scavalcati=pl.len().cast(pl.Int64))
             .sort("id_ricovero"))
+
+
+# --- specialist waiting lists in chronological order (seeds/003 §5.1) -------------------------
+#
+# "Il Direttore Sanitario è responsabile del registro e delle liste di attesa in ordine
+# cronologico, salvo patologie di particolare gravità e urgenza". Within one codice_prestazione
+# × codice_sede, among the bookings in guarantee still on the agenda or served (stato
+# `prenotata`, `erogata`, `non_presentato`), booking B *overtakes* booking A when A was booked
+# strictly earlier (data_prenotazione timestamps: equal ones never count), A's appointment
+# *date* is later than B's (same day never counts) and B is not more urgent than A
+# (U > B > D > P > no class): a freed slot given to whoever called next.
+
+STATI_IN_AGENDA = ("prenotata", "erogata", "non_presentato")
+URGENZA = {"U": 4, "B": 3, "D": 2, "P": 1}
+"""Urgency rank of a class; a booking without a class ranks 0."""
+_LIVELLI_URGENZA = 5
+_BIT_CHIAVE = 62   # the packed sort key stays inside a signed 64-bit integer
+
+
+def in_agenda() -> pl.Expr:
+    """The bookings the chronological order applies to (needs `in_garanzia` and `stato`)."""
+    return (pl.col("in_garanzia").fill_null(False)
+            & pl.col("stato").is_in(STATI_IN_AGENDA)).fill_null(False)
+
+
+def conta_scavalcati(gruppo: np.ndarray, istante: np.ndarray, giorno: np.ndarray,
+                     urgenza: np.ndarray) -> np.ndarray:
+    """For each booking, how many of its group it overtook (see above): int64 array.
+
+    `gruppo` any integer code of codice_prestazione × codice_sede, `istante` the booking
+    timestamps and `giorno` the appointment days as integers, `urgenza` 0..4 (URGENZA).
+
+    A 3-sided dominance count (earlier booked, later date, at least as urgent) without
+    pairs: the day axis is cut bit by bit (at bit k each pair with different days falls in
+    exactly one parent block, A in its upper half, B in its lower half). Within a level each
+    A is entered once for every urgency it covers (0..its own) and each B once at its own;
+    one sort on a packed integer key (group, block, urgency, booking rank, B before A) puts
+    before each B exactly the entries of its group, block and urgency booked strictly
+    earlier, and a running count gives their number. O(n·log D) sorts with D the number of
+    distinct days, all in numpy."""
+    n = len(gruppo)
+    esito = np.zeros(n, dtype=np.int64)
+    if n < 2:
+        return esito
+    g = np.unique(gruppo, return_inverse=True)[1].astype(np.int64)
+    r = np.unique(istante, return_inverse=True)[1].astype(np.int64)
+    d = np.unique(giorno, return_inverse=True)[1].astype(np.int64)
+    u = np.asarray(urgenza, dtype=np.int64)
+    bit_g, bit_r = _bit(int(g.max())), _bit(int(r.max())) + 1   # + the B-before-A bit
+    for k in range(_bit(int(d.max()))):
+        padre = d >> (k + 1)
+        bit_p = _bit(int(padre.max()))
+        if bit_g + bit_p + 3 + bit_r > _BIT_CHIAVE:  # pragma: no cover - > 10⁸ groups·days
+            raise ValueError("chiave troppo lunga per il conteggio fuori ordine")
+        sopra = ((d >> k) & 1).astype(bool)
+        a = np.flatnonzero(sopra)
+        b = np.flatnonzero(~sopra)
+        if a.size == 0 or b.size == 0:
+            continue
+        copie = u[a] + 1
+        a_rip = np.repeat(a, copie)
+        livello_u = np.arange(a_rip.size, dtype=np.int64) - np.repeat(
+            np.cumsum(copie) - copie, copie)
+        chiave_a = ((((g[a_rip] << bit_p | padre[a_rip]) << 3 | livello_u) << bit_r)
+                    | r[a_rip] << 1 | 1)
+        chiave_b = (((g[b] << bit_p | padre[b]) << 3 | u[b]) << bit_r) | r[b] << 1
+        chiavi = np.concatenate([chiave_a, chiave_b])
+        ordine = np.argsort(chiavi)
+        ordinate = chiavi[ordine]
+        e_a = (ordinate & 1).astype(np.int64)
+        prima = np.cumsum(e_a) - e_a            # entries A before each position
+        blocco = ordinate >> bit_r
+        inizio = np.ones(ordinate.size, dtype=bool)
+        inizio[1:] = blocco[1:] != blocco[:-1]
+        base = np.maximum.accumulate(np.where(inizio, prima, 0))
+        e_b = e_a == 0
+        esito[b[ordine[e_b] - a_rip.size]] += (prima - base)[e_b]
+    return esito
+
+
+def _bit(massimo: int) -> int:
+    return max(1, massimo.bit_length())
+
+
+def fuori_ordine_prenotazioni(lf: pl.LazyFrame, chiave: str = "id_prenotazione"
+                              ) -> pl.DataFrame:
+    """`chiave`, fuori_ordine (the number overtaken) for the bookings `in_agenda`;
+    `lf` carries `chiave` (id_prenotazione unless told), codice_prestazione, codice_sede,
+    classe_priorita, stato, in_garanzia, data_prenotazione and data_appuntamento of the
+    whole register."""
+    agenda = lf.filter(in_agenda() & pl.col("data_prenotazione").is_not_null()
+                       & pl.col("data_appuntamento").is_not_null()).select(
+        chiave,
+        gruppo=pl.concat_str(pl.col("codice_prestazione").fill_null(""),
+                             pl.col("codice_sede").fill_null(""), separator="\x1f"
+                             ).cast(pl.Categorical).to_physical(),
+        istante=pl.col("data_prenotazione").cast(pl.Datetime("us")).cast(pl.Int64),
+        giorno=pl.col("data_appuntamento").cast(pl.Date).cast(pl.Int32),
+        urgenza=pl.col("classe_priorita").replace_strict(
+            URGENZA, default=0, return_dtype=pl.Int8).fill_null(0),
+    ).collect()
+    conteggi = conta_scavalcati(agenda["gruppo"].to_numpy(), agenda["istante"].to_numpy(),
+                                agenda["giorno"].to_numpy(), agenda["urgenza"].to_numpy())
+    return agenda.select(chiave).with_columns(
+        fuori_ordine=pl.Series(conteggi, dtype=pl.Int64))
+
+
+def con_fuori_ordine(lf: pl.LazyFrame, profilo: Profilo) -> pl.LazyFrame:
+    """The bookings with `fuori_ordine`: as the last check recorded it when the frame carries
+    it (the register's readers do), else counted over the whole frame, so that a period's
+    table still counts overtakes of bookings made before the period."""
+    if "fuori_ordine" in lf.collect_schema():
+        return lf
+    riga = "__riga_fuori_ordine"
+    lf = lf.with_row_index(riga)
+    conteggi = fuori_ordine_prenotazioni(garanzia(lf, profilo), chiave=riga)
+    return lf.join(conteggi.lazy(), on=riga, how="left", maintain_order="left").drop(riga)

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # --- pubblica tutela (registro.tutela): Allegato 1 "Regolamento di Pubblica Tutela" ---
     tutela_giorni_trasmissione: int = Field(default=3, ge=0)
     """Art. 4: a report not resolved at once goes to the Direzione within these days."""
+    termine_trasmissione_urgente_giorni: int = Field(default=1, ge=0)
+    """Art. 4 "o comunque nei tempi rapportati all'urgenza del caso": the transmission term
+    of a segnalazione marked `urgente` (never longer than the ordinary one)."""
     tutela_giorni_informazione_servizi: int = Field(default=3, ge=0)
     """Art. 5: the heads of the services are informed in the following days."""
     tutela_giorni_risposta_servizi: int = Field(default=7, ge=0)

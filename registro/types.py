@@ -30,10 +30,12 @@ CanaleSegnalazione = Literal["lettera", "modulo", "telefono", "fax", "colloquio"
 TipoSegnalazione = Literal["disfunzione", "suggerimento", "reclamo"]
 StatoSegnalazione = Literal["ricevuta", "risolta", "trasmessa", "servizi_informati",
                             "informazioni_ricevute", "risposta_inviata", "riesame",
-                            "riesame_concluso"]
+                            "riesame_concluso", "commissione", "commissione_conclusa"]
 PassoSegnalazione = Literal["risolta", "trasmessa", "servizi_informati",
                             "informazioni_ricevute", "risposta_inviata", "riesame",
-                            "riesame_concluso"]
+                            "riesame_concluso", "commissione", "commissione_conclusa"]
+PresentataDa = Literal["utente", "parente", "associazione", "d_ufficio"]
+"""Who filed a segnalazione (Allegato 1 Art. 1; d_ufficio: the UPT itself, seed 000)."""
 EsitoSegnalazione = Literal["accolta", "parzialmente_accolta", "respinta"]
 
 CANALI_SEGNALAZIONE: tuple[str, ...] = get_args(CanaleSegnalazione)
@@ -41,3 +43,4 @@ TIPI_SEGNALAZIONE: tuple[str, ...] = get_args(TipoSegnalazione)
 STATI_SEGNALAZIONE: tuple[str, ...] = get_args(StatoSegnalazione)
 PASSI_SEGNALAZIONE: tuple[str, ...] = get_args(PassoSegnalazione)
 ESITI_SEGNALAZIONE: tuple[str, ...] = get_args(EsitoSegnalazione)
+PRESENTATORI: tuple[str, ...] = get_args(PresentataDa)

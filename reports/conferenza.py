@@ -231,7 +231,8 @@ def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferen
     tabelle["tempi_attesa"] = con_nomi(sopprimi(
         tabella_prestazioni(prenotazioni.lazy(), profilo=profilo, periodo=periodo),
         soglia=soglia, conteggio="n",
-        colonne=["attesa_media", "attesa_mediana", "attesa_p90", "quota_entro_standard"]),
+        colonne=["attesa_media", "attesa_mediana", "attesa_p90", "quota_entro_standard",
+                 "quota_fuori_ordine"]),
         catalogo, sedi)
     tabelle["ricoveri_reparto"] = _ricoveri_reparto(engine, profilo, periodo, soglia)
 

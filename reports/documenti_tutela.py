@@ -36,6 +36,10 @@ CANALI_TESTO = {
     "email": "per posta elettronica",
 }
 # Allegato 2's four boxes; fax and e-mail (Art. 2 has fax; e-mail is today's) go under "altro".
+PRESENTATORI_TESTO = (("utente", "Utente"), ("parente", "Parente o affine"),
+                      ("associazione", "Organismo di volontariato o di tutela"),
+                      ("d_ufficio", "D'ufficio"))
+"""Who filed it (Allegato 1 Art. 1; d'ufficio: seed 000), as the form's boxes."""
 CASELLE_CANALE = (("colloquio", "Verbale"), ("telefono", "Telefonica"),
                   ("modulo", "Con modulo"), ("lettera", "Con lettera allegata"))
 
@@ -59,7 +63,8 @@ def contesto(*, session: Session, id_segnalazione: int, settings: Settings, oggi
     vuoto = {f: None for f in ("nome", "indirizzo", "telefono", "email")}
     return {"s": s, "c": s["contatto"] or vuoto, "ente": settings.ente, "settings": settings,
             "sanzione": sanzione, "risposta": risposta, "esiti": ESITI_TESTO,
-            "canali": CANALI_TESTO, "caselle": CASELLE_CANALE, "oggi": oggi}
+            "canali": CANALI_TESTO, "caselle": CASELLE_CANALE,
+            "presentatori": PRESENTATORI_TESTO, "oggi": oggi}
 
 
 def html(*, session: Session, id_segnalazione: int, documento: str, settings: Settings,

@@ -12,7 +12,9 @@ every statistic of the table is a function of the day histogram (DESIGN.md "Stat
 - the share within target counts, for each return row, the days ≤ *that row's* target, so
   authorities with different local targets still merge exactly; `standard_giorni` is the
   common target, null when the rows merged carry different ones;
-- `n_fuori_garanzia` adds up.
+- `n_fuori_garanzia` adds up;
+- `quota_fuori_ordine` (the specialist lists' chronological order) is empty: the returns do
+  not carry the overtake counts.
 
 Under a profile whose targets ignore the priority class (carta1995) the return still has a
 row per class; the regional table merges them, as `registro stats` would. The limits are in
@@ -162,6 +164,8 @@ def fondi(righe: pl.DataFrame, *, profilo: Profilo, periodo: Periodo) -> pl.Data
             pl.when(pl.col("n") > 0).then(pl.col("standard_giorni")).alias("standard_giorni"),
             statistiche.quota(pl.col("entro"), pl.col("n")).alias("quota_entro_standard"),
             "n_fuori_garanzia",
+            # the returns carry no overtake counts (Carta §5.1): not known regionally
+            pl.lit(None, dtype=pl.Float64).alias("quota_fuori_ordine"),
         )
         .sort(CHIAVI, nulls_last=False)
         .select(pl.col(c).cast(t) for c, t in SCHEMA.items())

@@ -8,7 +8,9 @@ One row per item, columns COLONNE, most urgent first:
   (date of booking / insertion + target + 1);
 - `fuori_ordine_senza_motivazione`: an admission out of chronological order with no
   motivazione for it, one row per admission; `giorni` the number of entries it overtook,
-  `soglia` null, `dal` the admission date;
+  `soglia` null, `dal` the admission date; likewise a booking (registro `prestazioni`) that
+  overtook bookings of its agenda booked before it (Carta §5.1, `registro.ordine`),
+  `giorni` the number overtaken, `dal` its appointment's day;
 - `in_scadenza`: an entry still waiting, not yet past its maximum, with at most
   `giorni_preavviso` days left; `dal` the first day it will be past it;
 - `tutela_in_ritardo` (registro `tutela`): a term of the Regolamento di Pubblica Tutela
@@ -52,7 +54,7 @@ from sqlalchemy import Engine
 from registro import colonnare
 from registro.check import ricoveri_verificati, stato_non_aggiornato
 from registro.motivazioni import vigenti
-from registro.ordine import conta_fuori_ordine
+from registro.ordine import con_fuori_ordine, conta_fuori_ordine
 from registro.rules import deriva
 from registro.settings import Settings
 from registro.standards import carica_profilo
@@ -142,6 +144,18 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
         dal=pl.col("data_ricovero").cast(pl.Date),
     )
     pezzi.append(_con_motivato(fuori, _motivati(motivazioni, "ricoveri", "fuori_ordine")))
+    if "fuori_ordine" in prenotazioni.columns:
+        scavalchi = prenotazioni.filter(pl.col("fuori_ordine").fill_null(0) > 0).select(
+            lista=pl.lit(LISTE[1]), registro=pl.lit("prestazioni"),
+            id=pl.col("id_prenotazione"),
+            codice_reparto_o_prestazione=pl.col("codice_prestazione"),
+            codice_sede_o_patologia=pl.col("codice_sede"),
+            classe_priorita=pl.col("classe_priorita"),
+            giorni=pl.col("fuori_ordine"), soglia=pl.lit(None, dtype=pl.Int64),
+            dal=pl.col("data_appuntamento").cast(pl.Date),
+        )
+        pezzi.append(_con_motivato(scavalchi,
+                                   _motivati(motivazioni, "prestazioni", "fuori_ordine")))
 
     margine = pl.col("attesa_massima") - pl.col("attesa_giorni")
     scadenza = ricoveri.filter(
@@ -203,7 +217,8 @@ def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
     """The list from the register as it is now: the rules are re-applied as of `oggi`, so the
     list never depends on when `registro check` last ran."""
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
-    prenotazioni = deriva(colonnare.prenotazioni(engine, settings), profilo).collect()
+    prenotazioni = deriva(con_fuori_ordine(colonnare.prenotazioni(engine, settings), profilo),
+                          profilo).collect()
     ricoveri, coppie = ricoveri_verificati(engine, settings, oggi)
     lista = lista_monitoraggio(prenotazioni=prenotazioni, ricoveri=ricoveri,
                                fuori_ordine=coppie, motivazioni=vigenti(engine), oggi=oggi,

@@ -17,7 +17,12 @@ statistics over the bookings in guarantee only, bookings outside it counted apar
   one code — several targets in one group);
 - `quota_entro_standard`: share of bookings in guarantee waiting ≤ their own target,
   3 decimals, half up, exact from integer counts;
-- `n_fuori_garanzia`: the group's bookings not in guarantee.
+- `n_fuori_garanzia`: the group's bookings not in guarantee;
+- `quota_fuori_ordine`: share of the bookings in guarantee that overtook at least one booking
+  of their agenda booked before them (Carta §5.1, `registro.ordine`: counted over the whole
+  agenda, not only the period — as the last `registro check` recorded it when the frame
+  carries `fuori_ordine`, as the register's readers do), 3 decimals, half up. Added last:
+  the columns before it are a published contract.
 
 When n is 0 the statistics are null. Two readings: *ex ante* (bookings whose
 `data_prenotazione` date falls in the period, wait to the assigned date) and *ex post*
@@ -34,19 +39,21 @@ import polars as pl
 
 from registro import statistiche
 from registro.csvsafe import scrivi_csv, scrivi_json
+from registro.ordine import con_fuori_ordine
 from registro.periodo import Periodo
 from registro.rules import deriva
 from registro.standards import Profilo
 
 COLONNE = ["periodo", "codice_prestazione", "codice_sede", "classe_priorita", "n",
            "attesa_media", "attesa_mediana", "attesa_p90", "standard_giorni",
-           "quota_entro_standard", "n_fuori_garanzia"]
+           "quota_entro_standard", "n_fuori_garanzia", "quota_fuori_ordine"]
 
 SCHEMA = pl.Schema({
     "periodo": pl.String, "codice_prestazione": pl.String, "codice_sede": pl.String,
     "classe_priorita": pl.String, "n": pl.Int64, "attesa_media": pl.Float64,
     "attesa_mediana": pl.Float64, "attesa_p90": pl.Int64, "standard_giorni": pl.Int64,
     "quota_entro_standard": pl.Float64, "n_fuori_garanzia": pl.Int64,
+    "quota_fuori_ordine": pl.Float64,
 })
 
 CHIAVI = ["codice_prestazione", "codice_sede", "classe_priorita"]
@@ -72,10 +79,12 @@ def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
     # Grouping on string codes is the bulk of the work: without class targets (carta1995)
     # the class is not a key at all, and is added back as a null column.
     chiavi = CHIAVI if profilo.per_classe else CHIAVI[:2]
+    lf = con_fuori_ordine(lf, profilo)
     righe = (
         deriva(lf.filter(filtro), profilo)
         .select(*chiavi, pl.col("attesa_giorni").cast(pl.Int64),
-                pl.col("standard_giorni").cast(pl.Int64), pl.col("in_garanzia"))
+                pl.col("standard_giorni").cast(pl.Int64), pl.col("in_garanzia"),
+                (pl.col("fuori_ordine").fill_null(0) > 0).alias("scavalca"))
     )
 
     gruppi = righe.group_by(chiavi).agg(
@@ -91,6 +100,7 @@ def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
         standard_min=pl.col("standard_giorni").min(),
         standard_max=pl.col("standard_giorni").max(),
         entro=(pl.col("attesa_giorni") <= pl.col("standard_giorni")).sum().cast(pl.Int64),
+        scavalcano=pl.col("scavalca").sum().cast(pl.Int64),
     )
 
     tabella = (
@@ -108,6 +118,7 @@ def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
             .then(pl.col("standard_min")).alias("standard_giorni"),
             statistiche.quota(pl.col("entro"), pl.col("n")).alias("quota_entro_standard"),
             pl.col("n_fuori_garanzia"),
+            statistiche.quota(pl.col("scavalcano"), pl.col("n")).alias("quota_fuori_ordine"),
         )
         .sort(CHIAVI, nulls_last=False)
         .select(pl.col(c).cast(t) for c, t in SCHEMA.items())

@@ -44,7 +44,8 @@ from registro.types import CANALI_SEGNALAZIONE, ESITI_SEGNALAZIONE, TIPI_SEGNALA
 COLONNE_SEGNALAZIONE: dict[str, pl.DataType] = {
     "id": pl.Int64(), "canale": pl.String(), "tipo": pl.String(), "servizio": pl.String(),
     "ricevuta_il": pl.Date(), "data_conoscenza": pl.Date(), "stato": pl.String(),
-    "esito": pl.String(), "esito_riesame": pl.String(),
+    "esito": pl.String(), "esito_riesame": pl.String(), "esito_commissione": pl.String(),
+    "presentata_da": pl.String(), "urgente": pl.Boolean(),
     **{c: pl.Date() for c in regole.COLONNA_DATA.values() if c != "ricevuta_il"},
 }
 """What the reports read of a segnalazione: no contact, no free text."""

@@ -14,8 +14,22 @@ Steps (the state a step enters, and the date column it sets):
              +- risposta_inviata    risposta_il + esito       Art. 6 e), 7 e): reply letter
     risolta | risposta_inviata
        +- riesame         riesame_il                Art. 7 f), Carta §3.3 A 5): the citizen
-          |                                         is not satisfied
-          +- riesame_concluso  riesame_concluso_il + esito_riesame  (Difensore Civico)
+       |  |                                         is not satisfied
+       |  +- riesame_concluso  riesame_concluso_il + esito_riesame  (Difensore Civico)
+       +- commissione     commissione_il            Art. 7 d), Art. 8, Carta §3.3 B): the
+          |                                         case goes to the Commissione Mista
+          |                                         Conciliativa (USL, Regione, associazioni,
+          |                                         chaired by the Difensore Civico)
+          +- commissione_conclusa  commissione_conclusa_il + esito_commissione
+
+The Commissione is a path *beside* the riesame, not after it: one or the other follows the
+answer, and its outcome, once recorded, is the one that stands.
+
+Who filed it (`presentata_da`, Art. 1: "gli utenti, parenti o affini, o organismi di
+volontariato o di tutela"; seed 000: the UPT may act on its own initiative): utente,
+parente, associazione, d_ufficio. An `urgente` segnalazione (Art. 4: "o comunque nei tempi
+rapportati all'urgenza del caso") has the transmission term of the setting
+`termine_trasmissione_urgente_giorni` (default 1) instead of the 3 days.
 
 Deadlines (TERMINI). Each runs from one step's date and is met by a later step; the day
 counts are settings:
@@ -60,6 +74,8 @@ COLONNA_DATA: dict[str, str] = {
     "risposta_inviata": "risposta_il",
     "riesame": "riesame_il",
     "riesame_concluso": "riesame_concluso_il",
+    "commissione": "commissione_il",
+    "commissione_conclusa": "commissione_conclusa_il",
 }
 """The date column each step sets."""
 
@@ -68,23 +84,34 @@ SUCCESSIVI: dict[str, tuple[str, ...]] = {
     "trasmessa": ("servizi_informati",),
     "servizi_informati": ("informazioni_ricevute",),
     "informazioni_ricevute": ("risposta_inviata",),
-    "risolta": ("riesame",),
-    "risposta_inviata": ("riesame",),
+    "risolta": ("riesame", "commissione"),
+    "risposta_inviata": ("riesame", "commissione"),
     "riesame": ("riesame_concluso",),
     "riesame_concluso": (),
+    "commissione": ("commissione_conclusa",),
+    "commissione_conclusa": (),
 }
 """Which step may follow each state: the regolamento's chain, nothing skipped."""
 
 CON_ESITO: dict[str, str] = {"risolta": "esito", "risposta_inviata": "esito",
-                             "riesame_concluso": "esito_riesame"}
+                             "riesame_concluso": "esito_riesame",
+                             "commissione_conclusa": "esito_commissione"}
 """The steps that carry an outcome, and the column it goes to."""
 
 RISPOSTE = ("risolta", "risposta_inviata")
 """The steps that answer the citizen."""
 
+RIESAMI = ("riesame", "commissione")
+"""The steps that reopen an answered segnalazione (a contested sanction is held again)."""
+
+PRESENTATA_DA = ("utente", "parente", "associazione", "d_ufficio")
+"""Who filed it: Art. 1 (the citizen, a relative, an accredited association) and seed 000
+(the office on its own initiative)."""
+
 # Latest first: the state is the latest step whose date is set.
-_ORDINE_STATI = ("riesame_concluso", "riesame", "risposta_inviata", "informazioni_ricevute",
-                 "servizi_informati", "trasmessa", "risolta")
+_ORDINE_STATI = ("commissione_conclusa", "commissione", "riesame_concluso", "riesame",
+                 "risposta_inviata", "informazioni_ricevute", "servizi_informati",
+                 "trasmessa", "risolta")
 
 
 @dataclass(frozen=True)
@@ -125,6 +152,7 @@ class Termini:
     `patrono`)."""
 
     trasmissione: int = 3
+    trasmissione_urgente: int = 1
     informazione_servizi: int = 3
     risposta_servizi: int = 7
     risposta: int = 30
@@ -136,6 +164,7 @@ class Termini:
     @classmethod
     def da_impostazioni(cls, settings: Settings) -> Termini:
         return cls(trasmissione=settings.tutela_giorni_trasmissione,
+                   trasmissione_urgente=settings.termine_trasmissione_urgente_giorni,
                    informazione_servizi=settings.tutela_giorni_informazione_servizi,
                    risposta_servizi=settings.tutela_giorni_risposta_servizi,
                    risposta=settings.tutela_giorni_risposta,
@@ -212,12 +241,20 @@ def scadenze(s: Mapping[str, Any], termini: Termini) -> list[Scadenza]:
         if inizio is None:
             continue
         fatti = [d for d in (_data(s, c) for c in t.entro) if d is not None]
-        giorni = termini.giorni(t.nome)
+        giorni = giorni_termine(s, t.nome, termini)
         out.append(Scadenza(termine=t.nome, riferimento=t.riferimento,
                             descrizione=t.descrizione, giorni=giorni, dal=inizio,
                             scade_il=termini.scadenza(inizio, giorni),
                             fatto_il=min(fatti) if fatti else None))
     return out
+
+
+def giorni_termine(s: Mapping[str, Any], termine: str, termini: Termini) -> int:
+    """The days of `termine` for `s`: an urgent segnalazione's transmission term is the
+    urgent one (Art. 4), never longer than the ordinary one."""
+    if termine == "trasmissione" and s.get("urgente"):
+        return min(termini.trasmissione_urgente, termini.trasmissione)
+    return termini.giorni(termine)
 
 
 def in_ritardo(s: Mapping[str, Any], termini: Termini, oggi: date) -> list[Scadenza]:
@@ -256,6 +293,8 @@ def al_giorno(s: Mapping[str, Any], giorno: date) -> dict[str, Any]:
         out["esito"] = None
     if _data(out, "riesame_concluso_il") is None:
         out["esito_riesame"] = None
+    if _data(out, "commissione_conclusa_il") is None:
+        out["esito_commissione"] = None
     return out
 
 
@@ -265,6 +304,8 @@ def data_risposta(s: Mapping[str, Any]) -> date | None:
 
 
 def esito_finale(s: Mapping[str, Any]) -> str | None:
-    """The outcome that stands: the riesame's once concluded, else the reply's."""
+    """The outcome that stands: the Commissione's or the riesame's once concluded, else the
+    reply's."""
+    commissione = s.get("esito_commissione") if _data(s, "commissione_conclusa_il") else None
     finale = s.get("esito_riesame") if _data(s, "riesame_concluso_il") else None
-    return finale or s.get("esito")
+    return commissione or finale or s.get("esito")

@@ -35,7 +35,12 @@ from registro.models import (
 )
 from registro.stato_sanzioni import cambia_se_stato, cambia_stato, sanzione_dict
 from registro.tutela import regole
-from registro.types import CANALI_SEGNALAZIONE, ESITI_SEGNALAZIONE, TIPI_SEGNALAZIONE
+from registro.types import (
+    CANALI_SEGNALAZIONE,
+    ESITI_SEGNALAZIONE,
+    PRESENTATORI,
+    TIPI_SEGNALAZIONE,
+)
 
 DATA_MINIMA = date(1900, 1, 1)
 MAX_TESTO = 5000
@@ -221,11 +226,16 @@ def crea(*, session: Session, autore: Autore, oggi: date, canale: str, tipo: str
          oggetto: str, ricevuta_il: date, ricevuta_da: str, data_conoscenza: date | None = None,
          servizio: str | None = None, id_prenotazione: str | None = None,
          id_ricovero: str | None = None, id_sanzione: int | None = None,
-         nota: str | None = None, contatto: Contatto | None = None) -> Segnalazione:
+         nota: str | None = None, contatto: Contatto | None = None,
+         presentata_da: str = "utente", urgente: bool = False) -> Segnalazione:
     """Record a report as received (Art. 2). Never refused for being late (Art. 3: flagged).
 
     A report linked to a sanction is the citizen contesting it: it must be a `reclamo`, and
-    it puts the sanction in `contestato` when the sanction's state allows."""
+    it puts the sanction in `contestato` when the sanction's state allows. `presentata_da`
+    who filed it (Art. 1, seed 000); `urgente` shortens the transmission term (Art. 4)."""
+    if presentata_da not in PRESENTATORI:
+        raise ErroreUtente(f"presentata_da sconosciuto: {presentata_da!r} "
+                           f"(ammessi: {', '.join(PRESENTATORI)})")
     if canale not in CANALI_SEGNALAZIONE:
         raise ErroreUtente(f"canale sconosciuto: {canale!r} "
                            f"(ammessi: {', '.join(CANALI_SEGNALAZIONE)})")
@@ -279,6 +289,7 @@ def crea(*, session: Session, autore: Autore, oggi: date, canale: str, tipo: str
                      ricevuta_il=ricevuta_il, ricevuta_da=ricevuta_da_ or "",
                      data_conoscenza=data_conoscenza, id_prenotazione=id_prenotazione,
                      id_ricovero=id_ricovero, id_sanzione=id_sanzione,
+                     presentata_da=presentata_da, urgente=urgente,
                      registrata_il=adesso, aggiornata_il=adesso)
     session.add(s)
     session.flush()
@@ -311,7 +322,8 @@ def registra_passo(*, session: Session, autore: Autore, oggi: date, id_segnalazi
     ErroreUtente for a date before the previous step or in the future, a missing or
     superfluous outcome, or a partial outcome on a contested sanction (which can only be
     annulled or confirmed). The outcome of a report holding a sanction moves it: `accolta`
-    annuls it, `respinta` confirms it (back to `emesso`); a riesame suspends it again."""
+    annuls it, `respinta` confirms it (back to `emesso`); a riesame or the Commissione Mista
+    Conciliativa suspends it again."""
     s = leggi(session=session, id_segnalazione=id_segnalazione, per_aggiornare=True)
     prima = registro_dict(s)
     ammessi = regole.SUCCESSIVI.get(s.stato, ())
@@ -362,7 +374,7 @@ def registra_passo(*, session: Session, autore: Autore, oggi: date, id_segnalazi
                 f"contestazione respinta (segnalazione n. {s.id}, {passo}): sanzione "
                 "confermata", autore)
         s.contesta_sanzione = False
-    elif passo == "riesame" and s.id_sanzione is not None:
+    elif passo in regole.RIESAMI and s.id_sanzione is not None:
         sanzione_stato = _contesta_se_possibile(session, s, autore)
 
     session.add(s)
@@ -384,7 +396,8 @@ COLONNE_ELENCO = ["id", "ricevuta_il", "canale", "tipo", "servizio", "oggetto", 
                   "esito_finale", "tardiva", "id_prenotazione", "id_ricovero", "id_sanzione",
                   "risolta_il", "trasmessa_il", "servizi_informati_il",
                   "informazioni_ricevute_il", "risposta_il", "riesame_il",
-                  "riesame_concluso_il", "in_ritardo"]
+                  "riesame_concluso_il", "in_ritardo", "presentata_da", "urgente",
+                  "commissione_il", "commissione_conclusa_il"]
 
 
 def tabella_elenco(righe: list[Segnalazione], *, termini: regole.Termini, oggi: date
@@ -400,7 +413,7 @@ def tabella_elenco(righe: list[Segnalazione], *, termini: regole.Termini, oggi: 
                      "in_ritardo": ",".join(x.termine for x in
                                             regole.in_ritardo(d, termini, oggi))})
     speciali: dict[str, pl.DataType] = {"id": pl.Int64(), "id_sanzione": pl.Int64(),
-                                         "tardiva": pl.Boolean()}
+                                         "tardiva": pl.Boolean(), "urgente": pl.Boolean()}
     schema: dict[str, pl.DataType] = {
         c: speciali.get(c, pl.Date() if c.endswith("_il") else pl.String())
         for c in COLONNE_ELENCO}

@@ -13,6 +13,7 @@ from registro.types import (
     CanaleSegnalazione,
     EsitoSegnalazione,
     PassoSegnalazione,
+    PresentataDa,
     StatoSanzione,
     StatoSegnalazione,
     TipoSegnalazione,
@@ -250,6 +251,9 @@ class RigaStatsPrestazioni(BaseModel):
     standard_giorni: int | None = Field(description="Standard del gruppo.")
     quota_entro_standard: float | None = Field(description="Quota entro lo standard.")
     n_fuori_garanzia: int = Field(description="Prenotazioni fuori garanzia.")
+    quota_fuori_ordine: float | None = Field(
+        default=None, description="Quota delle prenotazioni in garanzia che ne hanno "
+                                  "scavalcate altre prenotate prima (Carta §5.1).")
 
 
 class RigaStatsRicoveri(BaseModel):
@@ -356,8 +360,9 @@ class PassoPublic(BaseModel):
 
     id: int = Field(description="Numero del passo.")
     passo: str = Field(description="ricevuta, risolta, trasmessa, servizi_informati, "
-                                   "informazioni_ricevute, risposta_inviata, riesame o "
-                                   "riesame_concluso.")
+                                   "informazioni_ricevute, risposta_inviata, riesame, "
+                                   "riesame_concluso, commissione o "
+                                   "commissione_conclusa.")
     data: date = Field(description="Quando è avvenuto.")
     esito: EsitoSegnalazione | None = Field(default=None, description="Esito (risposte).")
     nota: str | None = Field(default=None, description="Nota (per la risposta: il testo).")
@@ -388,8 +393,11 @@ class SegnalazionePublic(BaseModel):
     stato: StatoSegnalazione = Field(description="Ultimo passo registrato.")
     esito: EsitoSegnalazione | None = Field(description="Esito della risposta.")
     esito_riesame: EsitoSegnalazione | None = Field(description="Esito del riesame.")
+    esito_commissione: EsitoSegnalazione | None = Field(
+        default=None, description="Esito della Commissione Mista Conciliativa (art. 8).")
     esito_finale: EsitoSegnalazione | None = Field(
-        description="L'esito che vale: quello del riesame, se concluso.")
+        description="L'esito che vale: quello della Commissione o del riesame, se "
+                    "concluso.")
     risolta_il: date | None = Field(description="Risolta immediatamente il.")
     trasmessa_il: date | None = Field(description="Trasmessa alla Direzione il (art. 4).")
     servizi_informati_il: date | None = Field(
@@ -399,6 +407,16 @@ class SegnalazionePublic(BaseModel):
     risposta_il: date | None = Field(description="Lettera di risposta inviata il.")
     riesame_il: date | None = Field(description="Riesame chiesto il (art. 7 f).")
     riesame_concluso_il: date | None = Field(description="Riesame concluso il.")
+    commissione_il: date | None = Field(
+        default=None, description="Deferita alla Commissione Mista Conciliativa il "
+                                  "(art. 7 d, art. 8).")
+    commissione_conclusa_il: date | None = Field(
+        default=None, description="Esame della Commissione concluso il.")
+    presentata_da: PresentataDa = Field(
+        default="utente", description="Chi l'ha presentata: utente, parente, associazione "
+                                      "(art. 1) o d_ufficio.")
+    urgente: bool = Field(default=False, description="Urgente: termine di trasmissione "
+                                                     "ridotto (art. 4).")
     tardiva: bool = Field(description="Presentata oltre i giorni dell'art. 3 (segnalata, "
                                       "mai respinta per questo).")
     scadenze: list[ScadenzaPublic] = Field(description="I termini decorsi e il loro stato.")
@@ -446,6 +464,12 @@ class SegnalazioneRichiesta(BaseModel):
                              description="Nota sul ricevimento.")
     contatto: ContattoRichiesta | None = Field(default=None,
                                                description="Recapito del cittadino.")
+    presentata_da: PresentataDa = Field(
+        default="utente", description="Chi la presenta: utente, parente, associazione "
+                                      "(organismi di volontariato o di tutela, art. 1) o "
+                                      "d_ufficio (l'ufficio di sua iniziativa).")
+    urgente: bool = Field(default=False, description="Urgente (art. 4): trasmissione alla "
+                                                     "Direzione entro il termine ridotto.")
 
 
 class PassoRichiesta(BaseModel):
@@ -455,12 +479,14 @@ class PassoRichiesta(BaseModel):
     passo: PassoSegnalazione = Field(
         description="ricevuta → risolta | trasmessa; trasmessa → servizi_informati → "
                     "informazioni_ricevute → risposta_inviata; risolta | risposta_inviata "
-                    "→ riesame → riesame_concluso.")
+                    "→ riesame → riesame_concluso, oppure → commissione → "
+                    "commissione_conclusa (Commissione Mista Conciliativa).")
     data: GiornoIso | None = Field(default=None, description="Quando (predefinita: oggi); non "
                                                         "prima del passo precedente.")
     esito: EsitoSegnalazione | None = Field(
-        default=None, description="Obbligatorio per risolta, risposta_inviata e "
-                                  "riesame_concluso; per una sanzione contestata accolta "
-                                  "(annullata) o respinta (confermata).")
+        default=None, description="Obbligatorio per risolta, risposta_inviata, "
+                                  "riesame_concluso e commissione_conclusa; per una "
+                                  "sanzione contestata accolta (annullata) o respinta "
+                                  "(confermata).")
     nota: str | None = Field(default=None, max_length=5000, pattern=SENZA_NUL,
                              description="Nota; per la risposta, il testo della lettera.")

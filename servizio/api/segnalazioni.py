@@ -127,7 +127,8 @@ def crea(
             data_conoscenza=richiesta.data_conoscenza, servizio=richiesta.servizio,
             id_prenotazione=richiesta.id_prenotazione, id_ricovero=richiesta.id_ricovero,
             id_sanzione=richiesta.id_sanzione, nota=richiesta.nota,
-            contatto=service.Contatto(**c.model_dump()) if c is not None else None)
+            contatto=service.Contatto(**c.model_dump()) if c is not None else None,
+            presentata_da=richiesta.presentata_da, urgente=richiesta.urgente)
         assert s.id is not None
         out = service.dettaglio(session=session, id_segnalazione=s.id,
                                 termini=regole.Termini.da_impostazioni(settings), oggi=oggi,

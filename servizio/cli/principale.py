@@ -161,7 +161,8 @@ def motiva(
     oggetto: Annotated[Oggetto | None, typer.Option(
         help="superamento o fuori_ordine (predefinito: quello che serve).")] = None,
 ) -> None:
-    """Registra la motivazione di un superamento o di un ricovero fuori ordine (una nuova
+    """Registra la motivazione di un superamento o di un ricovero o una prenotazione fuori
+    ordine (Carta §4.3, §5.1; una nuova
     motivazione sostituisce la precedente, che resta agli atti)."""
     from registro.db import session_scope
     from registro.motivazioni import registra
@@ -272,6 +273,10 @@ def check(
         out.print(f"{esito.stato_non_aggiornato:,} prenotazioni ancora «prenotata» dopo il "
                   "giorno dell'appuntamento: nessuna sanzione, da aggiornare dal CUP "
                   "(lista di monitoraggio stato_non_aggiornato)")
+    if esito.prenotazioni_fuori_ordine:
+        out.print(f"{esito.prenotazioni_fuori_ordine:,} prenotazioni hanno scavalcato "
+                  "prenotazioni precedenti della stessa agenda (Carta §5.1; lista di "
+                  "monitoraggio fuori_ordine_senza_motivazione)")
 
 
 @app.command()

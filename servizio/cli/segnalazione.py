@@ -48,6 +48,15 @@ class Passo(StrEnum):
     risposta_inviata = "risposta_inviata"
     riesame = "riesame"
     riesame_concluso = "riesame_concluso"
+    commissione = "commissione"
+    commissione_conclusa = "commissione_conclusa"
+
+
+class Presentatore(StrEnum):
+    utente = "utente"
+    parente = "parente"
+    associazione = "associazione"
+    d_ufficio = "d_ufficio"
 
 
 class Esito(StrEnum):
@@ -124,6 +133,10 @@ def nuova(
     telefono: Annotated[str | None, typer.Option(help="Recapito: telefono.")] = None,
     email: Annotated[str | None, typer.Option(help="Recapito: posta elettronica.")] = None,
     autore: Annotated[str | None, typer.Option(help="Chi la registra.")] = None,
+    presentata_da: Annotated[Presentatore, typer.Option(
+        help="utente, parente, associazione (art. 1) o d_ufficio.")] = Presentatore.utente,
+    urgente: Annotated[bool, typer.Option(
+        "--urgente", help="Urgente (art. 4): termine di trasmissione ridotto.")] = False,
 ) -> None:
     """Registra una segnalazione ricevuta. Il recapito del cittadino è conservato a parte e
     non viene mai stampato qui."""
@@ -141,10 +154,12 @@ def nuova(
             data_conoscenza=_data(data_conoscenza, "--data-conoscenza"), servizio=servizio,
             id_prenotazione=prenotazione, id_ricovero=ricovero, id_sanzione=sanzione,
             nota=nota, contatto=service.Contatto(nome=nome, indirizzo=indirizzo,
-                                                 telefono=telefono, email=email))
+                                                 telefono=telefono, email=email),
+            presentata_da=presentata_da.value, urgente=urgente)
     termini = regole.Termini.da_impostazioni(settings)
     righe = [f"segnalazione n. {s.id} registrata: {s.tipo}, {s.canale}, ricevuta il "
-             f"{s.ricevuta_il.isoformat()}"]
+             f"{s.ricevuta_il.isoformat()}, presentata da: {s.presentata_da}"
+             + (", urgente" if s.urgente else "")]
     if regole.tardiva(s.model_dump(), termini):
         righe.append(f"  presentata oltre i {termini.ritardo_segnalazione} giorni dalla "
                      "conoscenza del fatto (art. 3): registrata e segnalata come tardiva")

@@ -18,7 +18,8 @@ CHIAVI_INGEST = {"righe", "accettate", "scartate", "nuove", "aggiornate", "invar
                  "obsolete", "file_scarti"}
 COLONNE_STATS = ["periodo", "codice_prestazione", "codice_sede", "classe_priorita", "n",
                  "attesa_media", "attesa_mediana", "attesa_p90", "standard_giorni",
-                 "quota_entro_standard", "n_fuori_garanzia"]
+                 "quota_entro_standard", "n_fuori_garanzia",
+                 "quota_fuori_ordine"]   # added last (Carta §5.1): the others keep their place
 
 
 @pytest.fixture

@@ -75,8 +75,11 @@ def test_segnalazione_commands(settings: Settings, tmp_path: Path) -> None:
              for r in json.loads(sanzioni.read_text(encoding="utf-8"))}
     assert stati[("NOSHOW", "malum")] == "annullato"
 
-    esegui("segnalazione", "nuova", "--canale", "fax", "--tipo", "suggerimento", "--oggetto",
-           "Orari di sportello il sabato", "--ricevuta-il", "2026-03-20")   # no contact at all
+    res = esegui("segnalazione", "nuova", "--canale", "fax", "--tipo", "suggerimento",
+                 "--oggetto", "Orari di sportello il sabato", "--ricevuta-il", "2026-03-20",
+                 "--presentata-da", "associazione", "--urgente")   # no contact at all
+    assert "presentata da: associazione, urgente" in res.stdout
+    assert "trasmissione entro il 2026-03-21" in res.stdout     # Art. 4: the urgent term
     elenco = tmp_path / "segnalazioni.json"
     res = esegui("segnalazione", "elenco", "--format", "json", "--out", str(elenco), "--al",
                  "2026-03-25")
@@ -106,6 +109,8 @@ def test_segnalazione_commands(settings: Settings, tmp_path: Path) -> None:
     esegui("segnalazione", "stampa", "3", "--out", str(cartella))
     scheda = (cartella / "scheda_3.html").read_text(encoding="utf-8")
     assert "☒ Altro: fax" in scheda and "☒ Suggerimento" in scheda
+    assert "☒ Organismo di volontariato o di tutela" in scheda and "☐ Utente" in scheda
+    assert "Urgente: da istruire e trasmettere alla Direzione entro 1 giorno" in scheda
     res = esegui("segnalazione", "stampa", "3", "--documento", "lettera", "--out",
                  str(cartella), codice=2)
     assert "non ha ancora una risposta" in res.stderr

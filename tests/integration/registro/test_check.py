@@ -259,3 +259,54 @@ def test_catalog_periodica_column(registro: Engine, tmp_path: Path) -> None:
                            + "\n", encoding="utf-8")
         with pytest.raises(ErroreUtente, match=motivo):
             importa_catalogo(cattivo, engine=registro)
+
+
+def test_chronological_order_of_the_specialist_lists(registro: Engine, settings: Settings,
+                                                     tmp_path: Path) -> None:
+    """Carta §5.1: the overtakes are counted over the whole agenda even when the check cuts
+    the register into passes that separate the bookings of one agenda."""
+    _carica(registro, settings, tmp_path / "a.csv", [
+        riga("A1", data_prenotazione="2026-03-02T09:00", data_appuntamento="2026-03-20T09:00"),
+        riga("A2", data_prenotazione="2026-03-02T10:00", data_appuntamento="2026-03-19T09:00"),
+        riga("Z9", data_prenotazione="2026-03-03T09:00", data_appuntamento="2026-03-06T09:00"),
+        # same day as A2: not out of order; controllo: out of guarantee, never counted
+        riga("M5", data_prenotazione="2026-03-03T10:00", data_appuntamento="2026-03-19T17:00"),
+        riga("CT", tipo_accesso="controllo", data_prenotazione="2026-03-04T09:00",
+             data_appuntamento="2026-03-05T09:00"),
+    ])
+    stretto = settings.model_copy(update={"check_righe_per_passo": 1})
+    esito = check(engine=registro, settings=stretto, oggi=date(2026, 3, 1))
+    with session_scope(registro) as s:
+        p = {x.id_prenotazione: x.fuori_ordine for x in s.exec(select(Prenotazione)).all()}
+    assert p == {"A1": 0, "A2": 1, "Z9": 2, "M5": 1, "CT": None}
+    assert esito.prenotazioni_fuori_ordine == 3
+
+
+def test_a_booking_out_of_order_until_motivated(registro: Engine, settings: Settings,
+                                                tmp_path: Path) -> None:
+    """The Direttore Sanitario's list shows a booking that overtook others
+    (`fuori_ordine_senza_motivazione`, registro prestazioni, giorni = the number overtaken)
+    until a motivazione `fuori_ordine` is recorded for it (`registro motiva --prenotazione
+    ID --oggetto fuori_ordine`)."""
+    from registro.motivazioni import registra
+    from reports.monitoring import calcola_lista
+
+    _carica(registro, settings, tmp_path / "a.csv", [
+        riga("A1", data_prenotazione="2026-03-02T09:00", data_appuntamento="2026-03-09T09:00"),
+        riga("A2", data_prenotazione="2026-03-02T10:00", data_appuntamento="2026-03-08T09:00"),
+        riga("Z9", data_prenotazione="2026-03-03T09:00", data_appuntamento="2026-03-06T09:00"),
+    ])
+    check(engine=registro, settings=settings, oggi=date(2026, 3, 4))
+
+    def voci() -> list[tuple[str, str, int]]:
+        lista = calcola_lista(engine=registro, settings=settings, oggi=date(2026, 3, 4))
+        return [(r["registro"], r["id"], r["giorni"]) for r in lista.iter_rows(named=True)
+                if r["lista"] == "fuori_ordine_senza_motivazione"]
+
+    assert voci() == [("prestazioni", "Z9", 2), ("prestazioni", "A2", 1)]
+    with session_scope(registro) as s:
+        m = registra(session=s, registro="prestazioni", riferimento="Z9",
+                     testo="sospetto clinico grave segnalato dal medico", autore="DS",
+                     oggetto="fuori_ordine")
+        assert m.oggetto == "fuori_ordine"
+    assert voci() == [("prestazioni", "A2", 1)]

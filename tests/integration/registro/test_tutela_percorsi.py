@@ -329,3 +329,58 @@ def test_every_change_is_audited_without_the_contact(registro_api: Engine) -> No
     # the contact is there, apart, for the UPT
     with session_scope(registro_api) as session:
         assert service.contatto(session=session, id_segnalazione=n) == CONTATTO
+
+
+def test_commissione_mista_conciliativa_beside_the_riesame(registro_api: Engine) -> None:
+    """Art. 7 d, Art. 8: after the answer the case may go to the Commissione instead of the
+    riesame; a contested sanction is held again, and the Commissione's outcome moves it."""
+    bonum = sanzione_di(registro_api, "RIN", "bonum")
+    assert bonum.id is not None
+    n = nuova(registro_api, id_sanzione=bonum.id, presentata_da="associazione",
+              oggetto="Violazione della Carta dei diritti del malato")
+    passo(registro_api, n, "risolta", RICEVUTA, esito="respinta")
+    assert sanzione(registro_api, bonum.id).stato == "emesso"
+    passo(registro_api, n, "commissione", RICEVUTA + timedelta(days=5))
+    assert sanzione(registro_api, bonum.id).stato == "contestato"
+    with pytest.raises(Conflitto, match="si passa solo a: commissione_conclusa"):
+        passo(registro_api, n, "riesame", RICEVUTA + timedelta(days=6))
+    with pytest.raises(ErroreUtente, match="richiede l'esito"):
+        passo(registro_api, n, "commissione_conclusa", RICEVUTA + timedelta(days=30))
+    passo(registro_api, n, "commissione_conclusa", RICEVUTA + timedelta(days=30),
+          esito="accolta")
+    s = leggi(registro_api, n)
+    assert (s.stato, s.presentata_da, s.esito, s.esito_commissione, s.commissione_il) == (
+        "commissione_conclusa", "associazione", "respinta", "accolta",
+        RICEVUTA + timedelta(days=5))
+    assert regole.esito_finale(s.model_dump()) == "accolta"
+    assert sanzione(registro_api, bonum.id).stato == "annullato"
+    assert [p.sanzione_stato for p in passi(registro_api, n)] == [
+        "contestato", "emesso", "contestato", "annullato"]
+    with pytest.raises(Conflitto, match="stato finale"):
+        passo(registro_api, n, "riesame", RICEVUTA + timedelta(days=31))
+
+
+def test_who_filed_it_is_checked(registro_api: Engine) -> None:
+    assert leggi(registro_api, nuova(registro_api)).presentata_da == "utente"
+    assert leggi(registro_api, nuova(registro_api, presentata_da="d_ufficio")
+                 ).presentata_da == "d_ufficio"
+    with pytest.raises(ErroreUtente, match="presentata_da sconosciuto"):
+        nuova(registro_api, presentata_da="avvocato")
+
+
+@pytest.mark.parametrize(("urgente", "in_ritardo_dal"), [(True, 2), (False, 4)])
+def test_urgent_report_overdue_after_its_shorter_term(registro_api: Engine, settings: Settings,
+                                                      urgente: bool, in_ritardo_dal: int
+                                                      ) -> None:
+    """Art. 4 "nei tempi rapportati all'urgenza del caso": an urgent report not transmitted
+    is on the Direttore's list the day after `termine_trasmissione_urgente_giorni` (1)."""
+    n = nuova(registro_api, urgente=urgente)
+
+    def trasmissione(giorni: int) -> list[tuple[str, int | None]]:
+        lista = calcola_lista(engine=registro_api, settings=settings,
+                              oggi=RICEVUTA + timedelta(days=giorni))
+        return [(r["codice_sede_o_patologia"], r["soglia"]) for r in lista.to_dicts()
+                if r["lista"] == "tutela_in_ritardo" and r["id"] == str(n)]
+
+    assert trasmissione(in_ritardo_dal - 1) == []
+    assert trasmissione(in_ritardo_dal) == [("trasmissione", 1 if urgente else 3)]

@@ -115,7 +115,7 @@ def test_motivazioni_validation(client: TestClient, tokens: dict[str, str],
     body = errore(client.post("/motivazioni", json={**MOTIVAZIONE, "riferimento": "NO"},
                               headers=h), 422)
     assert "non presente nel registro" in body["dettaglio"]
-    errore(client.post("/motivazioni", json={**MOTIVAZIONE, "oggetto": "fuori_ordine"},
+    errore(client.post("/motivazioni", json={**MOTIVAZIONE, "oggetto": "altro"},
                        headers=h), 422)
     errore(client.post("/motivazioni", content=b"{non json", headers={
         **h, "Content-Type": "application/json"}), 422)

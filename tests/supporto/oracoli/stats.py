@@ -11,6 +11,8 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
+from oracle_agende import scavalcati
+
 from registro.periodo import Periodo
 from registro.standards import Profilo
 
@@ -69,6 +71,9 @@ def andamento(righe: list[dict[str, Any]], *, profilo: Profilo,
 
 def tabella(righe: list[dict[str, Any]], *, profilo: Profilo, periodo: Periodo,
             lettura: str = "ex_ante") -> list[dict[str, Any]]:
+    # the chronological order over the whole agenda (oracle_agende), before the period
+    scavalchi = scavalcati([{**r, "in_garanzia": in_garanzia(r, profilo) is not None}
+                            for r in righe])
     gruppi: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
     for r in righe:
         if lettura == "ex_ante":
@@ -88,11 +93,13 @@ def tabella(righe: list[dict[str, Any]], *, profilo: Profilo, periodo: Periodo,
         attese: list[int] = []
         standard: list[int] = []
         fuori = 0
+        scavalcano = 0
         for r in gruppi[chiave]:
             misura = in_garanzia(r, profilo)
             if misura is not None:
                 attese.append(misura[0])
                 standard.append(misura[1])
+                scavalcano += scavalchi.get(r["id_prenotazione"], 0) > 0
             else:
                 fuori += 1
         n = len(attese)
@@ -108,6 +115,7 @@ def tabella(righe: list[dict[str, Any]], *, profilo: Profilo, periodo: Periodo,
             "standard_giorni": None,
             "quota_entro_standard": None,
             "n_fuori_garanzia": fuori,
+            "quota_fuori_ordine": None,
         }
         if n:
             ordinate = sorted(attese)
@@ -123,6 +131,7 @@ def tabella(righe: list[dict[str, Any]], *, profilo: Profilo, periodo: Periodo,
                 attesa_p90=ordinate[rango - 1],
                 standard_giorni=standard[0] if len(set(standard)) == 1 else None,
                 quota_entro_standard=_mezzo_su(entro, n, 3),
+                quota_fuori_ordine=_mezzo_su(scavalcano, n, 3),
             )
         out.append(riga)
     return out

@@ -97,7 +97,10 @@ def sezione(segnalazioni: list[dict[str, Any]], *, inizio: date, fine: date,
 
         # the terms: (start, end, days)
         termini = []
-        termini.append((ric, s["trasmessa_il"] or s["risolta_il"], opz["trasmissione"]))
+        # Art. 4: an urgent report's transmission term, never longer than the ordinary one
+        trasmissione = (min(opz.get("trasmissione_urgente", 1), opz["trasmissione"])
+                        if s.get("urgente") else opz["trasmissione"])
+        termini.append((ric, s["trasmessa_il"] or s["risolta_il"], trasmissione))
         if s["trasmessa_il"]:
             termini.append((s["trasmessa_il"], s["servizi_informati_il"],
                             opz["informazione_servizi"]))

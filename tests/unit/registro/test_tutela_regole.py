@@ -173,8 +173,10 @@ def test_the_chain_of_steps() -> None:
     assert regole.SUCCESSIVI["trasmessa"] == ("servizi_informati",)
     assert regole.SUCCESSIVI["informazioni_ricevute"] == ("risposta_inviata",)
     assert regole.SUCCESSIVI["risolta"] == regole.SUCCESSIVI["risposta_inviata"] == (
-        "riesame",)
+        "riesame", "commissione")
     assert regole.SUCCESSIVI["riesame_concluso"] == ()
+    assert regole.SUCCESSIVI["commissione"] == ("commissione_conclusa",)
+    assert regole.SUCCESSIVI["commissione_conclusa"] == ()
     # every state is reachable from `ricevuta`
     visti, da_fare = set(), ["ricevuta"]
     while da_fare:
@@ -200,3 +202,52 @@ def test_state_and_outcome_as_of_a_day() -> None:
     assert regole.data_risposta(al) is None
     assert regole.al_giorno(s, VIGILIA)["stato"] == "ricevuta"
     assert s["esito"] == "respinta"   # the original is untouched
+
+
+# --- Allegato 1 Art. 1, 4, 7 d, 8 (issue 14, item 11) ---------------------------------------
+
+def test_who_may_file() -> None:
+    assert regole.PRESENTATA_DA == ("utente", "parente", "associazione", "d_ufficio")
+
+
+@pytest.mark.parametrize(("urgente", "fatto_il", "nei_termini"), [
+    (True, VIGILIA + timedelta(days=1), True),     # the urgent term's last day
+    (True, VIGILIA + timedelta(days=2), False),    # the day after: late
+    (False, VIGILIA + timedelta(days=2), True),    # the ordinary 3 days
+    (False, VIGILIA + timedelta(days=3), True),
+    (False, VIGILIA + timedelta(days=4), False),
+])
+def test_urgent_transmission_term(urgente: bool, fatto_il: date, nei_termini: bool) -> None:
+    s = segnalazione(trasmessa_il=fatto_il, urgente=urgente)
+    x = scadenza(s, SOLARI, "trasmissione")
+    assert x.giorni == (1 if urgente else 3)
+    assert x.nei_termini is nei_termini
+
+
+def test_urgent_term_is_a_setting_and_only_for_the_transmission() -> None:
+    s = segnalazione(urgente=True, trasmessa_il=VIGILIA + timedelta(days=1))
+    assert scadenza(s, Termini(trasmissione_urgente=0), "trasmissione").nei_termini is False
+    assert scadenza(s, SOLARI, "risposta").giorni == 30
+    assert scadenza(s, SOLARI, "informazione_servizi").giorni == 3
+    # never longer than the ordinary term
+    assert scadenza(s, Termini(trasmissione=2, trasmissione_urgente=5),
+                    "trasmissione").giorni == 2
+    # overdue the day after the urgent term while still open
+    aperta = segnalazione(urgente=True)
+    assert [x.termine for x in regole.in_ritardo(aperta, SOLARI, VIGILIA + timedelta(days=1))
+            ] == []
+    assert [x.termine for x in regole.in_ritardo(aperta, SOLARI, VIGILIA + timedelta(days=2))
+            ] == ["trasmissione"]
+
+
+def test_commissione_mista_conciliativa_beside_the_riesame() -> None:
+    s = segnalazione(risolta_il=VIGILIA, commissione_il=date(2027, 1, 10),
+                     commissione_conclusa_il=date(2027, 2, 10))
+    s.update(esito="respinta", esito_commissione="parzialmente_accolta")
+    assert s["stato"] == "commissione_conclusa"
+    assert regole.esito_finale(s) == "parzialmente_accolta"
+    al = regole.al_giorno(s, date(2027, 1, 20))
+    assert (al["stato"], al["esito_commissione"]) == ("commissione", None)
+    assert regole.esito_finale(al) == "respinta"
+    assert regole.CON_ESITO["commissione_conclusa"] == "esito_commissione"
+    assert set(regole.RIESAMI) == {"riesame", "commissione"}

@@ -239,3 +239,27 @@ def test_stato_non_aggiornato() -> None:
         ("IERI", 1, OGGI, False, "prestazioni"),
     ]
     assert df.height == voci.height  # nothing past its target among these
+
+
+@pytest.mark.parametrize("motivata", [False, True])
+def test_bookings_out_of_chronological_order(motivata: bool) -> None:
+    """Carta §5.1: a booking that overtook others of its agenda is listed with the number
+    overtaken, until a motivazione `fuori_ordine` for it (a `superamento` one does not
+    clear it)."""
+    def pren(id_: str, scavalcati: int | None) -> dict[str, Any]:
+        return {**prenotazione(id_, 3, 7), "stato": "erogata", "fuori_ordine": scavalcati,
+                "data_appuntamento": datetime.combine(prima(2), datetime.min.time())}
+
+    motivazioni = [motivazione("prestazioni", "DUE", "superamento")] + (
+        [motivazione("prestazioni", "DUE", "fuori_ordine")] if motivata else [])
+    df = lista_monitoraggio(
+        prenotazioni=pl.DataFrame([pren("UNO", 1), pren("DUE", 2), pren("ZERO", 0),
+                                   pren("NULLA", None)]),
+        ricoveri=derivati_ricoveri(frame([]).lazy(), PNGLA, OGGI).collect(),
+        fuori_ordine=fuori_ordine(frame([]).lazy()),
+        motivazioni=pl.DataFrame(motivazioni, schema=SCHEMA_MOTIVAZIONI_IN), oggi=OGGI)
+    assert df.schema == SCHEMA
+    assert df.select("lista", "registro", "id", "giorni", "soglia", "dal").rows() == [
+        ("fuori_ordine_senza_motivazione", "prestazioni", "DUE", 2, None, prima(2)),
+        ("fuori_ordine_senza_motivazione", "prestazioni", "UNO", 1, None, prima(2)),
+    ][motivata:]

@@ -173,7 +173,7 @@ def test_gruppo_solo_fuori_garanzia_ha_statistiche_nulle() -> None:
         "periodo": "2026", "codice_prestazione": "89.7", "codice_sede": "S2",
         "classe_priorita": None, "n": 0, "attesa_media": None, "attesa_mediana": None,
         "attesa_p90": None, "standard_giorni": None, "quota_entro_standard": None,
-        "n_fuori_garanzia": 2,
+        "n_fuori_garanzia": 2, "quota_fuori_ordine": None,
     }
 
 
@@ -385,11 +385,11 @@ def test_csv_codici_testo_nulli_vuoti_formule_neutralizzate(tmp_path: Path) -> N
         righe = list(csv.reader(f))
     assert righe[0] == COLONNE
     assert righe[1] == ["2026-Q1", "0089", "S1", "", "12345", "3.5", "2.5", "9", "7", "0.063",
-                        "1"]
-    assert righe[2] == ["2026-Q1", "89.7", "Città-1", "B", "0", "", "", "", "", "", "4"]
+                        "1", ""]
+    assert righe[2] == ["2026-Q1", "89.7", "Città-1", "B", "0", "", "", "", "", "", "4", ""]
     # text cells neutralised, numbers (even negative ones) never
     assert righe[3] == ["2026-Q1", "'=HYPERLINK(\"x\")", "'+39", "'@B", "1", "-1.5",
-                        "1234567.0", "-2", "10", "1.0", "0"]
+                        "1234567.0", "-2", "10", "1.0", "0", ""]
     assert righe[4][1:3] == ["'-1", "a,b;c\"d"]
     assert len(righe) == 5
     # typed read-back: the same table, only the neutralised text differs
@@ -450,3 +450,13 @@ def test_andamento_mensile_del_sito_uguale_all_oracolo(righe: list[dict[str, Any
     p = Periodo.parse(periodo)
     nostro = andamento_mensile(lazy(righe), profilo=profilo, periodo=p).collect()
     assert nostro.to_dicts() == oracolo_andamento(righe, profilo=profilo, periodo=p)
+
+
+def test_quota_fuori_ordine_counts_overtakes_from_before_the_period() -> None:
+    """Carta §5.1: a booking of the period that overtook one booked the year before counts;
+    the share is over the bookings in guarantee of the group."""
+    prima = riga(datetime(2025, 12, 30, 9, 0), 40)           # appointment 8 Feb 2026
+    sorpasso = riga(datetime(2026, 1, 5, 9, 0), 3)           # appointment 8 Jan 2026
+    in_ordine = riga(datetime(2026, 1, 6, 9, 0), 40)         # appointment 15 Feb 2026
+    (s1,) = calcola([prima, sorpasso, in_ordine])
+    assert (s1["n"], s1["quota_fuori_ordine"]) == (2, 0.5)

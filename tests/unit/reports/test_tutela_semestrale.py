@@ -27,7 +27,7 @@ def segnalazione(draw: st.DrawFn, numero: int) -> dict[str, Any]:
     s: dict[str, Any] = {c: None for c in COLONNE_SEGNALAZIONE}
     s.update(id=numero, ricevuta_il=ricevuta, tipo=draw(st.sampled_from(oracolo.TIPI)),
              canale=draw(st.sampled_from(oracolo.CANALI)),
-             servizio=draw(st.sampled_from(SERVIZI)),
+             servizio=draw(st.sampled_from(SERVIZI)), urgente=draw(st.booleans()),
              data_conoscenza=draw(st.one_of(
                  st.none(), st.integers(0, 40).map(lambda k: ricevuta - timedelta(days=k)))))
     # small steps, so that every term is often met exactly on, or just after, its due date
@@ -68,14 +68,16 @@ opzioni = st.fixed_dictionaries({
     "calendario": st.sampled_from(["solari", "lavorativi"]),
     "sabato": st.booleans(),
     "patrono": st.sampled_from([None, "12-07", "08-16"]),
-    "trasmissione": st.integers(0, 5), "informazione_servizi": st.integers(0, 5),
-    "risposta_servizi": st.integers(3, 10), "risposta": st.integers(10, 40),
+    "trasmissione": st.integers(0, 5), "trasmissione_urgente": st.integers(0, 3),
+    "informazione_servizi": st.integers(0, 5), "risposta_servizi": st.integers(3, 10),
+    "risposta": st.integers(10, 40),
     "ritardo": st.integers(5, 20),
 })
 
 
 def _termini(opz: dict[str, Any]) -> regole.Termini:
     return regole.Termini(trasmissione=opz["trasmissione"],
+                          trasmissione_urgente=opz["trasmissione_urgente"],
                           informazione_servizi=opz["informazione_servizi"],
                           risposta_servizi=opz["risposta_servizi"], risposta=opz["risposta"],
                           ritardo_segnalazione=opz["ritardo"], calendario=opz["calendario"],
@@ -99,6 +101,7 @@ def test_semestral_figures_equal_the_oracle(righe: list[dict[str, Any]], opz: di
 
 
 SOLARI = {"calendario": "solari", "sabato": False, "patrono": None, "trasmissione": 3,
+          "trasmissione_urgente": 1,
           "informazione_servizi": 3, "risposta_servizi": 7, "risposta": 30, "ritardo": 15}
 
 
