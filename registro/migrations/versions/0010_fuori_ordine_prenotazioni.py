@@ -3,10 +3,8 @@ Commissione Mista Conciliativa
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-12-02 10:00:00.000000
+Create Date: 2026-11-30 13:30:00.000000
 
-Written while 0008 and 0009 were being added on other branches: at the merge,
-`down_revision` must name the head the chain then has.
 """
 
 from collections.abc import Sequence

@@ -11,10 +11,9 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
-from oracle_agende import scavalcati
-
 from registro.periodo import Periodo
 from registro.standards import Profilo
+from supporto.oracoli.agende import scavalcati
 
 
 def _giorno(valore: date | datetime) -> date:

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import oracle_agende as oracolo
 import polars as pl
 import pytest
+import supporto.oracoli.agende as oracolo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
