@@ -132,17 +132,25 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
                   f"{riga('rimborso_differenza')}")
     console.print(f"  referti non ritirati: {riga('referto_non_ritirato')}; prenotazioni "
                   f"ancora «prenotata» dopo l'appuntamento: {verifica.stato_non_aggiornato:,}")
-    per_lista = dict(zip(*monitoraggio.group_by("lista").len().get_columns(), strict=True))
+    per_lista = {(lista, registro): n for lista, registro, n in
+                 monitoraggio.group_by("lista", "registro").len().iter_rows()}
+
+    def voci(lista: str, registro: str | None = None) -> int:
+        return sum(n for (lst, reg), n in per_lista.items()
+                   if lst == lista and registro in (None, reg))
+
+    console.print(f"  prenotazioni fuori ordine (§5.1): {verifica.prenotazioni_fuori_ordine:,} "
+                  "ne hanno scavalcata almeno una")
     console.print(f"  ricoveri programmati: {esito_ric.accettate:,} in lista; "
                   f"{verifica.superamenti_ricoveri:,} oltre l'attesa massima, "
                   f"{verifica.fuori_ordine:,} ricoveri fuori ordine")
     console.print("  Direttore Sanitario, da esaminare: "
-                  f"{per_lista.get('superamento_senza_motivazione', 0):,} superamenti senza "
-                  f"motivazione, {per_lista.get('fuori_ordine_senza_motivazione', 0):,} "
-                  f"ricoveri fuori ordine senza motivazione, "
-                  f"{per_lista.get('in_scadenza', 0):,} ricoveri in scadenza")
+                  f"{voci('superamento_senza_motivazione'):,} superamenti senza motivazione, "
+                  f"{voci('fuori_ordine_senza_motivazione', 'prestazioni'):,} prenotazioni e "
+                  f"{voci('fuori_ordine_senza_motivazione', 'ricoveri'):,} ricoveri fuori "
+                  f"ordine senza motivazione, {voci('in_scadenza'):,} ricoveri in scadenza")
     console.print(f"  Ufficio di Pubblica Tutela: {n_segnalazioni:,} segnalazioni sintetiche; "
-                  f"{per_lista.get('tutela_in_ritardo', 0):,} termini del regolamento scaduti "
+                  f"{voci('tutela_in_ritardo'):,} termini del regolamento scaduti "
                   "(lista tutela_in_ritardo)")
     console.print(f"  registro: {db_path}")
     console.print(f"  tabelle: {tabelle[('carta1995', 'ex_ante')]} (e le altre tre letture)")

@@ -37,7 +37,8 @@ def test_duckdb_reference_equals_registro_stats() -> None:
     loro = con.sql(sql).pl()
 
     codici = ["codice_prestazione", "codice_sede"]
-    # quota_fuori_ordine (Carta §5.1) has its own pairwise oracle (supporto.oracoli.agende, supporto.oracoli.stats)
+    # quota_fuori_ordine (Carta §5.1) has its own pairwise oracle
+    # (supporto.oracoli.agende, supporto.oracoli.stats)
     numeri = [c for c in COLONNE
               if c not in ("periodo", "classe_priorita", "quota_fuori_ordine", *codici)]
 
