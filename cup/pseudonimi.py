@@ -25,17 +25,16 @@ import hashlib
 import hmac
 import os
 import secrets
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import polars as pl
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from registro import riservato
 from registro.errors import ErroreUtente
 from registro.settings import Settings
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
 # 6 letters, 2 "digits", month letter, 2 "digits", 1 letter, 3 "digits", check letter;
 # a digit may be replaced by LMNPQRSTUV (omocodia).
@@ -99,9 +98,6 @@ def _genera(settings: Settings) -> bytes:
 def impronta_del_registro(engine: Engine) -> str | None:
     """The fingerprint the register recorded, None if none yet (or a schema older than the
     table: the next migration adds it)."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT valore FROM impostazione_registro WHERE nome = :n"),
@@ -113,11 +109,6 @@ def impronta_del_registro(engine: Engine) -> str | None:
 def _registra_impronta(engine: Engine, valore: str) -> str:
     """Record the fingerprint once; a concurrent first use that won the race wins: its
     fingerprint is returned."""
-    from datetime import datetime
-
-    from sqlalchemy import text
-    from sqlalchemy.exc import IntegrityError
-
     try:
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO impostazione_registro (nome, valore, registrata_il) "

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from registro.errors import NonTrovato
+from registro.letture import leggi_ricoveri
 from registro.models import (
     Motivazione,
     Prenotazione,
@@ -20,6 +21,7 @@ from registro.models import (
     RicoveroStoria,
     Sanzione,
 )
+from registro.ordine import fuori_ordine
 from registro.stato_sanzioni import con_euro, sanzione_dict
 
 
@@ -53,8 +55,6 @@ def dettaglio_prenotazione(*, session: Session, id_prenotazione: str) -> dict[st
 def coppie_fuori_ordine(*, engine: Engine) -> list[dict[str, Any]]:
     """Every (admission out of order, entry it overtook) pair: `registro.ordine.fuori_ordine`
     over the list as the CLI reads it."""
-    from registro.letture import leggi_ricoveri
-    from registro.ordine import fuori_ordine
 
     return fuori_ordine(leggi_ricoveri(engine).lazy()).to_dicts()
 

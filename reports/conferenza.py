@@ -15,6 +15,7 @@ breaches between 1 and the threshold are emptied likewise.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -321,7 +322,6 @@ def grafico_barre(righe: list[dict[str, Any]], etichetta: str) -> dict[str, Any]
     """The geometry of a bar chart whose labels are wrapped, never cut: each row as tall as
     its label's lines. Returns the chart's height and, per row, its top, label lines and
     share."""
-    import textwrap
 
     barre, y = [], 4
     for r in righe:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from sqlalchemy import Engine
 
-from registro import db
+from registro import colonnare, db
 from registro.periodo import Periodo
 from registro.rules import deriva
 from registro.settings import Settings
@@ -72,7 +72,6 @@ def calcola(*, engine: Engine, settings: Settings, lista: pl.DataFrame,
     """The dashboard for `periodo` (default: `periodo_predefinito`); `lista`: the monitoring
     list as of today (`reports.monitoring.calcola_lista`), counted per list. None when the
     register holds no booking and no period was asked for."""
-    from registro import colonnare
 
     prenotazioni = colonnare.prenotazioni(engine, settings)
     periodo = periodo or periodo_predefinito(prenotazioni)

@@ -51,7 +51,7 @@ from typing import Literal
 import polars as pl
 from sqlalchemy import Engine
 
-from registro import colonnare
+from registro import colonnare, db
 from registro.check import ricoveri_verificati, stato_non_aggiornato
 from registro.motivazioni import vigenti
 from registro.ordine import con_fuori_ordine, conta_fuori_ordine
@@ -232,7 +232,6 @@ def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
 def con_nomi(lista: pl.DataFrame, engine: Engine) -> pl.DataFrame:
     """NOMI after COLONNE, the order kept: the service's description for a booking; the
     site's name for a booking, the ward's for an admission."""
-    from registro import db
 
     testo = {"codice": pl.String(), "nome": pl.String()}
     prestazioni = db.read_frame(engine, "SELECT codice, descrizione AS nome FROM prestazione",

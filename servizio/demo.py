@@ -36,7 +36,7 @@ from public_site.build import build_site
 from registro import colonnare
 from registro.check import check
 from registro.csvsafe import scrivi_csv as scrivi_tabella_csv
-from registro.db import make_engine, migrate
+from registro.db import make_engine, migrate, transazione
 from registro.letture import leggi_ricoveri
 from registro.money import format_euro_it
 from registro.ordine import fuori_ordine
@@ -48,6 +48,9 @@ from reports.registro_sanzioni import elenco_sanzioni, scrivi_sanzioni, totali
 from reports.service import esegui
 from reports.stats import scrivi_tabella, tabella_prestazioni
 from reports.stats_ricoveri import scrivi_tabella_ricoveri, tabella_ricoveri
+from servizio.console.permessi import RUOLI
+from servizio.console.service import crea_utente
+from servizio.console.sicurezza import password_generata
 
 
 def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
@@ -176,10 +179,6 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
 def utenti_console(engine: Engine) -> list[tuple[str, str, str]]:
     """One console person per role in the demo register, each with a generated password:
     (name, role, password). The passwords exist in clear only in this return value."""
-    from registro.db import transazione
-    from servizio.console.permessi import RUOLI
-    from servizio.console.service import crea_utente
-    from servizio.console.sicurezza import password_generata
 
     persone = [(f"demo-{ruolo}", ruolo, password_generata()) for ruolo in RUOLI]
     with transazione(engine) as session:

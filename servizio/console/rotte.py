@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -28,7 +28,12 @@ from sqlmodel import Session
 from public_site.formato import FILTRI, euro_it
 from public_site.statici import BOOTSTRAP_ITALIA
 from registro.errors import ErroreUtente, NonTrovato
+from registro.periodo import Periodo
+from registro.schede import dettaglio_prenotazione, dettaglio_ricovero
 from registro.settings import Settings
+from reports import cruscotto as cr
+from reports.monitoring import LISTE, calcola_lista
+from servizio.console import lista as ls
 from servizio.console import service, sicurezza
 from servizio.console.lista import Filtri
 from servizio.console.permessi import TUTTI
@@ -255,7 +260,6 @@ def uscita(session: DB, persona: Annotated[Persona, Depends(persona_corrente)],
 # --- pages -----------------------------------------------------------------------------------
 
 def _lista_oggi(request: Request, includi_motivati: bool = False) -> Any:
-    from reports.monitoring import calcola_lista
 
     return calcola_lista(engine=request.app.state.engine, settings=_impostazioni(request),
                          oggi=date.today(), includi_motivati=includi_motivati)
@@ -264,8 +268,6 @@ def _lista_oggi(request: Request, includi_motivati: bool = False) -> Any:
 @router.get("/", response_class=HTMLResponse)
 def cruscotto(request: Request, persona: Annotated[Persona, Depends(richiede_permesso("leggere"))],
               periodo: str | None = None) -> Response:
-    from registro.periodo import Periodo
-    from reports import cruscotto as cr
 
     errori: list[tuple[str, str]] = []
     scelto = None
@@ -292,8 +294,6 @@ def _pagina_monitoraggio(request: Request, persona: Persona, filtri: Filtri,
                          errori: list[tuple[str, str]] | None = None, testo: str = "",
                          scelte: frozenset[str] = frozenset(), esito: int | None = None
                          ) -> Response:
-    from reports.monitoring import LISTE
-    from servizio.console import lista as ls
 
     errori = list(errori or [])
     completa = ls.con_chiave(_lista_oggi(request, filtri.includi_motivati))
@@ -336,7 +336,6 @@ def monitoraggio_csv(request: Request,
                      lista: str | None = None, registro: str | None = None,
                      sede_o_reparto: str | None = None, classe: str | None = None,
                      includi_motivati: str | None = None) -> Response:
-    from servizio.console import lista as ls
 
     filtri = _filtri(lista, registro, sede_o_reparto, classe, includi_motivati)
     try:
@@ -357,7 +356,6 @@ def monitoraggio_motiva(request: Request, session: DB,
                         testo: Annotated[str, Form()] = "",
                         voce: Annotated[list[str] | None, Form()] = None,
                         ritorno: Annotated[str, Form()] = "/console/monitoraggio") -> Response:
-    from urllib.parse import parse_qs, urlsplit
 
     ritorno = ritorno if ritorno.startswith("/console/monitoraggio") else \
         "/console/monitoraggio"
@@ -391,7 +389,6 @@ def monitoraggio_motiva(request: Request, session: DB,
 def prenotazione(request: Request, session: DB, id_prenotazione: str,
                  persona: Annotated[Persona, Depends(richiede_permesso("leggere"))]
                  ) -> Response:
-    from registro.schede import dettaglio_prenotazione
 
     try:
         scheda = dettaglio_prenotazione(session=session, id_prenotazione=id_prenotazione)
@@ -405,7 +402,6 @@ def prenotazione(request: Request, session: DB, id_prenotazione: str,
 @router.get("/ricoveri/{id_ricovero}", response_class=HTMLResponse)
 def ricovero(request: Request, session: DB, id_ricovero: str,
              persona: Annotated[Persona, Depends(richiede_permesso("leggere"))]) -> Response:
-    from registro.schede import dettaglio_ricovero
 
     try:
         scheda = dettaglio_ricovero(session=session, engine=request.app.state.engine,
