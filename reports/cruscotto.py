@@ -99,6 +99,9 @@ def calcola(*, engine: Engine, settings: Settings, lista: pl.DataFrame,
     conteggi = dict.fromkeys(LISTE, 0)
     for nome, n in lista.group_by("lista").len().iter_rows():
         conteggi[nome] = int(n)
+    # out of order is a rule of both registers: bookings (§5.1) and admissions (§4.3)
+    for nome, registro, n in lista.group_by("lista", "registro").len().iter_rows():
+        conteggi[f"{nome}/{registro}"] = int(n)
     return Cruscotto(
         periodo=periodo, precedente=prima, profilo=profilo.nome,
         n=int(totale["n"].sum()), entro=int(totale["entro_standard"].sum()),

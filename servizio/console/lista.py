@@ -18,11 +18,13 @@ import polars as pl
 
 from registro.csvsafe import neutralizza
 from registro.errors import ErroreUtente
-from reports.monitoring import COLONNE, LISTE
+from reports.monitoring import COLONNE, LISTE, urgenza
 
-CHIAVE = ["_rango", "_distanza", "id", "registro", "_termine"]
-"""The sort key, every part ascending and never null: list in LISTE order, how far past (or
-near) the threshold descending (stored negated), id, register, term (or site/pathology)."""
+CHIAVE = ["_rango", "_urgenza", "_distanza", "id", "registro", "_termine"]
+"""The sort key, every part ascending and never null — the order of `calcola_lista`, most
+urgent first: list in LISTE order, the class's urgency (reports.monitoring.urgenza), how far
+past (or near) the threshold descending (stored negated), id, register, term (or
+site/pathology)."""
 
 PER_PAGINA = 50
 
@@ -50,6 +52,7 @@ def con_chiave(lista: pl.DataFrame) -> pl.DataFrame:
     return lista.with_columns(
         _rango=pl.col("lista").replace_strict(LISTE, list(range(len(LISTE))),
                                               return_dtype=pl.Int64),
+        _urgenza=urgenza(),
         _distanza=(-distanza).fill_null(0).cast(pl.Int64),
         _termine=pl.col("codice_sede_o_patologia").fill_null(""),
     ).sort(CHIAVE)
@@ -85,8 +88,8 @@ def _decodifica(testo: str) -> list[Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise ErroreUtente("cursore di pagina non valido") from exc
     if not (isinstance(valori, list) and len(valori) == len(CHIAVE)
-            and isinstance(valori[0], int) and isinstance(valori[1], int)
-            and all(isinstance(v, str) for v in valori[2:])):
+            and all(isinstance(v, int) for v in valori[:3])
+            and all(isinstance(v, str) for v in valori[3:])):
         raise ErroreUtente("cursore di pagina non valido")
     return valori
 
