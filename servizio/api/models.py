@@ -299,6 +299,10 @@ class RigaMonitoraggio(BaseModel):
     servizio: str | None = Field(
         default=None, description="Per tutela_in_ritardo: il servizio interessato dalla "
                                   "segnalazione; altrimenti assente.")
+    descrizione_prestazione: str | None = Field(
+        default=None, description="La descrizione della prestazione, accanto al suo codice.")
+    nome_sede_o_reparto: str | None = Field(
+        default=None, description="Il nome della sede (prestazioni) o del reparto (ricoveri).")
 
 
 class SaluteRisposta(BaseModel):

@@ -49,7 +49,8 @@ def test_ricoveri_check_monitoring_motiva_stats(settings: Settings, tmp_path: Pa
     righe = _leggi(mon)
     assert list(righe[0]) == ["lista", "registro", "id", "codice_reparto_o_prestazione",
                               "codice_sede_o_patologia", "classe_priorita", "giorni", "soglia",
-                              "dal", "motivato", "termine", "servizio"]
+                              "dal", "motivato", "termine", "servizio",
+                              "descrizione_prestazione", "nome_sede_o_reparto"]
     voci = [(r["lista"], r["id"]) for r in righe]
     assert voci == [("superamento_senza_motivazione", "R1"),
                     ("fuori_ordine_senza_motivazione", "R2"),

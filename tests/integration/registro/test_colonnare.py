@@ -107,7 +107,8 @@ def test_an_unwritable_mirror_path_costs_only_speed(registro: Engine, settings: 
 
 def _registro_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"REGISTRO_DB_URL": settings.db_url, "REGISTRO_DATA_DIR": str(settings.data_dir),
-           "REGISTRO_CHIAVE_PSEUDONIMI": "chiave", "PATH": "/usr/bin:/bin"}
+           "REGISTRO_CHIAVE_PSEUDONIMI": settings.chiave_pseudonimi or "",
+           "PATH": "/usr/bin:/bin"}
     return subprocess.run([sys.executable, "-m", "servizio.cli", *args], capture_output=True,
                           text=True, env=env, timeout=300)
 

@@ -62,8 +62,11 @@ def riga(prenotata: datetime | date, attesa: int | None = None, *,
 
 
 def lazy(righe: list[dict[str, Any]]) -> pl.LazyFrame:
-    """The rows as the register reads them (the columns a row leaves out are null)."""
-    return pl.DataFrame(righe, schema=SCHEMA_LETTURA).lazy()
+    """The rows as the register reads them (the columns a row leaves out are null), before
+    any check: without `fuori_ordine`, which the check records, so the table counts the
+    overtakes itself."""
+    return pl.DataFrame(righe, schema={c: t for c, t in SCHEMA_LETTURA.items()
+                                       if c != "fuori_ordine"}).lazy()
 
 
 def calcola(righe: list[dict[str, Any]], periodo: str = "2026", *,
