@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -52,11 +53,15 @@ def dettaglio_prenotazione(*, session: Session, id_prenotazione: str) -> dict[st
                 session=session, registro="prestazioni", riferimento=id_prenotazione)]}
 
 
-def coppie_fuori_ordine(*, engine: Engine) -> list[dict[str, Any]]:
+def coppie_fuori_ordine(*, engine: Engine, id_ricovero: str | None = None
+                        ) -> list[dict[str, Any]]:
     """Every (admission out of order, entry it overtook) pair: `registro.ordine.fuori_ordine`
-    over the list as the CLI reads it."""
-
-    return fuori_ordine(leggi_ricoveri(engine).lazy()).to_dicts()
+    over the list as the CLI reads it; with `id_ricovero`, only that admission's pairs (the
+    filter runs in the frame: a detail page turns a handful of pairs into dicts, not all)."""
+    coppie = fuori_ordine(leggi_ricoveri(engine).lazy())
+    if id_ricovero is not None:
+        coppie = coppie.filter(pl.col("id_ricovero") == id_ricovero)
+    return coppie.to_dicts()
 
 
 def dettaglio_ricovero(*, session: Session, engine: Engine, id_ricovero: str) -> dict[str, Any]:
@@ -66,7 +71,7 @@ def dettaglio_ricovero(*, session: Session, engine: Engine, id_ricovero: str) ->
     storia = session.exec(select(RicoveroStoria).where(RicoveroStoria.id_ricovero == id_ricovero)
                           .order_by(col(RicoveroStoria.versione_il),
                                     col(RicoveroStoria.id))).all()
-    scavalcati = ([c for c in coppie_fuori_ordine(engine=engine) if c["id_ricovero"] == id_ricovero]
+    scavalcati = (coppie_fuori_ordine(engine=engine, id_ricovero=id_ricovero)
                   if r.stato == "ricoverato" else [])
     return {**r.model_dump(), "storia": [v.model_dump() for v in storia],
             "scavalcati": scavalcati,
