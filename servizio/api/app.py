@@ -23,7 +23,7 @@ from servizio.api import (
     stats,
 )
 from servizio.api.errori import installa
-from servizio.console.rotte import installa as installa_console
+from servizio.console.montaggio import installa as installa_console
 
 DESCRIZIONE = """
 API interna del registro dei tempi di attesa, per la Direzione Sanitaria, l'ufficio CUP e

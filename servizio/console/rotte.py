@@ -1,175 +1,47 @@
-"""The console's pages (`/console/…`, a contract: operators bookmark them): thin routes that
+"""The console's first pages (`/console/…`, a contract: operators bookmark them): access,
+the dashboard, the monitoring list, one booking or admission, the settings. Thin routes that
 check the session, the permission and the CSRF token, call the domain and the reports, and
-render a Jinja2 template (autoescaped). No SQL here: `servizio.console.service` and the floors
-below hold it.
-
-Sessions live in the database (`sessione_console`): the cookie carries a random id
-(HttpOnly, SameSite=Strict, Secure with `console_https`), a new one at login, revoked at
-logout, ended after `console_timeout_minuti` idle. Every form carries the session's CSRF
-token (synchronizer pattern: the token is in the server-side session, compared in constant
-time); a POST without it, or with another, gets the 403 page."""
+render a Jinja2 template. No SQL here: `servizio.console.service` and the floors below hold
+it. What the pages share is in `web.py`; other areas have their own route module."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
-from public_site.formato import FILTRI, euro_it
-from public_site.statici import BOOTSTRAP_ITALIA
 from registro.errors import ErroreUtente, NonTrovato
 from registro.periodo import Periodo
 from registro.schede import dettaglio_prenotazione, dettaglio_ricovero
-from registro.settings import Settings
 from reports import cruscotto as cr
 from reports.monitoring import LISTE, calcola_lista
 from servizio.console import lista as ls
 from servizio.console import service, sicurezza
 from servizio.console.lista import Filtri
-from servizio.console.permessi import TUTTI
 from servizio.console.service import Persona
+from servizio.console.web import (
+    COOKIE,
+    CSRF,
+    DB,
+    NonAutenticato,
+    imposta_cookie,
+    impostazioni_di,
+    pagina,
+    persona_corrente,
+    prossima_sicura,
+    richiede_permesso,
+)
 
-QUI = Path(__file__).resolve().parent
-COOKIE = "registro_console"
 PAUSA_ACCESSO_FALLITO = 0.5
 """Seconds a wrong password waits before its answer: slows guessing (the lock stops it)."""
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-
-
-class NonAutenticato(Exception):
-    """No live session: the person is sent to the login page, then back."""
-
-    def __init__(self, prossima: str) -> None:
-        self.prossima = prossima
-
-
-class Vietato(Exception):
-    """The session's role lacks the permission (or the CSRF token is wrong): the 403 page."""
-
-    def __init__(self, motivo: str) -> None:
-        self.motivo = motivo
-
-
-def _ambiente() -> Environment:
-    env = Environment(loader=FileSystemLoader(QUI / "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(FILTRI)
-    env.filters.update(euro=_euro, si_no=_si_no, quando=_quando)
-    return env
-
-
-def _euro(testo: str | None) -> str:
-    """An amount as the register's dicts carry it ("25.82") → "€ 25,82"."""
-    return euro_it(Decimal(testo)) if testo else "—"
-
-
-def _si_no(valore: bool | None) -> str:
-    return "—" if valore is None else ("sì" if valore else "no")
-
-
-def _quando(valore: datetime | date | None) -> str:
-    """"05/03/2026 09:30" (a midnight shows the day only), "—" when there is none."""
-    if valore is None:
-        return "—"
-    if isinstance(valore, datetime):
-        return valore.strftime("%d/%m/%Y" if valore.time() == datetime.min.time()
-                               else "%d/%m/%Y %H:%M")
-    return valore.strftime("%d/%m/%Y")
-
-
-_ENV = _ambiente()
-
-
-def _impostazioni(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def pagina(request: Request, template: str, stato: int = 200,
-           persona: Persona | None = None, **contesto: Any) -> HTMLResponse:
-    testo = _ENV.get_template(template).render(
-        persona=persona, ente=_impostazioni(request).ente, percorso=request.url.path,
-        **contesto)
-    return HTMLResponse(testo, status_code=stato,
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-                                 "Content-Security-Policy": "default-src 'self'; "
-                                 "img-src 'self' data:; frame-ancestors 'none'; "
-                                 "form-action 'self'",
-                                 "Referrer-Policy": "same-origin"})
-
-
-# --- dependencies ----------------------------------------------------------------------------
-
-def sessione_db(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        yield session
-
-
-DB = Annotated[Session, Depends(sessione_db)]
-
-
-def persona_corrente(request: Request, session: DB) -> Persona:
-    trovata = service.sessione_viva(
-        session=session, sid=request.cookies.get(COOKIE),
-        timeout_minuti=_impostazioni(request).console_timeout_minuti)
-    session.commit()
-    if trovata is None or trovata[1] is None:
-        prossima = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise NonAutenticato(prossima if request.method == "GET" else "/console/")
-    s, u = trovata
-    assert u is not None
-    return Persona(nome=u.nome, ruolo=u.ruolo, csrf=s.csrf, id_hash=s.id_hash)
-
-
-def richiede_permesso(permesso: str) -> Callable[..., Persona]:
-    """The one dependency a page or an action asks for: the person, if their role holds
-    `permesso`; otherwise the 403 page. An unknown name fails at import, not at run time."""
-    if permesso not in TUTTI:
-        raise ValueError(f"permesso sconosciuto: {permesso!r}")
-
-    def dipendenza(persona: Annotated[Persona, Depends(persona_corrente)]) -> Persona:
-        if not persona.puo(permesso):
-            raise Vietato(f"il ruolo «{persona.ruolo}» non consente questa pagina o azione")
-        return persona
-
-    return dipendenza
-
-
-async def csrf_valido(request: Request,
-                      persona: Annotated[Persona, Depends(persona_corrente)]) -> None:
-    modulo = await request.form()
-    token = modulo.get("csrf")
-    if not sicurezza.stesso_token(persona.csrf, token if isinstance(token, str) else None):
-        raise Vietato("il modulo è scaduto o non proviene dalla console (token CSRF mancante "
-                      "o errato): ricaricare la pagina e riprovare")
-
-
-CSRF = Depends(csrf_valido)
-
-
-def _cookie(risposta: Response, request: Request, sid: str) -> None:
-    risposta.set_cookie(COOKIE, sid, httponly=True, samesite="strict", path="/console",
-                        secure=_impostazioni(request).console_https)
-
-
-def _prossima_sicura(prossima: str | None) -> str:
-    """Only a console path: never an open redirect to another site."""
-    if (prossima and prossima.startswith("/console/") and "//" not in prossima
-            and "\\" not in prossima):
-        return prossima
-    return "/console/"
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -178,7 +50,7 @@ def _modulo_accesso(request: Request, session: Session) -> tuple[str | None, str
     """The login form's session (reused while alive): (new id for the cookie or None, csrf)."""
     sid = request.cookies.get(COOKIE)
     trovata = service.sessione_viva(
-        session=session, sid=sid, timeout_minuti=_impostazioni(request).console_timeout_minuti)
+        session=session, sid=sid, timeout_minuti=impostazioni_di(request).console_timeout_minuti)
     if trovata is not None and trovata[1] is None:
         session.commit()
         return None, trovata[0].csrf
@@ -194,14 +66,14 @@ def accesso(request: Request, session: DB, prossima: str | None = None,
             uscito: bool = False) -> Response:
     try:
         persona_corrente(request, session)
-        return RedirectResponse(_prossima_sicura(prossima), status_code=303)
+        return RedirectResponse(prossima_sicura(prossima), status_code=303)
     except NonAutenticato:
         pass
     nuovo, csrf = _modulo_accesso(request, session)
-    risposta = pagina(request, "accesso.html", csrf=csrf, prossima=_prossima_sicura(prossima),
+    risposta = pagina(request, "accesso.html", csrf=csrf, prossima=prossima_sicura(prossima),
                       nome="", errori=[], avviso="Sei uscito dalla console." if uscito else None)
     if nuovo:
-        _cookie(risposta, request, nuovo)
+        imposta_cookie(risposta, request, nuovo)
     return risposta
 
 
@@ -209,7 +81,7 @@ def accesso(request: Request, session: DB, prossima: str | None = None,
 def accesso_invio(request: Request, session: DB, nome: Annotated[str, Form()] = "",
                   password: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "",
                   prossima: Annotated[str, Form()] = "/console/") -> Response:
-    settings = _impostazioni(request)
+    settings = impostazioni_di(request)
     trovata = service.sessione_viva(session=session, sid=request.cookies.get(COOKIE),
                                     timeout_minuti=settings.console_timeout_minuti)
     session.commit()
@@ -241,11 +113,11 @@ def accesso_invio(request: Request, session: DB, nome: Annotated[str, Form()] = 
                 stato = 401
             else:
                 sid, _utente = esito
-                risposta = RedirectResponse(_prossima_sicura(prossima), status_code=303)
-                _cookie(risposta, request, sid)
+                risposta = RedirectResponse(prossima_sicura(prossima), status_code=303)
+                imposta_cookie(risposta, request, sid)
                 return risposta
     return pagina(request, "accesso.html", stato, csrf=modulo.csrf,
-                  prossima=_prossima_sicura(prossima), nome=nome, errori=errori, avviso=None)
+                  prossima=prossima_sicura(prossima), nome=nome, errori=errori, avviso=None)
 
 
 @router.post("/uscita")
@@ -261,7 +133,7 @@ def uscita(session: DB, persona: Annotated[Persona, Depends(persona_corrente)],
 
 def _lista_oggi(request: Request, includi_motivati: bool = False) -> Any:
 
-    return calcola_lista(engine=request.app.state.engine, settings=_impostazioni(request),
+    return calcola_lista(engine=request.app.state.engine, settings=impostazioni_di(request),
                          oggi=date.today(), includi_motivati=includi_motivati)
 
 
@@ -276,7 +148,7 @@ def cruscotto(request: Request, persona: Annotated[Persona, Depends(richiede_per
             scelto = Periodo.parse(periodo)
         except ErroreUtente as exc:
             errori.append(("periodo", str(exc)))
-    dati = cr.calcola(engine=request.app.state.engine, settings=_impostazioni(request),
+    dati = cr.calcola(engine=request.app.state.engine, settings=impostazioni_di(request),
                       lista=_lista_oggi(request), periodo=scelto)
     return pagina(request, "cruscotto.html", 422 if errori else 200, persona=persona,
                   dati=dati, periodo=periodo or "", errori=errori, oggi=date.today())
@@ -418,29 +290,6 @@ def impostazioni(request: Request,
                  persona: Annotated[Persona,
                                     Depends(richiede_permesso("leggere_impostazioni"))]
                  ) -> Response:
-    s = _impostazioni(request)
+    s = impostazioni_di(request)
     return pagina(request, "impostazioni.html", persona=persona, s=s,
                   bonum=Decimal(s.bonum), malum=Decimal(s.malum))
-
-
-# --- wiring ----------------------------------------------------------------------------------
-
-def installa(app: FastAPI) -> None:
-    """Mount the console on the API's application: its routes, its static files (Bootstrap
-    Italia from the site's pinned npm package, served locally) and its error pages."""
-    app.include_router(router)
-    app.mount("/console/static/bootstrap-italia",
-              StaticFiles(directory=BOOTSTRAP_ITALIA, check_dir=False),
-              name="console-bootstrap-italia")
-    app.mount("/console/static/console", StaticFiles(directory=QUI / "static"),
-              name="console-statici")
-
-    @app.exception_handler(NonAutenticato)
-    def _non_autenticato(request: Request, exc: NonAutenticato) -> Response:
-        return RedirectResponse(f"/console/accesso?{urlencode({'prossima': exc.prossima})}",
-                                status_code=303)
-
-    @app.exception_handler(Vietato)
-    def _vietato(request: Request, exc: Vietato) -> Response:
-        return pagina(request, "errore.html", 403, titolo="Accesso negato",
-                      messaggio=exc.motivo)
