@@ -10,6 +10,7 @@ translate, and `tests/functional/test_cli_aiuto.py` walks every `--help` for Eng
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 TRADUZIONI = {
@@ -46,8 +47,52 @@ TIPI = {"str": "testo", "text": "testo", "int": "intero", "integer": "intero",
 """Typer shows each option's type in angle brackets (`<str>`): the same in Italian."""
 
 
+ERRORI: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(schema), sostituto) for schema, sostituto in (
+        (r"^Option (\S+) requires an argument\.$", r"L'opzione \1 richiede un valore."),
+        (r"^Option (\S+) requires (\d+) arguments\.$", r"L'opzione \1 richiede \2 valori."),
+        (r"^Option (\S+) does not take a value\.$", r"L'opzione \1 non accetta valori."),
+        (r"^No such option: ", "Opzione inesistente: "),
+        (r"\(Possible options: ", "(opzioni possibili: "),
+        (r"Did you mean (.+)\?", r"Forse intendevi \1?"),
+        (r"^Got unexpected extra argument(?:\(s\)|s)? \((.*)\)$", r"Argomenti non previsti: \1"),
+        (r"Choose from:", "Valori ammessi:"),
+        (r"Value error, ", ""),
+        (r"Input should be a valid integer[^.\n]*", "atteso un numero intero"),
+        (r"Input should be a valid number[^.\n]*", "atteso un numero"),
+        (r"Input should be a valid (?:date|datetime)[^.\n]*", "attesa una data (AAAA-MM-GG)"),
+        (r"Input should be a valid boolean[^.\n]*", "atteso sì o no"),
+        (r"^Invalid value for (.+?): ", r"Valore non valido per \1: "),
+        (r"^Invalid value: ", "Valore non valido: "),
+        (r"^Missing option", "Manca l'opzione"),
+        (r"^Missing argument", "Manca l'argomento"),
+        (r"^Missing parameter", "Manca il parametro"),
+        (r"Value (.+) is not a valid (\w+)\.", r"il valore \1 non è valido (atteso: \2)."),
+        (r"(.+) is not one of (.+)\.$", r"\1 non è tra i valori ammessi: \2."),
+        (r"^(?:File|Path|Directory) (.+) does not exist\.$", r"il percorso \1 non esiste."),
+        (r"^(?:File|Path|Directory) (.+) is a directory\.$", r"il percorso \1 è una cartella."),
+        (r"^(?:File|Path|Directory) (.+) is a file\.$", r"il percorso \1 è un file."),
+        (r"^(?:File|Path|Directory) (.+) is not readable\.$",
+         r"il percorso \1 non è leggibile."),
+        (r"^(?:File|Path|Directory) (.+) is not writable\.$",
+         r"il percorso \1 non è scrivibile."),
+        (r"^Could not open file (.+?): ", r"Impossibile aprire il file \1: "),
+    ))
+"""Click's and Typer's usage errors, written as f-strings (no catalogue can reach them):
+translated where they are shown, by pattern, so that an operator's mistake gets an Italian
+line like every other error of the command."""
+
+
 def traduci(testo: str) -> str:
     return TRADUZIONI.get(testo, testo)
+
+
+def traduci_errore(testo: str) -> str:
+    for schema, sostituto in ERRORI:
+        testo = schema.sub(sostituto, testo)
+    for inglese, italiano in TIPI.items():
+        testo = testo.replace(f"(atteso: {inglese}).", f"(atteso: {italiano}).")
+    return testo
 
 
 _installato = False
@@ -107,6 +152,15 @@ def installa() -> None:
 
     for classe in (typer.core.TyperOption, typer.core.TyperArgument):
         _tipo_in_italiano(classe)
+    mostra = typer.rich_utils.rich_format_error
+
+    @functools.wraps(mostra)
+    def mostra_in_italiano(errore: Any) -> None:
+        originale = errore.format_message
+        errore.format_message = lambda: traduci_errore(originale())
+        mostra(errore)
+
+    typer.rich_utils.rich_format_error = mostra_in_italiano
 
 
 def _tipo_in_italiano(classe: Any) -> None:

@@ -72,3 +72,31 @@ def test_no_description_is_cut_in_a_commands_list(percorso: list[str], gruppo: A
         assert primo.endswith("."), (nome, primo)
         # On one line of a wide terminal: the whole sentence, not a piece of it.
         assert righe.get(nome) == primo, (nome, righe.get(nome), primo)
+
+
+ERRORI_DI_USO = {
+    "valore mancante": (["check", "--al"], "L'opzione '--al' richiede un valore."),
+    "comando sbagliato": (["checkk"], "Forse intendevi 'check'?"),
+    "opzione inesistente": (["check", "--foo"], "Opzione inesistente: --foo"),
+    "scelta non ammessa": (["stats", "--period", "2025", "--format", "xml"],
+                           "'xml' non è tra i valori ammessi"),
+    "non un intero": (["demo", "--rows", "abc"], "atteso un numero intero"),
+    "argomento in più": (["check", "extra"], "Argomenti non previsti: extra"),
+    "opzione obbligatoria": (["token", "create"], "Manca l'opzione '--ruolo'. Valori ammessi:"),
+}
+INGLESE_NEGLI_ERRORI = ["requires", "No such", "Did you mean", "Invalid value", "Missing",
+                        "is not", "Input should", "Value error", "Choose from", "unexpected",
+                        "Try '"]
+
+
+@pytest.mark.parametrize("caso", sorted(ERRORI_DI_USO))
+def test_usage_errors_are_italian(caso: str) -> None:
+    """An operator's typing mistake gets Click's message in Italian too, exit 2."""
+    argomenti, atteso = ERRORI_DI_USO[caso]
+    res = CliRunner().invoke(principale.app, argomenti, prog_name="registro",
+                             env={"COLUMNS": "400", "NO_COLOR": "1"})
+    testo = _piano(res.output)
+    assert res.exit_code == 2, testo
+    assert atteso in testo and "Errore" in testo, testo
+    rimasti = [parola for parola in INGLESE_NEGLI_ERRORI if parola in testo]
+    assert rimasti == [], (rimasti, testo)
