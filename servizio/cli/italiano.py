@@ -160,7 +160,7 @@ def installa() -> None:
         errore.format_message = lambda: traduci_errore(originale())
         mostra(errore)
 
-    typer.rich_utils.rich_format_error = mostra_in_italiano
+    typer.rich_utils.rich_format_error = mostra_in_italiano  # type: ignore[assignment]
 
 
 def _tipo_in_italiano(classe: Any) -> None:
