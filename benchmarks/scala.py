@@ -6,8 +6,10 @@ processes under /usr/bin/time -v (wall time and peak memory):
            database (--postgres, default the local server; --no-postgres to leave it out)
            vs DuckDB loading the same CSV into a table
            vs pandas read_csv + to_sql into SQLite (the analyst's way)
-  check:   `registro check` on the SQLite register (derived fields, sanctions, and the
-           columnar mirror the statistics read)
+  check:   `registro check` on the SQLite register (derived fields, sanctions, the order of
+           the lists, and the columnar mirror the statistics read)
+           vs the DuckDB reference (benchmarks/riferimento_check_duckdb.sql: the same
+           derived fields for every booking, written to a table), on its own table
   stats:   `registro stats --period ANNO` vs the DuckDB reference query
            (benchmarks/riferimento_duckdb.sql, the same definitions) on its own table
   site:    `registro site build`
@@ -50,6 +52,14 @@ con.execute(f"CREATE TABLE prenotazione AS SELECT * FROM read_csv('{sys.argv[1]}
             "'id_prenotazione': 'VARCHAR', 'id_assistito': 'VARCHAR'})")
 con.execute("DROP TABLE IF EXISTS catalogo")
 con.execute(f"CREATE TABLE catalogo AS SELECT * FROM read_csv('{sys.argv[3]}', all_varchar=true)")
+con.execute("ALTER TABLE catalogo ADD COLUMN IF NOT EXISTS periodica VARCHAR")
+"""
+
+DUCKDB_CHECK = """
+import duckdb, sys
+from pathlib import Path
+con = duckdb.connect(sys.argv[1])
+con.execute(Path(sys.argv[2]).read_text())
 """
 
 DUCKDB_QUERY = """
@@ -141,6 +151,11 @@ def misura(n: int, ripetizioni: int, cartella: Path, postgres: str | None = None
         tempi.setdefault("ingest duckdb", []).append(
             _tempo([py, "-c", DUCKDB_LOAD, str(csv_path), str(db), str(catalogo)]))
 
+    def check_duckdb(i: int) -> None:
+        db = cartella / f"duck_{n}_{i}.duckdb"
+        tempi.setdefault("check duckdb", []).append(_tempo(
+            [py, "-c", DUCKDB_CHECK, str(db), str(QUI / "riferimento_check_duckdb.sql")]))
+
     def ingest_pandas(i: int) -> None:
         db = cartella / f"pandas_{n}_{i}.db"
         db.unlink(missing_ok=True)
@@ -168,11 +183,13 @@ def misura(n: int, ripetizioni: int, cartella: Path, postgres: str | None = None
     for i in range(ripetizioni):
         carichi = [ingest_registro, ingest_duckdb, ingest_pandas,
                    *([ingest_postgres] if postgres else [])]
+        verifiche = [check_registro, check_duckdb]
         interrogazioni = [stats_registro, stats_duckdb]
         if i % 2:  # alternate who goes first
             carichi.reverse()
+            verifiche.reverse()
             interrogazioni.reverse()
-        for f in [*carichi, check_registro, *interrogazioni, site]:
+        for f in [*carichi, *verifiche, *interrogazioni, site]:
             f(i)
     return [{"righe": n, "compito": k, "mediana_s": statistics.median(t for t, _ in v),
              "picco_mb": max(m for _, m in v), "ripetizioni": len(v)}
@@ -206,6 +223,8 @@ def main() -> None:
         if k.startswith("ingest registro"):
             rapporto = (f"{mediane[(n, k)] / mediane[(n, 'ingest duckdb')]:.2f}× duckdb, "
                         f"{mediane[(n, k)] / mediane[(n, 'ingest pandas')]:.2f}× pandas")
+        elif k == "check registro":
+            rapporto = f"{mediane[(n, k)] / mediane[(n, 'check duckdb')]:.2f}× duckdb"
         elif k == "stats registro":
             rapporto = f"{mediane[(n, k)] / mediane[(n, 'stats duckdb')]:.2f}× duckdb"
         print(f"{n:>10,} {k:<16} {float(r['mediana_s']):>10.2f} {float(r['picco_mb']):>9.0f}"  # type: ignore[arg-type]
