@@ -126,15 +126,26 @@ def ricoveri_verificati(engine: Engine, settings: Settings, oggi: date, *, conn:
 
 
 def _aggiorna(conn: object, engine: Engine, tabella: str, chiave: str,
-              frame: pl.DataFrame, campi: list[str]) -> None:
-    """Write derived columns back: one staging table, one set-based UPDATE."""
+              frame: pl.DataFrame, campi: list[str], quando: datetime) -> None:
+    """Write derived columns back: one staging table, one set-based UPDATE of the rows
+    whose fields differ from those stored (null-safe), stamped `verificata_il`.
+
+    Only the changed rows are written: on the nightly run, after a CUP delta, that is the
+    delta and what it touched, not the year (rewriting every row cost the check about two
+    thirds of its time at 1 M bookings, and as many pages to the disk). `verificata_il` is
+    therefore the check that last derived a value for the row; the run log
+    (`registro runs`) has every check's time."""
     stage = f"stage_check_{tabella}"
     db.execute(conn, f"DROP TABLE IF EXISTS {stage}")
     db.write_frame(conn, stage, frame.select(chiave, *campi), engine, mode="create")
     db.execute(conn, f"CREATE INDEX ix_{stage} ON {stage} ({chiave})")
+    diverso = "IS NOT" if db.is_sqlite(engine) else "IS DISTINCT FROM"
     sets = ", ".join(f"{c} = s.{c}" for c in campi)
-    db.execute(conn, f"UPDATE {tabella} SET {sets} FROM {stage} s "
-                     f"WHERE {tabella}.{chiave} = s.{chiave}")
+    differenze = " OR ".join(f"{tabella}.{c} {diverso} s.{c}" for c in campi)
+    istante = quando.strftime("'%Y-%m-%d %H:%M:%S.%f'")
+    db.execute(conn, f"UPDATE {tabella} SET {sets}, verificata_il = {istante} FROM {stage} s "
+                     f"WHERE {tabella}.{chiave} = s.{chiave} AND ({differenze} "
+                     f"OR {tabella}.verificata_il IS NULL)")
     db.execute(conn, f"DROP TABLE {stage}")
 
 
@@ -163,10 +174,9 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
             del pren
 
         ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi, conn=conn)
-        stage_ricoveri = ricoveri.with_columns(
-            verificata_il=pl.lit(adesso), profilo=pl.lit(profilo.nome))
+        stage_ricoveri = ricoveri.with_columns(profilo=pl.lit(profilo.nome))
         _aggiorna(conn, engine, "ricovero", "id_ricovero", stage_ricoveri,
-                  [*DERIVATI_RICOVERI, "verificata_il", "profilo"])
+                  [*DERIVATI_RICOVERI, "profilo"], adesso)
         conn.commit()
         copia.conferma()
 
@@ -212,14 +222,13 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
     da_emettere, da_annullare = riconcilia(dovute, vive, pren["id_prenotazione"])
 
     stage = derivati.select(
-        "id_prenotazione", *DERIVATI,
-        pl.lit(adesso).alias("verificata_il"), pl.lit(profilo.nome).alias("profilo"))
+        "id_prenotazione", *DERIVATI, pl.lit(profilo.nome).alias("profilo"))
     nuove = da_emettere.select(
         "id_prenotazione", "tipo", "importo_cent", pl.lit("emesso").alias("stato"),
         pl.lit(adesso.date()).alias("data_emissione"), "motivo")
 
     _aggiorna(conn, engine, "prenotazione", "id_prenotazione", stage,
-              [*DERIVATI, "verificata_il", "profilo"])
+              [*DERIVATI, "profilo"], adesso)
     if da_annullare.height:
         db.execute(conn, "DROP TABLE IF EXISTS stage_annulla")
         db.write_frame(conn, "stage_annulla", da_annullare.select("id"), engine,

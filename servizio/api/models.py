@@ -124,7 +124,7 @@ class PrenotazionePublic(VersionePrenotazionePublic):
     preferenziale: bool | None = Field(default=None,
                                        description="Da riprogrammare con precedenza.")
     verificata_il: DataOra | None = Field(default=None,
-                                           description="Ultima verifica (registro check).")
+                                           description="Verifica (registro check) che ha calcolato i campi derivati della versione corrente.")
     profilo: str | None = Field(default=None, description="Profilo degli standard applicato.")
 
 
@@ -166,7 +166,8 @@ class RicoveroPublic(VersioneRicoveroPublic):
     superamento: bool | None = Field(default=None, description="Oltre l'attesa massima.")
     fuori_ordine: int | None = Field(default=None,
                                      description="Quante voci ha scavalcato (0: in ordine).")
-    verificata_il: DataOra | None = Field(default=None, description="Ultima verifica.")
+    verificata_il: DataOra | None = Field(
+        default=None, description="Verifica che ha calcolato i campi derivati della versione corrente.")
     profilo: str | None = Field(default=None, description="Profilo degli standard applicato.")
 
 
