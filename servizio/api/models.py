@@ -124,7 +124,8 @@ class PrenotazionePublic(VersionePrenotazionePublic):
     preferenziale: bool | None = Field(default=None,
                                        description="Da riprogrammare con precedenza.")
     verificata_il: DataOra | None = Field(default=None,
-                                           description="Verifica (registro check) che ha calcolato i campi derivati della versione corrente.")
+                                           description="Verifica (registro check) che ha calcolato i campi "
+                                           "derivati della versione corrente.")
     profilo: str | None = Field(default=None, description="Profilo degli standard applicato.")
 
 
@@ -167,7 +168,8 @@ class RicoveroPublic(VersioneRicoveroPublic):
     fuori_ordine: int | None = Field(default=None,
                                      description="Quante voci ha scavalcato (0: in ordine).")
     verificata_il: DataOra | None = Field(
-        default=None, description="Verifica che ha calcolato i campi derivati della versione corrente.")
+        default=None,
+        description="Verifica che ha calcolato i campi derivati della versione corrente.")
     profilo: str | None = Field(default=None, description="Profilo degli standard applicato.")
 
 
