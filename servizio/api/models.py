@@ -123,9 +123,10 @@ class PrenotazionePublic(VersionePrenotazionePublic):
                                          description="dl73: diritto al percorso di tutela.")
     preferenziale: bool | None = Field(default=None,
                                        description="Da riprogrammare con precedenza.")
-    verificata_il: DataOra | None = Field(default=None,
-                                           description="Verifica (registro check) che ha calcolato i campi "
-                                           "derivati della versione corrente.")
+    verificata_il: DataOra | None = Field(
+        default=None,
+        description="Verifica (registro check) che ha calcolato i campi derivati della "
+        "versione corrente.")
     profilo: str | None = Field(default=None, description="Profilo degli standard applicato.")
 
 
