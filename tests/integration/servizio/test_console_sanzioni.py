@@ -216,6 +216,10 @@ def test_roles_without_permission_and_missing_csrf_get_403(
     assert r.status_code == 403 and "token CSRF" in r.text
     assert _una(registro_api, "malum").stato == "emesso" and _audit(registro_api,
                                                                     malum.id or 0) == []
+    prenotazione = upt.get(f"/console/prenotazioni/{malum.id_prenotazione}").text
+    assert f'href="/console/sanzioni/{malum.id}"' in prenotazione
+    assert f'href="/console/prenotazioni/{malum.id_prenotazione}"' in \
+        upt.get(f"/console/sanzioni/{malum.id}").text
     assert upt.get("/console/sanzioni/999999").status_code == 404
     assert upt.get("/console/sanzioni/abc").status_code == 404
 
