@@ -95,8 +95,9 @@ def cambia_stato(request: Request, session: DB, persona: Operatore,
     numero = _numero(id_sanzione)
     if numero is None:
         return _non_trovata(request, persona, id_sanzione)
-    errore = (422, "nuovo-stato", "Scegliere il nuovo stato.")
-    if stato:
+    errore = (422, "nuovo-stato", "Scegliere il nuovo stato." if not stato else
+              f"Stato sconosciuto: {stato[:30]!r}.")
+    if stato in STATI_SANZIONE:
         try:
             with transazione(request.app.state.engine) as scrittura:
                 sz.cambia(session=scrittura, id_sanzione=numero, visto=da, stato=stato,
@@ -104,9 +105,9 @@ def cambia_stato(request: Request, session: DB, persona: Operatore,
         except NonTrovato:
             return _non_trovata(request, persona, id_sanzione)
         except Conflitto as exc:
-            errore = (409, "nuovo-stato", f"Cambio non eseguito: {exc}.")
+            errore = (409, "nuovo-stato", f"Cambio non eseguito: {str(exc).rstrip('.')}.")
         except ErroreUtente as exc:
-            errore = (422, "motivo", f"Cambio non eseguito: {exc}.")
+            errore = (422, "motivo", f"Cambio non eseguito: {str(exc).rstrip('.')}.")
         else:
             return RedirectResponse(f"/console/sanzioni/{numero}?{urlencode({'esito': stato})}",
                                     status_code=303)

@@ -234,7 +234,7 @@ def cambia(*, session: Session, id_sanzione: int, visto: str, stato: str, motivo
     senza_nul(motivo, "motivo")
     if stato not in STATI_SANZIONE:
         raise ErroreUtente(f"stato sconosciuto: {stato[:30]!r}")
-    s = session.get(Sanzione, id_sanzione)
+    s = session.get(Sanzione, id_sanzione, with_for_update=True)
     if s is None:
         raise NonTrovato(f"sanzione n. {id_sanzione} non presente nel registro")
     if s.stato != visto:

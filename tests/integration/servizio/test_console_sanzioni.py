@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -171,6 +173,8 @@ def test_forbidden_transition_missing_reason_and_lost_race_are_clear(
     assert 'href="#motivo"' in r.text  # type: ignore[attr-defined]
     r = _cambia(c, malum.id, "")
     assert r.status_code == 422 and "Scegliere il nuovo stato" in r.text  # type: ignore[attr-defined]
+    r = _cambia(c, malum.id, "chiuso")
+    assert r.status_code == 422 and "Stato sconosciuto" in r.text  # type: ignore[attr-defined]
     # someone else moved it after the page was opened
     assert _cambia(cliente("direzione"), malum.id, "notificato").status_code == 303  # type: ignore[attr-defined]
     r = _cambia(c, malum.id, "annullato", "motivo", da="emesso")
@@ -190,6 +194,33 @@ def test_forbidden_transition_missing_reason_and_lost_race_are_clear(
     assert "modificata da un&#39;altra richiesta nel frattempo" in r.text  # type: ignore[attr-defined]
     assert _una(registro_api, "malum").stato == "notificato"
     assert len(_audit(registro_api, malum.id)) == 1
+
+
+def test_simultaneous_changes_one_wins_the_others_read_why(
+        cliente: Callable[[str], TestClient], registro_api: Engine) -> None:
+    """Six requests from pages that all showed `emesso`, released together: the state
+    machine's compare-and-set lets one through; the others get the 409 page, none a 500."""
+    c = cliente("upt")
+    bonum = _una(registro_api, "bonum")
+    token = csrf(c.get(f"/console/sanzioni/{bonum.id}").text)
+    destinazioni = [("notificato", ""), ("annullato", "emesso due volte")]
+    barriera = threading.Barrier(6)
+
+    def uno(i: int) -> object:
+        stato, motivo = destinazioni[i % 2]
+        barriera.wait()
+        return c.post(f"/console/sanzioni/{bonum.id}/stato",
+                      data={"csrf": token, "da": "emesso", "stato": stato, "motivo": motivo},
+                      follow_redirects=False)
+
+    with ThreadPoolExecutor(6) as pool:
+        risposte = list(pool.map(uno, range(6)))
+    codici = sorted(r.status_code for r in risposte)  # type: ignore[attr-defined]
+    assert codici == [303, 409, 409, 409, 409, 409], codici
+    for r in risposte:
+        if r.status_code == 409:  # type: ignore[attr-defined]
+            assert "Cambio non eseguito" in r.text and "nel frattempo" in r.text  # type: ignore[attr-defined]
+    assert len(_audit(registro_api, bonum.id or 0)) == 1
 
 
 def test_roles_without_permission_and_missing_csrf_get_403(
