@@ -26,8 +26,6 @@ from servizio.console.service import Persona
 
 PER_PAGINA = 50
 AZIONE = "console stato sanzione"
-AVVISABILI = ("bonum", "malum")
-"""The kinds a notice to the citizen is printed for (Carta §5.6)."""
 
 
 @dataclass(frozen=True)
