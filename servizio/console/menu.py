@@ -15,6 +15,7 @@ class Voce(NamedTuple):
 VOCI: tuple[Voce, ...] = (
     Voce("/console/", "Cruscotto", "leggere"),
     Voce("/console/monitoraggio", "Lista di monitoraggio", "leggere"),
+    Voce("/console/sanzioni", "Sanzioni", "leggere"),
     Voce("/console/impostazioni", "Impostazioni", "leggere_impostazioni"),
 )
 

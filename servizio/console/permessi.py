@@ -9,18 +9,20 @@ RUOLI = ("direzione", "cup", "upt", "lettura")
 PERMESSI: dict[str, frozenset[str]] = {
     "direzione": frozenset({
         "leggere", "vedere_assistito", "motivare", "esportare", "leggere_impostazioni",
-        "caricare", "cambiare_stato_sanzioni", "leggere_segnalazioni",
+        "caricare", "cambiare_stato_sanzioni", "leggere_segnalazioni", "stampare_avvisi",
     }),
     "cup": frozenset({"leggere", "vedere_assistito", "esportare", "leggere_impostazioni",
-                      "caricare"}),
+                      "caricare", "stampare_avvisi"}),
     "upt": frozenset({"leggere", "vedere_assistito", "esportare", "leggere_impostazioni",
                       "cambiare_stato_sanzioni", "gestire_segnalazioni",
-                      "leggere_segnalazioni"}),
+                      "leggere_segnalazioni", "stampare_avvisi"}),
     "lettura": frozenset({"leggere", "leggere_impostazioni"}),
 }
 """`lettura` is consultation of the register, which needs no person: it never sees
 `id_assistito` (as in the API). Only the Direzione records motivazioni (Carta §4.3: the
-Direttore Sanitario answers for both registers)."""
+Direttore Sanitario answers for both registers). `stampare_avvisi`: the notice of a bonum or
+malum carries the citizen's pseudonym, so it goes with `vedere_assistito` (the CUP prints
+and posts it, adding the address)."""
 
 TUTTI = frozenset().union(*PERMESSI.values())
 

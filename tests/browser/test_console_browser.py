@@ -1,7 +1,8 @@
 """The console in a real headless Chromium (Debian's package, through Playwright) against a
 live `uvicorn` server: log in as direzione, filter the list, record a motivazione, the item
-leaves the list; axe-core finds no WCAG 2.1 A/AA violation on each page at 1280 and 360 px.
-Screenshots of each page go to /tmp/console-shots/."""
+leaves the list; log in as upt, contest a sanction, then annul it with a reason; axe-core
+finds no WCAG 2.1 A/AA violation on each page at 1280 and 360 px, the sanctions' pages also
+as upt and lettura. Screenshots of each page go to /tmp/console-shots/."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with transazione(engine) as session:
         service.crea_utente(session=session, nome="direttore", ruolo="direzione",
                             password=PASSWORD)
+        service.crea_utente(session=session, nome="sportello", ruolo="upt",
+                            password=PASSWORD)
+        service.crea_utente(session=session, nome="consultazione", ruolo="lettura",
+                            password=PASSWORD)
     engine.dispose()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="error")
     srv = uvicorn.Server(config)
@@ -66,11 +71,12 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def _entra(browser: Any, server: str, larghezza: int = 1280) -> tuple[Any, Any]:
+def _entra(browser: Any, server: str, larghezza: int = 1280,
+           nome: str = "direttore") -> tuple[Any, Any]:
     context = browser.new_context(viewport={"width": larghezza, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.goto(server + "/console/accesso")
-    page.fill("#nome", "direttore")
+    page.fill("#nome", nome)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]:has-text('Accedi')")
     page.wait_for_load_state("load")
@@ -110,7 +116,43 @@ def test_filter_and_record_a_motivazione(browser: Any, server: str) -> None:
         context.close()
 
 
-PAGINE = ["/console/", "/console/monitoraggio", "/console/impostazioni"]
+def test_a_contested_sanction_through_its_states(browser: Any, server: str) -> None:
+    context, page = _entra(browser, server, nome="sportello")
+    try:
+        page.goto(server + "/console/sanzioni")
+        page.select_option("#f-tipo", "malum")
+        page.select_option("#f-stato", "emesso")
+        page.click("button:has-text('Filtra')")
+        page.wait_for_load_state("load")
+        assert "tipo=malum" in page.url and "stato=emesso" in page.url
+        page.locator("#voci a[href^='/console/sanzioni/']").first.click()
+        page.wait_for_load_state("load")
+        assert page.inner_text("#stato-attuale") == "emesso"
+        page.click("label[for=stato-contestato]")
+        page.fill("#motivo", "Il cittadino dichiara di aver disdetto per telefono")
+        page.click("button:has-text('Cambia lo stato')")
+        page.wait_for_load_state("load")
+        assert "la sanzione ora è «contestato»" in page.inner_text("main")
+        assert page.inner_text("#stato-attuale") == "contestato"
+        page.click("label[for=stato-annullato]")
+        page.click("button:has-text('Cambia lo stato')")
+        page.wait_for_load_state("load")
+        assert "il motivo è obbligatorio" in page.inner_text("main")
+        assert page.inner_text("#stato-attuale") == "contestato"
+        page.click("label[for=stato-annullato]")
+        page.fill("#motivo", "Disdetta telefonica verificata dal CUP")
+        page.click("button:has-text('Cambia lo stato')")
+        page.wait_for_load_state("load")
+        assert page.inner_text("#stato-attuale") == "annullato"
+        storia = page.inner_text("#storia")
+        assert storia.count("sportello (upt)") == 2
+        assert "Disdetta telefonica verificata dal CUP" in storia
+        assert "è finale" in page.inner_text("main")
+    finally:
+        context.close()
+
+
+PAGINE = ["/console/", "/console/monitoraggio", "/console/sanzioni", "/console/impostazioni"]
 
 
 @pytest.mark.parametrize("larghezza", [1280, 360])
@@ -129,12 +171,40 @@ def test_pages_pass_axe_and_screenshots(browser: Any, server: str, larghezza: in
             "href")
         page.goto(server + "/console/monitoraggio?registro=ricoveri")
         ricovero = page.locator("a[href^='/console/ricoveri/']").first.get_attribute("href")
-        for percorso in [*PAGINE, prenotazione, ricovero]:
+        page.goto(server + "/console/sanzioni?tipo=malum")
+        sanzione = page.locator("#voci a[href^='/console/sanzioni/']").first.get_attribute(
+            "href")
+        for percorso in [*PAGINE, prenotazione, ricovero, sanzione]:
             risposta = page.goto(server + percorso)
             assert risposta is not None and risposta.ok, percorso
             violazioni = _axe(page)
             assert violazioni == [], (percorso, violazioni)
             nome = percorso.strip("/").replace("/", "_") or "console"
             page.screenshot(path=str(SCATTI / f"{nome}-{larghezza}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("nome", ["sportello", "consultazione"])
+@pytest.mark.parametrize("larghezza", [1280, 360])
+def test_sanctions_pass_axe_for_upt_and_lettura(browser: Any, server: str, nome: str,
+                                                larghezza: int) -> None:
+    SCATTI.mkdir(parents=True, exist_ok=True)
+    context, page = _entra(browser, server, larghezza, nome=nome)
+    try:
+        page.goto(server + "/console/sanzioni?tipo=bonum")
+        sanzione = page.locator("#voci a[href^='/console/sanzioni/']").first.get_attribute(
+            "href")
+        percorsi = ["/console/sanzioni", "/console/sanzioni?tipo=bonum", sanzione]
+        if nome == "sportello":
+            percorsi.append(f"{sanzione}/avviso")
+        for percorso in percorsi:
+            risposta = page.goto(server + percorso)
+            assert risposta is not None and risposta.ok, percorso
+            violazioni = _axe(page)
+            assert violazioni == [], (nome, percorso, violazioni)
+            scatto = percorso.strip("/").replace("/", "_").replace("?", "_").replace("=", "-")
+            page.screenshot(path=str(SCATTI / f"{nome}-{scatto}-{larghezza}.png"),
+                            full_page=True)
     finally:
         context.close()
