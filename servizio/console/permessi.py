@@ -9,18 +9,24 @@ RUOLI = ("direzione", "cup", "upt", "lettura")
 PERMESSI: dict[str, frozenset[str]] = {
     "direzione": frozenset({
         "leggere", "vedere_assistito", "motivare", "esportare", "leggere_impostazioni",
-        "caricare", "cambiare_stato_sanzioni", "leggere_segnalazioni",
+        "caricare", "cambiare_stato_sanzioni", "leggere_segnalazioni", "leggere_rapporti",
+        "eseguire_rapporti",
     }),
     "cup": frozenset({"leggere", "vedere_assistito", "esportare", "leggere_impostazioni",
                       "caricare"}),
     "upt": frozenset({"leggere", "vedere_assistito", "esportare", "leggere_impostazioni",
                       "cambiare_stato_sanzioni", "gestire_segnalazioni",
-                      "leggere_segnalazioni"}),
+                      "leggere_segnalazioni", "vedere_recapito"}),
     "lettura": frozenset({"leggere", "leggere_impostazioni"}),
 }
 """`lettura` is consultation of the register, which needs no person: it never sees
 `id_assistito` (as in the API). Only the Direzione records motivazioni (Carta §4.3: the
-Direttore Sanitario answers for both registers)."""
+Direttore Sanitario answers for both registers).
+
+`vedere_recapito` (the contact of a citizen who filed a segnalazione) is the UPT's alone, as
+in the API (`/segnalazioni`: the Direzione reads the register without it): the office is
+independent and writes to the citizen. The archive of periodic reports holds the Direzione's
+internal pack, so `leggere_rapporti` and `eseguire_rapporti` are the Direzione's."""
 
 TUTTI = frozenset().union(*PERMESSI.values())
 
