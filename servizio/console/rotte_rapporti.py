@@ -29,7 +29,8 @@ def _pagina(request: Request, session: DB, persona: Persona, *, esito: Esito | N
                   lavori=rp.lavori(engine=request.app.state.engine,
                                    settings=impostazioni_di(request)),
                   esecuzioni=rp.esecuzioni(session=session), esito=esito,
-                  errori=errori or [], puo_eseguire=persona.puo("eseguire_rapporti"))
+                  errori=errori or [], puo_eseguire=persona.puo("eseguire_rapporti"),
+                  fuso=impostazioni_di(request).scheduler_fuso)
 
 
 @router.get("/rapporti", response_class=HTMLResponse)
