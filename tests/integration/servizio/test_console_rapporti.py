@@ -5,12 +5,14 @@ Direzione makes a new archived version and is audited; the other roles get 403."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import Engine
@@ -27,6 +29,7 @@ from supporto.tutela import audit
 
 from registro.settings import Settings
 from reports.service import esegui
+from servizio import scheduled
 from servizio.scheduled import LAVORI
 
 
@@ -108,3 +111,22 @@ def test_other_roles_get_403(cliente: Callable[[str], TestClient], registro_api:
         assert 'href="/console/rapporti"' not in c.get("/console/").text
     assert not [a for a in audit(registro_api) if a.risorsa == "lavoro"]
     assert len(list((Path(settings.data_dir) / "report" / "direzione").glob("*/v*"))) == 1
+
+
+def test_a_failing_job_shows_its_outcome(cliente: Callable[[str], TestClient],
+                                         registro_api: Engine,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def guasto(engine: Engine, settings: Settings, adesso: datetime) -> str:
+        raise RuntimeError("disco pieno")
+
+    originale = scheduled.LAVORI["report_osservatorio"]
+    monkeypatch.setitem(scheduled.LAVORI, "report_osservatorio",
+                        dataclasses.replace(originale, funzione=guasto))
+    c = cliente("direzione")
+    r = c.post("/console/rapporti/esegui", data={"csrf": csrf(c.get("/console/").text),
+                                                 "lavoro": "report_osservatorio"})
+    assert r.status_code == 200
+    assert "report_osservatorio: non eseguito." in r.text and "disco pieno" in r.text
+    assert "fallito" in r.text  # the job's last outcome in the table
+    esito = [a for a in audit(registro_api) if a.azione == "console esito lavoro"]
+    assert len(esito) == 1 and json.loads(esito[0].dopo or "{}")["riuscito"] is False
