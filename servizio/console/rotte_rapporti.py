@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from registro.errors import ErroreUtente
@@ -40,9 +40,11 @@ def rapporti(request: Request, session: DB, persona: Lettore) -> Response:
 
 @router.get("/rapporti/archivio/{run_id}/{nome:path}")
 def scarica(request: Request, session: DB, persona: Lettore,
-            run_id: Annotated[int, Path(ge=1, le=2**31 - 1)], nome: str) -> Response:
-    percorso = rp.file_archiviato(session=session, settings=impostazioni_di(request),
-                                  run_id=run_id, nome=nome)
+            run_id: str, nome: str) -> Response:
+    numero = int(run_id) if run_id.isascii() and run_id.isdigit() and len(run_id) < 10 \
+        else None
+    percorso = None if numero is None else rp.file_archiviato(
+        session=session, settings=impostazioni_di(request), run_id=numero, nome=nome)
     if percorso is None:
         return pagina(request, "errore.html", 404, persona=persona,
                       titolo="File non trovato",

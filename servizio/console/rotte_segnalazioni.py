@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -38,6 +38,18 @@ Ufficio = Annotated[Persona, Depends(richiede_permesso("gestire_segnalazioni"))]
 SCELTE = {"canali": CANALI_SEGNALAZIONE, "tipi": TIPI_SEGNALAZIONE, "stati": STATI_SEGNALAZIONE,
           "presentatori": PRESENTATORI, "esiti": ESITI_SEGNALAZIONE,
           "nomi_termini": {t.nome: t.descrizione for t in regole.TERMINI}}
+
+
+def _numero(testo: str) -> int | None:
+    """A segnalazione's number from the path; None for anything else (the 404 page)."""
+    return int(testo) if testo.isascii() and testo.isdigit() and 0 < int(testo) < 2**31 \
+        else None
+
+
+def _non_trovata(request: Request, persona: Persona, testo: str) -> Response:
+    return pagina(request, "errore.html", 404, persona=persona,
+                  titolo="Segnalazione non trovata",
+                  messaggio=f"nessuna segnalazione con il numero {testo[:20]!r}")
 
 
 def _termini(request: Request) -> regole.Termini:
@@ -123,22 +135,27 @@ def riepilogo(request: Request, persona: Lettore, periodo: str | None = None) ->
 
 @router.get("/segnalazioni/{numero}", response_class=HTMLResponse)
 def dettaglio(request: Request, session: DB, persona: Lettore,
-              numero: Annotated[int, Path(ge=1, le=2**31 - 1)],
-              registrata: str | None = None, passo_ok: str | None = None) -> Response:
+              numero: str, registrata: str | None = None, passo_ok: str | None = None
+              ) -> Response:
+    n = _numero(numero)
+    if n is None:
+        return _non_trovata(request, persona, numero)
     avviso = ("Segnalazione registrata." if registrata else
               "Passo registrato." if passo_ok else None)
-    return _scheda(request, session, persona, numero, avviso=avviso)
+    return _scheda(request, session, persona, n, avviso=avviso)
 
 
 @router.post("/segnalazioni/{numero}/passi", response_class=HTMLResponse)
-def passo(request: Request, session: DB, persona: Ufficio,
-          numero: Annotated[int, Path(ge=1, le=2**31 - 1)],
+def passo(request: Request, session: DB, persona: Ufficio, numero: str,
           _csrf: Annotated[None, CSRF], passo: Annotated[str, Form()] = "",
           data: Annotated[str, Form()] = "", esito: Annotated[str, Form()] = "",
           nota: Annotated[str, Form()] = "") -> Response:
+    n = _numero(numero)
+    if n is None:
+        return _non_trovata(request, persona, numero)
     valori = {"passo": passo, "data": data, "esito": esito, "nota": nota}
     try:
-        errori = sg.registra_passo(session=session, persona=persona, numero=numero,
+        errori = sg.registra_passo(session=session, persona=persona, numero=n,
                                    passo=passo, data=data, esito=esito, nota=nota,
                                    oggi=date.today())
     except NonTrovato as exc:
@@ -147,32 +164,34 @@ def passo(request: Request, session: DB, persona: Ufficio,
                       titolo="Segnalazione non trovata", messaggio=str(exc))
     except Conflitto as exc:
         session.rollback()
-        return _scheda(request, session, persona, numero, stato=409,
+        return _scheda(request, session, persona, n, stato=409,
                        errori=[("passo", str(exc))], passo=valori)
     except ErroreUtente as exc:
         session.rollback()
-        return _scheda(request, session, persona, numero, stato=422,
+        return _scheda(request, session, persona, n, stato=422,
                        errori=[("passo", str(exc))], passo=valori)
     if errori:
         session.rollback()
-        return _scheda(request, session, persona, numero, stato=422, errori=errori,
+        return _scheda(request, session, persona, n, stato=422, errori=errori,
                        passo=valori)
     session.commit()
-    return RedirectResponse(f"/console/segnalazioni/{numero}?passo_ok=1", status_code=303)
+    return RedirectResponse(f"/console/segnalazioni/{n}?passo_ok=1", status_code=303)
 
 
 @router.get("/segnalazioni/{numero}/documenti/{documento}")
-def documento(request: Request, session: DB, persona: Ufficio,
-              numero: Annotated[int, Path(ge=1, le=2**31 - 1)], documento: str,
+def documento(request: Request, session: DB, persona: Ufficio, numero: str, documento: str,
               formato: str = "pdf") -> Response:
     """The reply letter or the Allegato 2 form, HTML or tagged PDF: addressed to the
     citizen, they carry the contact, so they are the UPT's alone."""
+    n = _numero(numero)
+    if n is None:
+        return _non_trovata(request, persona, numero)
     if documento not in documenti.DOCUMENTI or formato not in ("pdf", "html"):
         return pagina(request, "errore.html", 404, persona=persona,
                       titolo="Documento non trovato",
                       messaggio="I documenti sono la lettera e la scheda, in PDF o HTML.")
     try:
-        testo = documenti.html(session=session, id_segnalazione=numero, documento=documento,
+        testo = documenti.html(session=session, id_segnalazione=n, documento=documento,
                                settings=impostazioni_di(request), oggi=date.today())
     except NonTrovato as exc:
         return pagina(request, "errore.html", 404, persona=persona,
@@ -186,4 +205,4 @@ def documento(request: Request, session: DB, persona: Ufficio,
         return Response(testo, media_type="text/html; charset=utf-8", headers=intestazioni)
     return Response(documenti.pdf(testo), media_type="application/pdf", headers={
         **intestazioni,
-        "Content-Disposition": f'inline; filename="{documento}_{numero}.pdf"'})
+        "Content-Disposition": f'inline; filename="{documento}_{n}.pdf"'})

@@ -64,6 +64,8 @@ def test_archive_listing_and_download(cliente: Callable[[str], TestClient],
         assert r.status_code == 404, nome_cattivo
         assert "non scaricabile" not in r.text
     assert c.get(f"/console/rapporti/archivio/999/{nome}").status_code == 404
+    r = c.get(f"/console/rapporti/archivio/..%2F1/{nome}")
+    assert r.status_code == 404 and "File non trovato" in r.text
 
 
 def test_run_now_as_direzione(cliente: Callable[[str], TestClient], registro_api: Engine,

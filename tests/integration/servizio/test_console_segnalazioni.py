@@ -209,6 +209,9 @@ def test_xss_in_the_oggetto_is_escaped_in_pages_and_documents(
     assert c.get(f"/console/segnalazioni/{n}/documenti/altro").status_code == 404
     assert c.get("/console/segnalazioni/99999/documenti/scheda").status_code == 404
     assert c.get("/console/segnalazioni/99999").status_code == 404
+    for cattivo in ("abc", "-1", "0", "99999999999"):
+        r = c.get(f"/console/segnalazioni/{cattivo}")
+        assert r.status_code == 404 and "Segnalazione non trovata" in r.text, cattivo
 
 
 def test_semester_summary(cliente: Callable[[str], TestClient]) -> None:
