@@ -300,7 +300,8 @@ def crea_scheduler(*, engine: Engine, settings: Settings, chi: str | None = None
 
 def elenco(*, engine: Engine, settings: Settings, adesso: datetime | None = None
            ) -> list[dict[str, Any]]:
-    """Each job: id, description, trigger, next run, last fire time claimed and its outcome."""
+    """Each job: id, description, trigger, next run, last fire time claimed, the outcome and
+    end of its last run (manual runs included)."""
     fuso = _fuso(settings)
     adesso = (adesso or datetime.now(fuso)).astimezone(fuso)
     with session_scope(engine) as s:
@@ -314,6 +315,7 @@ def elenco(*, engine: Engine, settings: Settings, adesso: datetime | None = None
             "prossima": trigger.get_next_fire_time(None, adesso),
             "ultimo_scatto": r.ultimo_scatto if r else None,
             "esito": r.esito if r else None,
+            "finito_il": r.finito_il if r else None,
             "in_corso": bool(r and r.scade_il and r.scade_il > _locale(adesso)),
         })
     return righe

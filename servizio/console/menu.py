@@ -16,6 +16,8 @@ VOCI: tuple[Voce, ...] = (
     Voce("/console/", "Cruscotto", "leggere"),
     Voce("/console/monitoraggio", "Lista di monitoraggio", "leggere"),
     Voce("/console/sanzioni", "Sanzioni", "leggere"),
+    Voce("/console/segnalazioni", "Segnalazioni", "leggere_segnalazioni"),
+    Voce("/console/rapporti", "Rapporti", "leggere_rapporti"),
     Voce("/console/impostazioni", "Impostazioni", "leggere_impostazioni"),
 )
 

@@ -11,12 +11,14 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from public_site.statici import BOOTSTRAP_ITALIA
-from servizio.console import rotte, rotte_sanzioni
+from servizio.console import rotte, rotte_rapporti, rotte_sanzioni, rotte_segnalazioni
 from servizio.console.web import QUI, NonAutenticato, Vietato, pagina
 
 AREE: tuple[APIRouter, ...] = (
     rotte.router,
     rotte_sanzioni.router,
+    rotte_segnalazioni.router,
+    rotte_rapporti.router,
 )
 
 

@@ -1,14 +1,17 @@
 """The console in a real headless Chromium (Debian's package, through Playwright) against a
 live `uvicorn` server: log in as direzione, filter the list, record a motivazione, the item
-leaves the list; log in as upt, contest a sanction, then annul it with a reason; axe-core
-finds no WCAG 2.1 A/AA violation on each page at 1280 and 360 px, the sanctions' pages also
-as upt and lettura. Screenshots of each page go to /tmp/console-shots/."""
+leaves the list; log in as upt, contest a sanction, then annul it with a reason; register a
+segnalazione, step it, its overdue term shows on the dashboard; axe-core finds no WCAG 2.1
+A/AA violation on each page, as each role that may see it, at 1280 and 360 px. Screenshots
+of each page go to /tmp/console-shots/."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from supporto.sito import registro_sintetico
 
 from registro.check import check
 from registro.db import transazione
+from registro.tutela import service as tutela
 from servizio.api.app import create_app
 from servizio.console import service
 
@@ -46,6 +50,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                             password=PASSWORD)
         service.crea_utente(session=session, nome="consultazione", ruolo="lettura",
                             password=PASSWORD)
+        service.crea_utente(session=session, nome="ufficio", ruolo="upt", password=PASSWORD)
+        # one segnalazione with an overdue term, for the pages' axe run
+        tutela.crea(session=session, autore=tutela.Autore("ufficio", "upt", "prova"),
+                    oggi=date.today(), canale="lettera", tipo="reclamo",
+                    oggetto="Attesa oltre lo standard", ricevuta_da="URP",
+                    ricevuta_il=date.today() - timedelta(days=40),
+                    contatto=tutela.Contatto(nome="Cittadino Fittizio"))
     engine.dispose()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="error")
     srv = uvicorn.Server(config)
@@ -152,7 +163,49 @@ def test_a_contested_sanction_through_its_states(browser: Any, server: str) -> N
         context.close()
 
 
-PAGINE = ["/console/", "/console/monitoraggio", "/console/sanzioni", "/console/impostazioni"]
+def _tutela_scaduti(page: Any) -> int:
+    voce = page.locator("ul.conteggi li", has_text="Termini della Pubblica Tutela scaduti")
+    return int(voce.locator(".cifra").inner_text().replace(".", ""))
+
+
+def test_upt_registers_steps_and_the_dashboard_counts_the_overdue_term(
+        browser: Any, server: str) -> None:
+    context, page = _entra(browser, server, nome="ufficio")
+    try:
+        prima = _tutela_scaduti(page)
+        page.click("nav >> text=Segnalazioni")
+        page.click("text=Registra una segnalazione")
+        page.select_option("#tipo", "disfunzione")
+        page.select_option("#canale", "colloquio")
+        page.select_option("#presentata_da", "associazione")
+        page.fill("#oggetto", "Sportello chiuso senza preavviso")
+        page.fill("#ricevuta_il", (date.today() - timedelta(days=20)).isoformat())
+        page.fill("#telefono", "+39 000 000 0000")
+        page.click("button:has-text('Registra la segnalazione')")
+        page.wait_for_load_state("load")
+        assert re.search(r"/console/segnalazioni/\d+\?registrata=1$", page.url), page.url
+        assert "Segnalazione registrata." in page.inner_text("main")
+        # trasmessa today-18: the Art. 5 term (3 days) to inform the services is overdue
+        page.select_option("#passo", "trasmessa")
+        page.fill("#data", (date.today() - timedelta(days=18)).isoformat())
+        page.fill("#nota", "Trasmessa alla Direzione")
+        page.click("button:has-text('Registra il passo')")
+        page.wait_for_load_state("load")
+        assert "Passo registrato." in page.inner_text("main")
+        assert "Termine scaduto" in page.inner_text("#ritardi")
+        assert "comunicazione ai responsabili dei servizi" in page.inner_text("#ritardi")
+        page.click("nav >> text=Cruscotto")
+        page.wait_for_load_state("load")
+        assert _tutela_scaduti(page) > prima
+    finally:
+        context.close()
+
+
+PAGINE = ["/console/", "/console/monitoraggio", "/console/sanzioni", "/console/impostazioni",
+          "/console/segnalazioni", "/console/segnalazioni/1", "/console/segnalazioni/riepilogo",
+          "/console/rapporti"]
+PAGINE_UPT = ["/console/segnalazioni", "/console/segnalazioni/nuova",
+              "/console/segnalazioni/1", "/console/segnalazioni/riepilogo"]
 
 
 @pytest.mark.parametrize("larghezza", [1280, 360])
@@ -206,5 +259,21 @@ def test_sanctions_pass_axe_for_upt_and_lettura(browser: Any, server: str, nome:
             scatto = percorso.strip("/").replace("/", "_").replace("?", "_").replace("=", "-")
             page.screenshot(path=str(SCATTI / f"{nome}-{scatto}-{larghezza}.png"),
                             full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("larghezza", [1280, 360])
+def test_upt_pages_pass_axe_and_screenshots(browser: Any, server: str, larghezza: int) -> None:
+    SCATTI.mkdir(parents=True, exist_ok=True)
+    context, page = _entra(browser, server, larghezza, nome="ufficio")
+    try:
+        for percorso in PAGINE_UPT:
+            risposta = page.goto(server + percorso)
+            assert risposta is not None and risposta.ok, percorso
+            violazioni = _axe(page)
+            assert violazioni == [], (percorso, violazioni)
+            nome = "upt_" + percorso.strip("/").replace("/", "_")
+            page.screenshot(path=str(SCATTI / f"{nome}-{larghezza}.png"), full_page=True)
     finally:
         context.close()
