@@ -29,13 +29,13 @@ from public_site.grafici import (
 from registro.formato import percentuale
 from reports.cruscotto import Cruscotto
 
-LARGHEZZA_BARRE = 480
+LARGHEZZA_BARRE = 360
 """The horizontal charts' viewBox width: narrower than the trend's, so that on a phone the
 labels shrink less."""
 SINISTRA_BARRE, SPAZIO_VALORE = 8, 64
 """Bars start at the left edge (the label is above them) and leave room for the value."""
 ALTEZZA_BARRA, RIGA_ETICHETTA, SPAZIO_GRUPPO, LEGENDA = 12, 14, 10, 26
-CARATTERI_ETICHETTA = 60
+CARATTERI_ETICHETTA = 48
 """A longer label is cut in the drawing (whole in its <desc> and in the table)."""
 
 
