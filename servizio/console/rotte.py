@@ -174,10 +174,20 @@ def _filtri(q: Mapping[str, str | None]) -> Filtri:
     """The filters from the URL's (or the form's `ritorno`) parameters, as entered."""
     def testo(nome: str) -> str | None:
         return (q.get(nome) or "").strip() or None
+
+    def giorno(nome: str) -> str | None:
+        """A valid date as ISO (what the date field shows back), a wrong one as typed (its
+        message comes from `filtra`)."""
+        try:
+            valida = ls.data_filtro(testo(nome), nome)
+        except ErroreUtente:
+            return testo(nome)
+        return valida.isoformat() if valida else None
+
     return Filtri(lista=testo("lista"), registro=testo("registro"),
                   sede_o_reparto=testo("sede_o_reparto"), classe=testo("classe"),
                   includi_motivati=bool(q.get("includi_motivati")),
-                  dal=testo("dal"), al=testo("al"), ordina=testo("ordina") or "urgenza")
+                  dal=giorno("dal"), al=giorno("al"), ordina=testo("ordina") or "urgenza")
 
 
 def _filtrata(request: Request, filtri: Filtri) -> pl.DataFrame:

@@ -100,6 +100,7 @@ def test_date_filters(entra: Callable[[str], TestClient], registro_sintetico: En
     assert conteggio("al=2025-10-31") == n_al
     assert conteggio("dal=2025-10-01&al=2025-10-31") == n_tra
     assert conteggio("dal=01/10/2025&al=31/10/2025") == n_tra  # the Italian way too
+    assert 'value="2025-10-01"' in c.get("/console/monitoraggio?dal=01/10/2025").text
     pagina = c.get("/console/monitoraggio?dal=2025-10-01&al=2025-10-31").text
     assert 'value="2025-10-01"' in pagina and 'value="2025-10-31"' in pagina
     # the links carry the filters on
@@ -172,7 +173,9 @@ def test_a_motivazione_takes_the_item_out_of_the_kept_list_at_once(
     altra = entra("lettura")
     tutte = c.get("/console/monitoraggio.csv?lista=superamento_senza_motivazione").text
     assert f",{ident}," not in tutte
-    assert ident not in _lista(registro_sintetico, settings)["id"].to_list()
+    rimasta = _lista(registro_sintetico, settings).filter(
+        (pl.col("lista") == "superamento_senza_motivazione") & (pl.col("id") == ident))
+    assert rimasta.height == 0
     assert "motivata" in altra.get(
         f"/console/monitoraggio?lista=superamento_senza_motivazione&includi_motivati=1"
         f"&registro={registro}").text
