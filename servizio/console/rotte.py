@@ -7,20 +7,25 @@ it. What the pages share is in `web.py`; other areas have their own route module
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import polars as pl
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlmodel import Session
 
+from public_site.formato import nome_mese
 from registro.errors import ErroreUtente, NonTrovato
 from registro.periodo import Periodo
 from registro.schede import dettaglio_prenotazione, dettaglio_ricovero
 from reports import cruscotto as cr
-from reports.monitoring import LISTE, calcola_lista
+from reports.monitoring import LISTE
+from servizio.console import grafici as gr
 from servizio.console import lista as ls
 from servizio.console import service, sicurezza
 from servizio.console.lista import Filtri
@@ -40,6 +45,8 @@ from servizio.console.web import (
 
 PAUSA_ACCESSO_FALLITO = 0.5
 """Seconds a wrong password waits before its answer: slows guessing (the lock stops it)."""
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -131,10 +138,11 @@ def uscita(session: DB, persona: Annotated[Persona, Depends(persona_corrente)],
 
 # --- pages -----------------------------------------------------------------------------------
 
-def _lista_oggi(request: Request, includi_motivati: bool = False) -> Any:
-
-    return calcola_lista(engine=request.app.state.engine, settings=impostazioni_di(request),
-                         oggi=date.today(), includi_motivati=includi_motivati)
+def _lista_oggi(request: Request, ordina: str = "urgenza") -> pl.DataFrame:
+    """The whole monitoring list as of today (motivated items included), in the order
+    `ordina`: kept between requests while the register does not change (lista.py)."""
+    return ls.in_memoria(request.app.state).ordinata(
+        request.app.state.engine, impostazioni_di(request), date.today(), ordina)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -148,17 +156,42 @@ def cruscotto(request: Request, persona: Annotated[Persona, Depends(richiede_per
             scelto = Periodo.parse(periodo)
         except ErroreUtente as exc:
             errori.append(("periodo", str(exc)))
-    dati = cr.calcola(engine=request.app.state.engine, settings=impostazioni_di(request),
-                      lista=_lista_oggi(request), periodo=scelto)
+    engine, settings, oggi = request.app.state.engine, impostazioni_di(request), date.today()
+    lista = ls.filtra(_lista_oggi(request), Filtri())
+    # the shares read the bookings, not the motivazioni: kept while the register is the same
+    dati = ls.in_memoria(request.app.state).ricordato(
+        engine, settings, oggi, ("cruscotto", scelto),
+        lambda: cr.calcola(engine=engine, settings=settings, lista=lista, periodo=scelto))
+    if dati is not None:
+        dati = replace(dati, conteggi=cr.conteggi(lista))
     return pagina(request, "cruscotto.html", 422 if errori else 200, persona=persona,
-                  dati=dati, periodo=periodo or "", errori=errori, oggi=date.today())
+                  dati=dati, grafici=gr.del_cruscotto(dati) if dati else None,
+                  nome_mese=nome_mese,
+                  periodo=periodo or "", errori=errori, oggi=oggi)
 
 
-def _filtri(lista: str | None, registro: str | None, sede_o_reparto: str | None,
-            classe: str | None, includi_motivati: str | None) -> Filtri:
-    return Filtri(lista=lista or None, registro=registro or None,
-                  sede_o_reparto=(sede_o_reparto or "").strip() or None,
-                  classe=classe or None, includi_motivati=bool(includi_motivati))
+def _filtri(q: Mapping[str, str | None]) -> Filtri:
+    """The filters from the URL's (or the form's `ritorno`) parameters, as entered."""
+    def testo(nome: str) -> str | None:
+        return (q.get(nome) or "").strip() or None
+
+    def giorno(nome: str) -> str | None:
+        """A valid date as ISO (what the date field shows back), a wrong one as typed (its
+        message comes from `filtra`)."""
+        try:
+            valida = ls.data_filtro(testo(nome), nome)
+        except ErroreUtente:
+            return testo(nome)
+        return valida.isoformat() if valida else None
+
+    return Filtri(lista=testo("lista"), registro=testo("registro"),
+                  sede_o_reparto=testo("sede_o_reparto"), classe=testo("classe"),
+                  includi_motivati=bool(q.get("includi_motivati")),
+                  dal=giorno("dal"), al=giorno("al"), ordina=testo("ordina") or "urgenza")
+
+
+def _filtrata(request: Request, filtri: Filtri) -> pl.DataFrame:
+    return ls.filtra(_lista_oggi(request, filtri.ordina), filtri)
 
 
 def _pagina_monitoraggio(request: Request, persona: Persona, filtri: Filtri,
@@ -168,24 +201,25 @@ def _pagina_monitoraggio(request: Request, persona: Persona, filtri: Filtri,
                          ) -> Response:
 
     errori = list(errori or [])
-    completa = ls.con_chiave(_lista_oggi(request, filtri.includi_motivati))
     try:
-        filtrata = ls.filtra(completa, filtri)
-        voci, prossimo = ls.pagina(filtrata, dopo=dopo, per_pagina=ls.PER_PAGINA)
+        filtrata = _filtrata(request, filtri)
+        voci, prossimo = ls.pagina(filtrata, dopo=dopo, per_pagina=ls.PER_PAGINA,
+                                   ordina=filtri.ordina)
+        totale = filtrata.height
     except ErroreUtente as exc:
         errori.append(("filtri", str(exc)))
         stato = 422
-        filtrata = completa.clear()
-        voci, prossimo = [], None
+        voci, prossimo, totale = [], None, 0
     query = filtri.come_query()
     return pagina(
         request, "monitoraggio.html", stato, persona=persona, voci=voci,
-        totale=filtrata.height, filtri=filtri, liste=LISTE, errori=errori, testo=testo,
-        scelte=scelte, esito=esito, oggetti=service.OGGETTO_DELLA_LISTA,
+        totale=totale, filtri=filtri, liste=LISTE, ordini=ls.ORDINI, errori=errori,
+        testo=testo, scelte=scelte, esito=esito, oggetti=service.OGGETTO_DELLA_LISTA,
         pagina_dopo=(f"/console/monitoraggio?{urlencode({**query, 'dopo': prossimo})}"
                      if prossimo else None),
         prima_pagina=(f"/console/monitoraggio?{urlencode(query)}" if dopo else None),
         csv=f"/console/monitoraggio.csv?{urlencode(query)}",
+        xlsx=f"/console/monitoraggio.xlsx?{urlencode(query)}",
         ritorno=f"/console/monitoraggio?{urlencode({**query, **({'dopo': dopo} if dopo else {})})}",
         oggi=date.today())
 
@@ -193,32 +227,46 @@ def _pagina_monitoraggio(request: Request, persona: Persona, filtri: Filtri,
 @router.get("/monitoraggio", response_class=HTMLResponse)
 def monitoraggio(request: Request,
                  persona: Annotated[Persona, Depends(richiede_permesso("leggere"))],
-                 lista: str | None = None, registro: str | None = None,
-                 sede_o_reparto: str | None = None, classe: str | None = None,
-                 includi_motivati: str | None = None, dopo: str | None = None,
+                 dopo: str | None = None,
                  esito: Annotated[int | None, Query(ge=0)] = None) -> Response:
-    return _pagina_monitoraggio(
-        request, persona, _filtri(lista, registro, sede_o_reparto, classe, includi_motivati),
-        dopo, esito=esito)
+    return _pagina_monitoraggio(request, persona, _filtri(request.query_params), dopo,
+                                esito=esito)
+
+
+def _esporta(request: Request) -> pl.DataFrame | Response:
+    """The filtered list for an export, or the 422 answer that says what is wrong."""
+    try:
+        return _filtrata(request, _filtri(request.query_params))
+    except ErroreUtente as exc:
+        return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
 
 
 @router.get("/monitoraggio.csv")
 def monitoraggio_csv(request: Request,
-                     _persona: Annotated[Persona, Depends(richiede_permesso("esportare"))],
-                     lista: str | None = None, registro: str | None = None,
-                     sede_o_reparto: str | None = None, classe: str | None = None,
-                     includi_motivati: str | None = None) -> Response:
+                     _persona: Annotated[Persona, Depends(richiede_permesso("esportare"))]
+                     ) -> Response:
 
-    filtri = _filtri(lista, registro, sede_o_reparto, classe, includi_motivati)
-    try:
-        filtrata = ls.filtra(ls.con_chiave(_lista_oggi(request, filtri.includi_motivati)),
-                             filtri)
-    except ErroreUtente as exc:
-        return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
+    filtrata = _esporta(request)
+    if isinstance(filtrata, Response):
+        return filtrata
     nome = f"monitoraggio_{date.today().isoformat()}.csv"
     return StreamingResponse(ls.csv_a_pezzi(filtrata), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{nome}"',
                                       "Cache-Control": "no-store"})
+
+
+@router.get("/monitoraggio.xlsx")
+def monitoraggio_xlsx(request: Request,
+                      _persona: Annotated[Persona, Depends(richiede_permesso("esportare"))]
+                      ) -> Response:
+
+    filtrata = _esporta(request)
+    if isinstance(filtrata, Response):
+        return filtrata
+    nome = f"monitoraggio_{date.today().isoformat()}.xlsx"
+    return Response(ls.xlsx(filtrata), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{nome}"',
+                             "Cache-Control": "no-store"})
 
 
 @router.post("/monitoraggio/motivazioni", response_class=HTMLResponse)
@@ -233,8 +281,7 @@ def monitoraggio_motiva(request: Request, session: DB,
         "/console/monitoraggio"
     parti = urlsplit(ritorno)
     q = {k: v[0] for k, v in parse_qs(parti.query).items()}
-    filtri = _filtri(q.get("lista"), q.get("registro"), q.get("sede_o_reparto"),
-                     q.get("classe"), q.get("includi_motivati"))
+    filtri = _filtri(q)
     errori: list[tuple[str, str]] = []
     if not voce:
         errori.append(("voci", "Selezionare almeno una voce della lista."))
