@@ -43,6 +43,7 @@ PAGINE = {
     "metodologia": "metodologia.html",
     "open_data": "open-data.html",
     "stampa": "registro-stampabile.html",
+    "avvertenze": "avvertenze-prenotazione.html",
 }
 
 
