@@ -243,3 +243,17 @@ def test_booking_sheet_warnings_show_the_configured_amounts(db_url: str,
     testo = _testo((dl73 / "avvertenze-prenotazione.html").read_text(encoding="utf-8"))
     assert "bonum di" not in testo and "malum di" not in testo
     assert "D.L. 73/2024" in testo and "secondo giorno lavorativo" in testo
+
+
+def test_register_under_the_national_plan_keeps_every_site(db_url: str,
+                                                           tmp_path: Path) -> None:
+    """Under pngla the rows are split by class; a site without bookings in the period is
+    still one row, with no class, saying so."""
+    sito = _costruisci(tmp_path, db_url, profilo="pngla")
+    stampa = _righe_html((sito / "registro-stampabile.html").read_text(encoding="utf-8"))
+    ecg = [r for r in stampa if r.get("Prestazione") == "Elettrocardiogramma (89.52)"]
+    assert ecg == [{"Prestazione": "Elettrocardiogramma (89.52)", "Sede": SEDI["S001"],
+                    "Classe": "—", "Tempi di attesa": NESSUNA, "Tariffa intera": "€ 11,62",
+                    "Ticket": "€ 11,62"}]
+    sede = _righe_html((sito / "sedi" / "S001.html").read_text(encoding="utf-8"))
+    assert any(r.get("Tempi di attesa") == NESSUNA and r["Classe"] == "—" for r in sede)
