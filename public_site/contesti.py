@@ -180,9 +180,30 @@ class ContestoMetodologia:
 
 @dataclass(frozen=True)
 class ContestoStampa:
+    """The printable register: services by branch (every service of the catalog, each
+    site that delivers it), then the planned admissions by ward."""
+
     TEMPLATE: ClassVar[str] = "stampa.html"
     branche: list[tuple[str, list[Riga]]]
     per_classe: bool
+    ricoveri: list[tuple[Reparto, list[Riga]]]
+    ticket_massimo: Decimal
+    quota_fissa: Decimal | None
+    """The region's fixed quota per prescription; None: there is none, nothing is shown."""
+
+
+@dataclass(frozen=True)
+class ContestoAvvertenze:
+    """The warnings every booking sheet carries (Carta §5.3, §5.6), printable for the CUP
+    counters, with the amounts and the notice of the settings."""
+
+    TEMPLATE: ClassVar[str] = "avvertenze.html"
+    regime: str
+    bonum: str
+    malum: str
+    preavviso_ore: int
+    termine_ritiro_referto_giorni: int
+    cup: ContattiCup
 
 
 @dataclass(frozen=True)
@@ -190,6 +211,10 @@ class ContestoPrestazione:
     TEMPLATE: ClassVar[str] = "prestazione.html"
     p: VocePrestazione
     tariffa: Decimal | None
+    ticket: Decimal | None
+    """The tariff up to `ticket_massimo` (registro.importi); None without a tariff."""
+    ticket_massimo: Decimal
+    quota_fissa: Decimal | None
     standard: list[tuple[str, int | None]]
     """(priority-class label, target in days): one pair, or one per class."""
     righe: list[Riga]
@@ -206,8 +231,11 @@ class ContestoSede:
     TEMPLATE: ClassVar[str] = "sede.html"
     sede: Sede
     righe: list[Riga]
+    """Every service the site delivers, with or without bookings in the period."""
     reparti: list[Reparto]
     per_classe: bool
+    ticket_massimo: Decimal
+    quota_fissa: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -225,7 +253,8 @@ class ContestoOpenData:
 
 
 ContestoPagina = (ContestoHome | ContestoIndice | ContestoElencoSedi | ContestoElencoReparti
-                  | ContestoDiritti | ContestoAccessibilita | ContestoMetodologia | ContestoStampa
+                  | ContestoDiritti | ContestoAvvertenze | ContestoAccessibilita
+                  | ContestoMetodologia | ContestoStampa
                   | ContestoPrestazione | ContestoSede | ContestoReparto | ContestoOpenData)
 
 

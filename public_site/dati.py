@@ -53,7 +53,19 @@ COLONNE_RICOVERI = [
     "standard_giorni", "quota_entro_standard", "fuori_ordine", "soppresso_lista", "in_attesa",
     "attesa_massima_in_corso"]
 
-COLONNE_CATALOGO = ["codice", "descrizione", "tipo", "branca", "tariffa_euro"]
+COLONNE_CATALOGO = ["codice", "descrizione", "tipo", "branca", "tariffa_euro", "ticket_euro",
+                    "quota_fissa_ricetta_euro"]
+
+COLONNE_REGISTRO = [
+    "periodo", "codice_prestazione", "descrizione", "branca", "tipo", "codice_sede",
+    "nome_sede", "classe_priorita", "prenotazioni_nel_periodo", "soppresso", "n",
+    "attesa_media", "attesa_mediana", "attesa_p90", "standard_giorni", "quota_entro_standard",
+    "tariffa_cent"]
+"""The register as Carta §5.1 lists it: every service of the catalog at every site that
+delivers it (a site with bookings of it in the register, in any period), with or without
+bookings in the period; a service no site delivers has one row without a site. The amounts
+the citizen pays are derived from `tariffa_cent` where the settings are known (pages, open
+data)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,8 @@ class Pubblicazione:
     catalogo: pl.DataFrame
     sedi: pl.DataFrame
     reparti: pl.DataFrame
+    registro: pl.DataFrame
+    """`COLONNE_REGISTRO`: the Carta §5.1 register, service by site."""
 
 
 COLONNE_LETTE = ["data_prescrizione", "data_prenotazione", "data_appuntamento",
@@ -153,6 +167,34 @@ def andamento_mensile(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo) -
     )
 
 
+def registro_prestazioni(reg: Registri, prestazioni: pl.DataFrame,
+                         sedi: pl.DataFrame, periodo: Periodo) -> pl.DataFrame:
+    """Every service of the catalog by the sites that deliver it, joined to the published
+    rows of the period (`prestazioni`, already suppressed); a pair without bookings in the
+    period has `prenotazioni_nel_periodo` false, `n` 0 and no statistics."""
+    erogate = reg.prenotazioni.select("codice_prestazione", "codice_sede").unique()
+    coppie = reg.catalogo.select(
+        pl.col("codice").alias("codice_prestazione"), "descrizione", "branca", "tipo",
+        "tariffa_cent",
+    ).join(erogate, on="codice_prestazione", how="left")
+    del_periodo = prestazioni.select(
+        "codice_prestazione", "codice_sede", "classe_priorita", "soppresso", "n",
+        *STATISTICHE, "standard_giorni",
+    ).unique(maintain_order=True).with_columns(prenotazioni_nel_periodo=pl.lit(True))
+    nel = pl.col("prenotazioni_nel_periodo").fill_null(False)
+    return (
+        coppie.join(del_periodo, on=["codice_prestazione", "codice_sede"], how="left")
+        .join(sedi, on="codice_sede", how="left")
+        .with_columns(
+            periodo=pl.lit(periodo.etichetta), prenotazioni_nel_periodo=nel,
+            soppresso=pl.col("soppresso").fill_null(False),
+            n=pl.when(nel).then(pl.col("n")).otherwise(pl.lit(0, dtype=pl.Int64)),
+            nome_sede=pl.col("nome_sede").fill_null(pl.col("codice_sede")))
+        .sort("codice_prestazione", "codice_sede", "classe_priorita", nulls_last=True)
+        .select(COLONNE_REGISTRO)
+    )
+
+
 def pubblica(reg: Registri, *, profilo: Profilo, periodo: Periodo,
              soglia: int) -> Pubblicazione:
     """The published tables of one period under one profile, small cells emptied."""
@@ -206,4 +248,5 @@ def pubblica(reg: Registri, *, profilo: Profilo, periodo: Periodo,
     ]).sort("codice")
     return Pubblicazione(periodo=periodo, data_dati=data_dei_dati(reg),
                          prestazioni=prestazioni, andamento=andamento, ricoveri=ricoveri,
-                         catalogo=reg.catalogo, sedi=sedi_tutte, reparti=reparti)
+                         catalogo=reg.catalogo, sedi=sedi_tutte, reparti=reparti,
+                         registro=registro_prestazioni(reg, prestazioni, sedi, periodo))

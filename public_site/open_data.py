@@ -17,6 +17,7 @@ from public_site.contesti import Risorsa
 from public_site.dati import COLONNE_CATALOGO, Pubblicazione
 from public_site.scrittore import Scrittore
 from registro.csvsafe import scrivi_csv, scrivi_json
+from registro.importi import quota_fissa_cent, ticket_cent_expr
 from registro.settings import Settings
 
 FILE_DATI = {
@@ -26,6 +27,9 @@ FILE_DATI = {
     "ricoveri": ("tempi_attesa_ricoveri",
                  "Ricoveri programmati per reparto, patologia e classe di priorità"),
     "catalogo": ("catalogo_prestazioni", "Catalogo delle prestazioni con tariffa"),
+    "registro": ("registro_prestazioni",
+                 "Registro delle prestazioni (Carta dei servizi §5.1): ogni prestazione per "
+                 "sede di erogazione, tempi di attesa e somma da pagare"),
 }
 """Each published table: its file name (without extension) and its title."""
 
@@ -36,7 +40,8 @@ DESCRIZIONI_CAMPI = {
     "descrizione": "Descrizione della prestazione",
     "branca": "Branca specialistica",
     "tipo": "Tipo: laboratorio, immagini, visita, strumentale",
-    "codice_sede": "Codice della sede di erogazione",
+    "codice_sede": "Codice della sede di erogazione (nel registro delle prestazioni: vuoto "
+                   "per una prestazione del catalogo che nessuna sede eroga)",
     "nome_sede": "Nome della sede di erogazione",
     "classe_priorita": "Classe di priorità (vuota se gli standard non dipendono dalla classe)",
     "soppresso": "Vero se le prenotazioni in garanzia sono meno della soglia di pubblicazione: "
@@ -59,7 +64,14 @@ DESCRIZIONI_CAMPI = {
     "in_attesa": "Persone in lista d'attesa alla fine del periodo",
     "attesa_massima_in_corso": "Attesa più lunga in corso alla fine del periodo, in giorni",
     "codice": "Codice del nomenclatore",
-    "tariffa_euro": "Tariffa in euro",
+    "tariffa_euro": "Tariffa intera in euro (vuota se il catalogo non la indica)",
+    "ticket_euro": "Ticket in euro: la tariffa fino al massimo per prestazione fissato "
+                   "dall'Azienda (impostazione ticket_massimo); vuoto senza tariffa",
+    "quota_fissa_ricetta_euro": "Quota fissa regionale per ricetta in euro, in aggiunta al "
+                                "ticket; vuota se la Regione non la applica",
+    "prenotazioni_nel_periodo": "Vero se la prestazione ha prenotazioni nella sede nel "
+                                "periodo; falso: nessuna prenotazione nel periodo (n = 0, "
+                                "valori statistici vuoti)",
 }
 
 TIPI_FRICTIONLESS = {pl.String: "string", pl.Int64: "integer", pl.Float64: "number",
@@ -75,21 +87,32 @@ def _euro_testo(cent: pl.Expr) -> pl.Expr:
     return pl.when(cent < 0).then(pl.lit("-") + testo).otherwise(testo)
 
 
-def tabelle_aperte(pub: Pubblicazione) -> dict[str, pl.DataFrame]:
-    """The published tables by their `FILE_DATI` key; the catalog's tariff in euro, as the
-    CSV contracts want it."""
-    catalogo = pub.catalogo.select(
-        "codice", "descrizione", "tipo", "branca",
+def _importi(df: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """The amounts a citizen pays (registro.importi) as euro text, after the other columns:
+    full tariff, ticket, fixed quota per prescription (empty when the region sets none)."""
+    quota = quota_fissa_cent(settings.quota_fissa_ricetta)
+    return df.with_columns(
         _euro_testo(pl.col("tariffa_cent")).alias("tariffa_euro"),
-    ).select(COLONNE_CATALOGO)
+        _euro_testo(ticket_cent_expr(pl.col("tariffa_cent"), settings.ticket_massimo)
+                    ).alias("ticket_euro"),
+        _euro_testo(pl.lit(quota, dtype=pl.Int64)).alias("quota_fissa_ricetta_euro"),
+    ).drop("tariffa_cent")
+
+
+def tabelle_aperte(pub: Pubblicazione, settings: Settings) -> dict[str, pl.DataFrame]:
+    """The published tables by their `FILE_DATI` key; amounts in euro, as the CSV contracts
+    want them (new columns after the old ones)."""
+    catalogo = _importi(pub.catalogo.select("codice", "descrizione", "tipo", "branca",
+                                            "tariffa_cent"), settings).select(COLONNE_CATALOGO)
     return {"prestazioni": pub.prestazioni, "andamento": pub.andamento,
-            "ricoveri": pub.ricoveri, "catalogo": catalogo}
+            "ricoveri": pub.ricoveri, "catalogo": catalogo,
+            "registro": _importi(pub.registro, settings)}
 
 
 def _schema(df: pl.DataFrame) -> dict[str, object]:
     campi = []
     for colonna, dtype in df.schema.items():
-        tipo = "number" if colonna == "tariffa_euro" else TIPI_FRICTIONLESS.get(
+        tipo = "number" if colonna.endswith("_euro") else TIPI_FRICTIONLESS.get(
             type(dtype), "string")
         campi.append({"name": colonna, "type": tipo,
                       "description": DESCRIZIONI_CAMPI.get(colonna, colonna)})
@@ -100,7 +123,7 @@ def scrivi_dati_aperti(scrittore: Scrittore, pub: Pubblicazione, settings: Setti
                        oggi: date) -> list[Risorsa]:
     """CSV + JSON of every published table and the Frictionless `datapackage.json`."""
     risorse = []
-    for chiave, df in tabelle_aperte(pub).items():
+    for chiave, df in tabelle_aperte(pub, settings).items():
         nome, titolo = FILE_DATI[chiave]
         csv_path, json_path = f"dati/{nome}.csv", f"dati/{nome}.json"
         scrivi_csv(df, scrittore.riserva(csv_path))

@@ -21,6 +21,7 @@ from public_site.contesti import (
     ContattiCup,
     ContattiUpt,
     ContestoAccessibilita,
+    ContestoAvvertenze,
     ContestoDiritti,
     ContestoElencoReparti,
     ContestoElencoSedi,
@@ -52,6 +53,7 @@ from public_site.formato import (
 )
 from public_site.grafici import grafico, mesi_del_periodo
 from registro.formato import percentuale
+from registro.importi import Importi, importi, quota_fissa_cent
 from registro.money import cents, euro, format_euro_it
 from registro.settings import Settings
 from registro.soppressione import SOGLIA_IN_LINEA, SOGLIA_PARZIALE, conformita
@@ -103,6 +105,12 @@ class DatiSito:
     catalogo: list[VocePrestazione]
     per_codice: dict[str, list[Riga]]
     per_sede: dict[str, list[Riga]]
+    """The rows of `dati.COLONNE_REGISTRO` by service and by site: every site that delivers
+    the service, with or without bookings in the period (`prenotazioni_nel_periodo`)."""
+    registro: dict[str, list[Riga]]
+    """By service, every row of the register, the service without a site included."""
+    importi: dict[str, Importi]
+    """What the citizen pays, by service code."""
     andamento: dict[str, dict[str, Riga]]
     """Monthly points by service code, then by month ('AAAA-MM')."""
     ricoveri: dict[str, list[Riga]]
@@ -125,12 +133,19 @@ def prepara(pub: Pubblicazione, profilo: Profilo, settings: Settings) -> DatiSit
          "href": f"prestazioni/{slug(r['codice'])}.html",
          "tipo_etichetta": TIPI.get(r["tipo"], r["tipo"])}
         for r in pub.catalogo.to_dicts()]
+    importi_ = {p["codice"]: importi(p["tariffa_cent"], ticket_massimo=settings.ticket_massimo,
+                                     quota_fissa_ricetta=settings.quota_fissa_ricetta)
+                for p in catalogo}
     per_codice: dict[str, list[Riga]] = {}
     per_sede: dict[str, list[Riga]] = {}
-    for r in _righe(pub.prestazioni.sort("codice_prestazione", "codice_sede",
-                                         "classe_priorita", nulls_last=False)):
-        r["href_sede"] = f"sedi/{slug(r['codice_sede'])}.html"
+    registro: dict[str, list[Riga]] = {}
+    for r in _righe(pub.registro):
         r["href_prestazione"] = f"prestazioni/{slug(r['codice_prestazione'])}.html"
+        r["importi"] = importi_[r["codice_prestazione"]]
+        registro.setdefault(r["codice_prestazione"], []).append(r)
+        if r["codice_sede"] is None:  # a service no site delivers: in the register only
+            continue
+        r["href_sede"] = f"sedi/{slug(r['codice_sede'])}.html"
         per_codice.setdefault(r["codice_prestazione"], []).append(r)
         per_sede.setdefault(r["codice_sede"], []).append(r)
     andamento: dict[str, dict[str, Riga]] = {}
@@ -148,8 +163,9 @@ def prepara(pub: Pubblicazione, profilo: Profilo, settings: Settings) -> DatiSit
          "href": f"reparti/{slug(r['codice'])}.html"}
         for r in pub.reparti.to_dicts()]
     return DatiSito(pub=pub, profilo=profilo, settings=settings, catalogo=catalogo,
-                    per_codice=per_codice, per_sede=per_sede, andamento=andamento,
-                    ricoveri=ricoveri, sedi=sedi, reparti=reparti)
+                    per_codice=per_codice, per_sede=per_sede, registro=registro,
+                    importi=importi_, andamento=andamento, ricoveri=ricoveri, sedi=sedi,
+                    reparti=reparti)
 
 
 def per_branca(voci: list[VocePrestazione]) -> Branche:
@@ -195,13 +211,27 @@ def pagine_generali(d: DatiSito) -> Iterator[Pagina]:
     yield Pagina("metodologia.html", "Come leggere i dati", ContestoMetodologia(
         in_linea=percentuale(SOGLIA_IN_LINEA), parziale=percentuale(SOGLIA_PARZIALE),
         per_classe=d.profilo.per_classe))
-    stampa = []
-    for branca, voci in branche:
-        righe = [r for v in voci for r in d.per_codice.get(v["codice"], [])]
-        if righe:
-            stampa.append((branca, righe))
-    yield Pagina("registro-stampabile.html", "Registro stampabile",
-                 ContestoStampa(branche=stampa, per_classe=d.profilo.per_classe))
+    yield pagina_stampa(d, branche)
+    yield Pagina("avvertenze-prenotazione.html", "Avvertenze del foglio di prenotazione",
+                 ContestoAvvertenze(
+                     regime=s.regime_sanzioni, bonum=format_euro_it(cents(s.bonum)),
+                     malum=format_euro_it(cents(s.malum)), preavviso_ore=s.preavviso_ore,
+                     termine_ritiro_referto_giorni=s.termine_ritiro_referto_giorni,
+                     cup=ContattiCup(telefono=s.cup_telefono, orari=s.cup_orari)))
+
+
+def pagina_stampa(d: DatiSito, branche: Branche) -> Pagina:
+    """The printable register (Carta §5.1 and §4.3): every service of the catalog at every
+    site that delivers it, with waits and amounts, then the planned admissions ward by
+    ward."""
+    quota = quota_fissa_cent(d.settings.quota_fissa_ricetta)
+    return Pagina("registro-stampabile.html", "Registro stampabile", ContestoStampa(
+        branche=[(branca, [r for v in voci for r in d.registro.get(v["codice"], [])])
+                 for branca, voci in branche],
+        per_classe=d.profilo.per_classe,
+        ricoveri=[(reparto, d.ricoveri.get(reparto["codice"], [])) for reparto in d.reparti],
+        ticket_massimo=euro(cents(d.settings.ticket_massimo)),
+        quota_fissa=euro(quota) if quota is not None else None))
 
 
 def _classifica(righe: list[Riga]) -> list[Riga]:
@@ -245,8 +275,11 @@ def pagine_prestazioni(d: DatiSito) -> Iterator[Pagina]:
             {**punti[m], "mese": nome_mese(m)} if m in punti
             else {"mese": nome_mese(m), "n": None, "soppresso": False, "vuoto": True}
             for m in mesi_del_periodo(d.pub.periodo)]
+        importi_ = d.importi[p["codice"]]
         yield Pagina(p["href"], p["descrizione"], ContestoPrestazione(
-            p=p, tariffa=euro(p["tariffa_cent"]) if p["tariffa_cent"] is not None else None,
+            p=p, tariffa=importi_.tariffa, ticket=importi_.ticket,
+            ticket_massimo=euro(cents(d.settings.ticket_massimo)),
+            quota_fissa=importi_.quota_fissa,
             standard=standard_prestazione(d.profilo, p["codice"], p["tipo"]),
             righe=per_attesa(righe), migliore=classifica[0] if classifica else None,
             alternativa=classifica[1] if len(classifica) > 1 else None,
@@ -257,6 +290,7 @@ def pagine_prestazioni(d: DatiSito) -> Iterator[Pagina]:
 def pagine_sedi(d: DatiSito) -> Iterator[Pagina]:
     """One page per site: its services and the wards of its hospital."""
     descrizioni = {p["codice"]: p["descrizione"] for p in d.catalogo}
+    quota = quota_fissa_cent(d.settings.quota_fissa_ricetta)
     for codice, sede in d.sedi.items():
         ordinate = sorted(d.per_sede.get(codice, []), key=lambda r: (
             (r["branca"] or SENZA_BRANCA).casefold(), r["descrizione"] or "",
@@ -265,7 +299,9 @@ def pagine_sedi(d: DatiSito) -> Iterator[Pagina]:
                       r["codice_prestazione"], r["codice_prestazione"])} for r in ordinate]
         reparti = [r for r in d.reparti if r["presidio"] == codice]
         yield Pagina(sede["href"], sede["nome"], ContestoSede(
-            sede=sede, righe=righe, reparti=reparti, per_classe=d.profilo.per_classe))
+            sede=sede, righe=righe, reparti=reparti, per_classe=d.profilo.per_classe,
+            ticket_massimo=euro(cents(d.settings.ticket_massimo)),
+            quota_fissa=euro(quota) if quota is not None else None))
 
 
 def pagine_reparti(d: DatiSito) -> Iterator[Pagina]:

@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     """dl73 working days: is Saturday one?"""
     patrono: str | None = None
     """Local patron saint's day as MM-DD (e.g. '12-07' for Milano), not a working day."""
+    ticket_massimo: Decimal = Field(default=Decimal("36.15"), ge=0,
+                                    le=Decimal("20000000.00"), decimal_places=2)
+    """Euro: the most a citizen pays as ticket for one service (the tariff up to this), shown
+    beside the full tariff in the register (Carta §5.1: "a tariffa intera, per ticket
+    proporzionale o per quota fissa")."""
+    quota_fissa_ricetta: Decimal = Field(default=Decimal("0"), ge=0,
+                                         le=Decimal("20000000.00"), decimal_places=2)
+    """Euro: the regional fixed quota per prescription (ricetta), paid on top of the ticket
+    where the region sets one; 0 (the default) is not shown."""
     termine_ritiro_referto_giorni: int = Field(default=30, ge=0)
     """Days from the service within which the citizen collects the report; after them the
     full tariff is owed (Carta §5.6, L. 412/1991 art. 4 c. 18: 30 days)."""

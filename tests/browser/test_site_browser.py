@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from supporto.sito import registro_sintetico
+from supporto.sito import GOLDEN_OGGI, GOLDEN_PERIODO, registro_golden, registro_sintetico
 
 from public_site.build import build_site
 from registro.periodo import Periodo
@@ -43,6 +43,7 @@ PAGINE = {
     "metodologia": "metodologia.html",
     "open_data": "open-data.html",
     "stampa": "registro-stampabile.html",
+    "avvertenze": "avvertenze-prenotazione.html",
 }
 
 
@@ -62,15 +63,34 @@ def sito(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return esito.cartella
 
 
-@pytest.fixture(scope="session")
-def server(sito: Path) -> Iterator[str]:
-    handler = functools.partial(_Silenzioso, directory=str(sito))
+def _servi(cartella: Path) -> Iterator[str]:
+    handler = functools.partial(_Silenzioso, directory=str(cartella))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def server(sito: Path) -> Iterator[str]:
+    yield from _servi(sito)
+
+
+@pytest.fixture(scope="session")
+def server_golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The golden register's site: services a site delivers without bookings in the period
+    ("nessuna prenotazione nel periodo"), a service without a tariff, one above the ticket
+    ceiling (the synthetic year books every service at every site)."""
+    base = tmp_path_factory.mktemp("sito_golden_browser")
+    engine, settings = registro_golden(base / "registro",
+                                       f"sqlite:///{base / 'registro.db'}")
+    esito = build_site(engine=engine, settings=settings, out=base / "sito",
+                       periodo=Periodo.parse(GOLDEN_PERIODO),
+                       oggi=date.fromisoformat(GOLDEN_OGGI))
+    engine.dispose()
+    yield from _servi(esito.cartella)
 
 
 @pytest.fixture(scope="session")
@@ -226,5 +246,43 @@ def test_tables_read_as_cards_on_a_phone(browser: Any, server: str, tipo: str) -
             giudizio = page.locator("table.tabella-attese tbody .conformita").first
             gbox = giudizio.bounding_box()
             assert gbox is not None and gbox["x"] + gbox["width"] <= 360
+    finally:
+        context.close()
+
+
+PAGINE_SENZA_PRENOTAZIONI = ["prestazioni/89.52.html", "sedi/S001.html",
+                             "registro-stampabile.html"]
+
+
+@pytest.mark.parametrize("larghezza", [1280, 360])
+@pytest.mark.parametrize("percorso", PAGINE_SENZA_PRENOTAZIONI)
+def test_rows_without_bookings_pass_axe_and_fit(browser: Any, server_golden: str,
+                                                percorso: str, larghezza: int) -> None:
+    """A row that says "nessuna prenotazione nel periodo" (one cell across the wait columns)
+    passes axe, is a card on a phone like the others, and cuts no table."""
+    context, page, errori = _apri(browser, server_golden + percorso,
+                                  viewport=DESKTOP if larghezza == 1280 else TELEFONO)
+    try:
+        nessuna = page.locator("table.tabella-attese td.nessuna")
+        assert nessuna.count() > 0
+        assert nessuna.first.inner_text().strip().endswith("nessuna prenotazione nel periodo")
+        page.add_script_tag(path=str(AXE))
+        risultato = page.evaluate(
+            "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
+        violazioni = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+                      for v in risultato["violations"]]
+        assert violazioni == [], violazioni
+        misure = page.evaluate(
+            "() => [...document.querySelectorAll('table, .table-responsive')].map(e => "
+            "[e.tagName, e.scrollWidth, e.clientWidth])")
+        assert [m for m in misure if m[1] > m[2]] == []
+        pagina = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert pagina[0] <= pagina[1], pagina
+        if larghezza == 360:
+            box = nessuna.first.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
+        assert errori == [], errori
     finally:
         context.close()

@@ -71,7 +71,10 @@ GOLDEN_CATALOGO = """codice,descrizione,tipo,branca,tariffa
 87.37.1,Mammografia bilaterale,immagini,Radiologia,48.80
 90.27.1,Glucosio,laboratorio,,1.17
 89.52,Elettrocardiogramma,strumentale,Cardiologia,11.62
+90.62.2,Emocromo,laboratorio,,
 """
+# The catalog's amounts: a tariff below `ticket_massimo` (ticket = tariff), one above it
+# (ticket = 36,15), one service without a tariff ("tariffa non indicata").
 GOLDEN_SEDI = """codice,nome,comune,indirizzo
 S001,Ospedale di Esempio,Esempio,Via dell'Ospedale 1
 S002,Poliambulatorio Centro,Esempio,Piazza Grande 5
@@ -85,6 +88,9 @@ GOLDEN_REPARTI = """codice,nome,presidio
 GOLDEN_CELLE = [("89.7A.3", "S001", 12, 1), ("89.7A.3", "S002", 6, 35),
                 ("87.37.1", "S001", 7, 1), ("87.37.1", "S002", 3, 20),
                 ("90.27.1", "S002", 7, 0)]
+GOLDEN_PRIMA_DEL_PERIODO = [("89.52", "S001", "2025-12-10"), ("90.27.1", "S001", "2025-11-03")]
+"""Bookings before the period: the site delivers the service (Carta §5.1 register) but has
+no booking of it in the period ("nessuna prenotazione nel periodo")."""
 
 
 def registro_golden(cartella: Path, db_url: str) -> tuple[Engine, Settings]:
@@ -123,6 +129,12 @@ def registro_golden(cartella: Path, db_url: str) -> tuple[Engine, Settings]:
                 tipo_accesso="controllo" if k % 11 == 0 else "primo",
                 stato="erogata" if appuntamento < oggi else "prenotata",
                 id_assistito=f"A{k:07d}"))
+    for codice, sede, giorno in GOLDEN_PRIMA_DEL_PERIODO:
+        k += 1
+        righe.append(riga(f"G{k:04d}", codice_prestazione=codice, codice_sede=sede,
+                          data_prenotazione=f"{giorno}T09:00",
+                          data_appuntamento=f"{giorno}T11:00", stato="erogata",
+                          id_assistito=f"A{k:07d}"))
     ingest(scrivi_export(cartella / "cup.csv", righe), engine=engine, settings=settings)
 
     lista = ["id_ricovero,data_inserimento,codice_reparto,codice_patologia,"

@@ -61,7 +61,7 @@ def test_datapackage_is_valid(sito: Path) -> None:
     package = Package(str(percorso))
     assert {r.name for r in package.resources} == {
         "tempi-attesa-prestazioni", "andamento-mensile", "tempi-attesa-ricoveri",
-        "catalogo-prestazioni"}
+        "catalogo-prestazioni", "registro-prestazioni"}
     for risorsa in pacchetto["resources"]:
         tipi = {f["name"]: f["type"] for f in risorsa["schema"]["fields"]}
         for campo, tipo in tipi.items():

@@ -130,3 +130,4 @@ def test_detail_pages_and_lettura_sees_no_assistito(cliente: Callable[[str], Tes
     assert "Assistito" not in lettura.get("/console/prenotazioni/VECCHIA").text
     impostazioni = lettura.get("/console/impostazioni").text
     assert "€ 25,82" in impostazioni
+    assert "Ticket massimo per prestazione" in impostazioni and "€ 36,15" in impostazioni
