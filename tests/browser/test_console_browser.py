@@ -277,3 +277,117 @@ def test_upt_pages_pass_axe_and_screenshots(browser: Any, server: str, larghezza
             page.screenshot(path=str(SCATTI / f"{nome}-{larghezza}.png"), full_page=True)
     finally:
         context.close()
+
+
+# --- every flow with the keyboard alone --------------------------------------------------------
+
+def _tab_fino_a(page: Any, selettore: str, massimo: int = 200) -> None:
+    """Tab (never the mouse) until the focus is on `selettore`: the control is reachable by
+    keyboard, in the page's own order."""
+    for _ in range(massimo):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)",
+                         selettore):
+            return
+    raise AssertionError(f"{selettore} non raggiungibile con il tasto Tab")
+
+
+def _scegli(page: Any, valore: str) -> None:
+    """Choose `valore` in the focused select or radio group with the arrow keys."""
+    page.keyboard.press("Home")
+    for _ in range(40):
+        attuale = page.evaluate(
+            "() => { const e = document.activeElement; return e.type === 'radio' ? "
+            "(e.form.querySelector(`input[name=\"${e.name}\"]:checked`) || {}).value : "
+            "e.value }")
+        if attuale == valore:
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"{valore} non selezionabile con le frecce")
+
+
+def _invio_e_attesa(page: Any) -> None:
+    with page.expect_navigation(wait_until="load"):
+        page.keyboard.press("Enter")
+
+
+def _entra_da_tastiera(browser: Any, server: str, nome: str) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(server + "/console/accesso")
+    _tab_fino_a(page, "#nome")
+    page.keyboard.type(nome)
+    _tab_fino_a(page, "#password")
+    page.keyboard.type(PASSWORD)
+    _invio_e_attesa(page)
+    assert page.url.endswith("/console/"), page.url
+    return context, page
+
+
+def _vai(page: Any, percorso: str) -> None:
+    """Follow the menu's link, by keyboard."""
+    _tab_fino_a(page, f"nav a[href='{percorso}']")
+    _invio_e_attesa(page)
+
+
+def test_every_flow_with_the_keyboard_alone(browser: Any, server: str,
+                                            tmp_path: Path) -> None:
+    # direzione: filter the list, one motivazione for two items at once
+    context, page = _entra_da_tastiera(browser, server, "direttore")
+    try:
+        _vai(page, "/console/monitoraggio")
+        _tab_fino_a(page, "#f-lista")
+        _scegli(page, "superamento_senza_motivazione")
+        _tab_fino_a(page, "#f-registro")
+        _scegli(page, "prestazioni")
+        _tab_fino_a(page, "#filtri button[type=submit]")
+        _invio_e_attesa(page)
+        assert "lista=superamento_senza_motivazione" in page.url
+        scelte = []
+        for _ in range(2):
+            _tab_fino_a(page, "#motiva input[name=voce]:not(:checked)")
+            scelte.append(page.evaluate("() => document.activeElement.value"))
+            page.keyboard.press("Space")
+        _tab_fino_a(page, "#testo")
+        page.keyboard.type("Agenda straordinaria aperta per il picco di richieste")
+        _tab_fino_a(page, "#motiva button[type=submit]")
+        _invio_e_attesa(page)
+        assert "motivazion" in page.inner_text("main")
+        for valore in scelte:
+            assert page.locator(f"input[name=voce][value='{valore}']").count() == 0
+    finally:
+        context.close()
+
+    # upt: a sanction contested, then a segnalazione registered
+    context, page = _entra_da_tastiera(browser, server, "sportello")
+    try:
+        _vai(page, "/console/sanzioni")
+        _tab_fino_a(page, "#f-tipo")
+        _scegli(page, "malum")
+        _tab_fino_a(page, "#f-stato")
+        _scegli(page, "emesso")
+        _tab_fino_a(page, "#filtri button[type=submit]")
+        _invio_e_attesa(page)
+        _tab_fino_a(page, "#voci a[href^='/console/sanzioni/']")
+        _invio_e_attesa(page)
+        assert page.inner_text("#stato-attuale") == "emesso"
+        _tab_fino_a(page, "input[name=stato]")
+        _scegli(page, "contestato")
+        _tab_fino_a(page, "#motivo")
+        page.keyboard.type("Il cittadino dichiara di aver disdetto per telefono")
+        _tab_fino_a(page, "form[action$='/stato'] button[type=submit]")
+        _invio_e_attesa(page)
+        assert page.inner_text("#stato-attuale") == "contestato"
+
+        _vai(page, "/console/segnalazioni")
+        _tab_fino_a(page, "a[href='/console/segnalazioni/nuova']")
+        _invio_e_attesa(page)
+        _tab_fino_a(page, "#tipo")
+        _scegli(page, "reclamo")
+        _tab_fino_a(page, "#oggetto")
+        page.keyboard.type("Attesa oltre lo standard per una visita")
+        _tab_fino_a(page, "#modulo button[type=submit]")
+        _invio_e_attesa(page)
+        assert "Segnalazione registrata." in page.inner_text("main")
+    finally:
+        context.close()
