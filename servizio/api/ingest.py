@@ -15,7 +15,7 @@ from servizio import caricamento
 from servizio.api.deps import EngineDep, SettingsDep, Utente, richiede
 from servizio.api.errori import risposte
 from servizio.api.models import EsitoIngestPublic
-from servizio.api.upload import ricevi_modulo
+from servizio.upload import ricevi_modulo
 
 router = APIRouter(tags=["ingest"], responses=risposte(401, 403, 413, 422))
 

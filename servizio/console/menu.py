@@ -15,6 +15,7 @@ class Voce(NamedTuple):
 VOCI: tuple[Voce, ...] = (
     Voce("/console/", "Cruscotto", "leggere"),
     Voce("/console/monitoraggio", "Lista di monitoraggio", "leggere"),
+    Voce("/console/ingest", "Caricamenti", "caricare"),
     Voce("/console/impostazioni", "Impostazioni", "leggere_impostazioni"),
 )
 

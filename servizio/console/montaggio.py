@@ -11,11 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from public_site.statici import BOOTSTRAP_ITALIA
-from servizio.console import rotte
+from servizio.console import rotte, rotte_ingest
 from servizio.console.web import QUI, NonAutenticato, Vietato, pagina
 
 AREE: tuple[APIRouter, ...] = (
     rotte.router,
+    rotte_ingest.router,
 )
 
 
