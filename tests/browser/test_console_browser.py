@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from supporto.prenotazioni import riga, scrivi_export
 from supporto.sito import registro_sintetico
 
 from registro.check import check
@@ -41,6 +42,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with transazione(engine) as session:
         service.crea_utente(session=session, nome="direttore", ruolo="direzione",
                             password=PASSWORD)
+        service.crea_utente(session=session, nome="operatore-cup", ruolo="cup",
+                            password=PASSWORD)
     engine.dispose()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="error")
     srv = uvicorn.Server(config)
@@ -66,11 +69,13 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def _entra(browser: Any, server: str, larghezza: int = 1280) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": larghezza, "height": 900}, bypass_csp=True)
+def _entra(browser: Any, server: str, larghezza: int = 1280,
+           nome: str = "direttore") -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": larghezza, "height": 900}, bypass_csp=True,
+                                  accept_downloads=True)
     page = context.new_page()
     page.goto(server + "/console/accesso")
-    page.fill("#nome", "direttore")
+    page.fill("#nome", nome)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]:has-text('Accedi')")
     page.wait_for_load_state("load")
@@ -110,7 +115,40 @@ def test_filter_and_record_a_motivazione(browser: Any, server: str) -> None:
         context.close()
 
 
-PAGINE = ["/console/", "/console/monitoraggio", "/console/impostazioni"]
+def test_cup_uploads_a_file_with_bad_rows_and_downloads_the_rejects(
+        browser: Any, server: str, tmp_path: Path) -> None:
+    export = scrivi_export(tmp_path / "settimana.csv", [
+        riga("BR-OK1"), riga("BR-OK2"),
+        riga("BR-KO1", codice_prestazione="99.99.99"),
+        riga("BR-KO2", data_appuntamento="2026-02-01T09:00")])
+    context, page = _entra(browser, server, nome="operatore-cup")
+    try:
+        page.click("nav a:has-text('Caricamenti')")
+        page.wait_for_load_state("load")
+        page.set_input_files("#file", str(export))
+        page.click("button:has-text('Carica')")
+        page.wait_for_load_state("load")
+        assert "/console/ingest/" in page.url, page.url
+        assert "Caricamento completato" in page.inner_text("main")
+        riepilogo = page.inner_text("#riepilogo")
+        assert "Righe ricevute\t4" in riepilogo and "Righe scartate\t2" in riepilogo, riepilogo
+        assert "99.99.99" in page.inner_text("#scarti")
+        with page.expect_download() as scaricato:
+            page.click("a:has-text('Scarica gli scarti in CSV')")
+        csv = Path(scaricato.value.path()).read_text(encoding="utf-8")
+        assert csv.splitlines()[0] == "riga,campo,valore,motivo"
+        assert len(csv.splitlines()) == 3 and "99.99.99" in csv
+        page.goto(server + "/console/ingest")
+        assert "settimana.csv" in page.inner_text("#storico")
+        assert "operatore-cup" in page.inner_text("#storico")
+    finally:
+        context.close()
+
+
+PAGINE = ["/console/", "/console/monitoraggio", "/console/impostazioni", "/console/ingest",
+          "/console/ingest/anagrafiche", "/console/ingest/anagrafiche?tabella=sedi",
+          "/console/ingest/anagrafiche?tabella=reparti"]
+PAGINE_CUP = ["/console/", "/console/ingest", "/console/ingest/anagrafiche"]
 
 
 @pytest.mark.parametrize("larghezza", [1280, 360])
@@ -129,12 +167,34 @@ def test_pages_pass_axe_and_screenshots(browser: Any, server: str, larghezza: in
             "href")
         page.goto(server + "/console/monitoraggio?registro=ricoveri")
         ricovero = page.locator("a[href^='/console/ricoveri/']").first.get_attribute("href")
-        for percorso in [*PAGINE, prenotazione, ricovero]:
+        page.goto(server + "/console/ingest")
+        caricamento = page.locator("#storico a[href^='/console/ingest/']").first.get_attribute(
+            "href")
+        for percorso in [*PAGINE, prenotazione, ricovero, caricamento]:
             risposta = page.goto(server + percorso)
             assert risposta is not None and risposta.ok, percorso
             violazioni = _axe(page)
             assert violazioni == [], (percorso, violazioni)
             nome = percorso.strip("/").replace("/", "_") or "console"
+            page.screenshot(path=str(SCATTI / f"{nome}-{larghezza}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("larghezza", [1280, 360])
+def test_cup_pages_pass_axe(browser: Any, server: str, larghezza: int) -> None:
+    SCATTI.mkdir(parents=True, exist_ok=True)
+    context, page = _entra(browser, server, larghezza, nome="operatore-cup")
+    try:
+        page.goto(server + "/console/ingest")
+        caricamento = page.locator("#storico a[href^='/console/ingest/']").first.get_attribute(
+            "href")
+        for percorso in [*PAGINE_CUP, caricamento]:
+            risposta = page.goto(server + percorso)
+            assert risposta is not None and risposta.ok, percorso
+            violazioni = _axe(page)
+            assert violazioni == [], (percorso, violazioni)
+            nome = "cup_" + (percorso.strip("/").replace("/", "_") or "console")
             page.screenshot(path=str(SCATTI / f"{nome}-{larghezza}.png"), full_page=True)
     finally:
         context.close()
