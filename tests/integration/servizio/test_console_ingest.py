@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -257,3 +257,48 @@ def test_catalog_csv_import(cliente: Callable[[str], TestClient], registro_api: 
                files={"file": ("cat.csv", b"codice,descrizione,tipo\nX1,Prova,magia\n")})
     assert r.status_code == 422
     assert "tipo non ammesso" in r.text and "cat.csv" in r.text and "/upload/" not in r.text
+
+
+def test_planned_admissions_with_a_mapping(cliente: Callable[[str], TestClient],
+                                           registro_api: Engine) -> None:
+    c = cliente("direzione")
+    token = csrf(c.get("/console/ingest").text)
+    lista = (b"ID,data_inserimento,codice_reparto,codice_patologia,classe_priorita,stato,"
+             b"data_ricovero,id_assistito\n"
+             b"RZ,2026-01-02T09:00,36.01,81.51,B,in_attesa,,A9\n"
+             b"RY,2026-01-02T09:00,36.01,81.51,Z,in_attesa,,A8\n")
+    r = c.post("/console/ingest", data={"csrf": token, "registro": "ricoveri"},
+               files={"file": ("lista.csv", lista),
+                      "mapping": ("m.toml", b'[colonne]\nid_ricovero = "ID"\n')},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text
+    testo = c.get(r.headers["location"]).text
+    assert re.search(r"Righe accettate</th><td>1<", testo)
+    assert "classe_priorita" in testo and "ricoveri" in testo
+
+
+def test_over_the_limit_is_413_with_an_italian_page(cliente: Callable[[str], TestClient],
+                                                    settings: Settings,
+                                                    registro_api: Engine) -> None:
+    c = cliente("cup")
+    c.app.state.settings = settings.model_copy(update={"api_max_upload_mb": 1})
+    token = csrf(c.get("/console/ingest").text)
+    grande = b"id_prenotazione\n" + b"X" * (2 * 1024 * 1024)
+    r = c.post("/console/ingest", data={"csrf": token}, files={"file": ("g.csv", grande)})
+    assert r.status_code == 413
+    assert "il file supera il limite di 1 MB" in r.text
+
+    # no Content-Length (chunked): refused while streaming, the temporary files removed
+    def pezzi() -> Iterator[bytes]:
+        yield (b'--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n'
+               + token.encode() + b"\r\n")
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="g.csv"\r\n\r\n'
+        for _ in range(32):
+            yield b"Y" * 65536
+        yield b"\r\n--b--\r\n"
+
+    r = c.post("/console/ingest", content=pezzi(),
+               headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 413 and "1 MB" in r.text
+    assert list((Path(settings.data_dir) / "upload").iterdir()) == []
+    assert _audit(registro_api, "console ingest") == []
