@@ -6,8 +6,12 @@ API's path (servizio.caricamento); the routes call these, no SQL in a route."""
 from __future__ import annotations
 
 import io
+import os
+import secrets
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +24,7 @@ from registro.audit import registra_audit
 from registro.csvsafe import neutralizza
 from registro.db import transazione
 from registro.errors import ErroreUtente, NonTrovato
-from registro.models import IngestRun, Scarto
+from registro.models import CaricamentoConsole, IngestRun, Scarto
 from registro.settings import Settings
 from servizio.console.service import Persona
 
@@ -122,6 +126,82 @@ def scarti_csv(*, engine: Engine, run_id: int, righe_per_pezzo: int = 10_000
             return
         intestazione = False
         dopo = righe[-1].id or 0
+
+
+# --- uploads ingested in the background -------------------------------------------------------
+
+IN_CORSO, COMPLETATO, FALLITO, INTERROTTO = "in_corso", "completato", "fallito", "interrotto"
+
+
+def _questo_processo() -> str:
+    return f"{socket.gethostname()} {os.getpid()}"
+
+
+def _processo_morto(processo: str) -> bool:
+    """Is the server process `host pid` gone? Another host's is taken as alive."""
+    host, _, pid = processo.rpartition(" ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def nuovo_lavoro(*, engine: Engine, file: str, registro: str, persona: Persona) -> str:
+    """Record an upload about to be ingested in the background; its id (random: the page's
+    address) for `/console/ingest/lavori/{id}`."""
+    ident = secrets.token_hex(16)
+    with transazione(engine) as session:
+        session.add(CaricamentoConsole(id=ident, registro=registro, file=file,
+                                       utente=persona.nome, processo=_questo_processo(),
+                                       iniziato_il=datetime.now()))
+    return ident
+
+
+def concludi_lavoro(*, engine: Engine, ident: str, ingest_run_id: int | None = None,
+                    errore: str | None = None) -> None:
+    with transazione(engine) as session:
+        lavoro = session.get(CaricamentoConsole, ident)
+        if lavoro is None:
+            return
+        lavoro.finito_il = datetime.now()
+        lavoro.stato = FALLITO if errore is not None else COMPLETATO
+        lavoro.ingest_run_id = ingest_run_id
+        lavoro.errore = errore[:2000] if errore is not None else None
+        session.add(lavoro)
+
+
+@dataclass(frozen=True)
+class Lavoro:
+    id: str
+    registro: str
+    file: str
+    utente: str
+    iniziato_il: datetime
+    finito_il: datetime | None
+    stato: str
+    """in_corso, completato, fallito, or interrotto (its server stopped meanwhile)."""
+    ingest_run_id: int | None
+    errore: str | None
+
+
+def lavoro(*, session: Session, ident: str) -> Lavoro:
+    riga = session.get(CaricamentoConsole, ident)
+    if riga is None:
+        raise NonTrovato("nessun caricamento in corso con questo indirizzo")
+    stato = riga.stato
+    errore = riga.errore
+    if stato == IN_CORSO and _processo_morto(riga.processo):
+        stato = INTERROTTO
+        errore = ("il servizio si è fermato durante il caricamento: nulla è stato scritto, "
+                  "il file si può caricare di nuovo")
+    return Lavoro(id=riga.id, registro=riga.registro, file=riga.file, utente=riga.utente,
+                  iniziato_il=riga.iniziato_il, finito_il=riga.finito_il, stato=stato,
+                  ingest_run_id=riga.ingest_run_id, errore=errore)
 
 
 # --- catalog, sites, wards -------------------------------------------------------------------

@@ -3,16 +3,19 @@ or a planned-admission list (and its mapping) through the API's own path, then i
 the history of ingests; each run's rejects, a page at a time or as CSV; the catalog, the
 sites and the wards (a CSV import, one row edited by hand).
 
-The upload is synchronous: the POST returns when the child process has finished (the API's
-`POST /ingest` works the same way) and redirects to the run's summary. Multipart bodies are
+The upload is received in the request, then ingested in the background
+(`lavori_ingest`): the browser goes to the job's page, which says "in corso" and reloads
+itself (`<meta http-equiv="refresh">`, no JavaScript) until it sends it to the run's
+summary. Multipart bodies are
 streamed to disk (`servizio.upload`), so the CSRF token is read from the parsed form
 here instead of through the `CSRF` dependency, which would first read the whole body into
 memory; nothing is done with the file before the token is checked."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -28,10 +31,9 @@ from registro import riservato
 from registro.errors import ErroreUtente, NonTrovato, TroppoGrande
 from servizio import caricamento
 from servizio.console import caricamenti as cr
-from servizio.console import sicurezza
+from servizio.console import lavori_ingest, sicurezza
 from servizio.console.service import Persona
 from servizio.console.web import CSRF, DB, Vietato, impostazioni_di, pagina, richiede_permesso
-from servizio.processo import ProcessoInterrotto
 from servizio.upload import Modulo, ricevi_modulo
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -40,30 +42,37 @@ MB = 1024 * 1024
 Caricatore = Annotated[Persona, Depends(richiede_permesso("caricare"))]
 NOMI_TABELLE = {"prestazioni": "Catalogo delle prestazioni", "sedi": "Sedi di erogazione",
                 "reparti": "Reparti"}
+RICARICA_SECONDI = 2
+"""How often the job's page reloads itself while the ingest runs."""
 CAMPI_VOCE = ("descrizione", "tipo", "branca", "tariffa", "periodica", "nome", "comune",
               "indirizzo", "presidio")
 
 
-@asynccontextmanager
-async def _modulo(request: Request, persona: Persona, campi_file: set[str],
-                  campi_testo: set[str]) -> AsyncIterator[Modulo]:
-    """The multipart form streamed into a private folder (removed on leaving), refused
-    (413) past `api_max_upload_mb` like the API's, its CSRF token checked first."""
+async def _ricevi(request: Request, persona: Persona, cartella: Path, campi_file: set[str],
+                 campi_testo: set[str]) -> Modulo:
+    """The multipart form streamed into `cartella`, refused (413) past `api_max_upload_mb`
+    like the API's, its CSRF token checked before anything else is done with it."""
+    limite = impostazioni_di(request).api_max_upload_mb * MB
+    modulo = await ricevi_modulo(request.stream(), request.headers.get("content-type"),
+                                 cartella, limite, campi_file=campi_file,
+                                 campi_testo=campi_testo | {"csrf"})
+    if not sicurezza.stesso_token(persona.csrf, modulo.campi.get("csrf")):
+        raise Vietato("il modulo è scaduto o non proviene dalla console (token CSRF "
+                      "mancante o errato): ricaricare la pagina e riprovare")
+    return modulo
+
+
+def _cartella(request: Request) -> AbstractContextManager[Path]:
+    """A private folder for one upload (the API's), after refusing a body whose declared
+    length is already over the limit."""
     settings = impostazioni_di(request)
-    limite = settings.api_max_upload_mb * MB
     lunghezza = request.headers.get("content-length")
-    if lunghezza is not None and lunghezza.isdigit() and int(lunghezza) > limite:
+    if (lunghezza is not None and lunghezza.isdigit()
+            and int(lunghezza) > settings.api_max_upload_mb * MB):
         raise TroppoGrande(f"il file supera il limite di {settings.api_max_upload_mb} MB "
                            "(impostazione api_max_upload_mb)")
     riservato.cartella(Path(settings.data_dir))
-    with riservato.cartella_di_lavoro(cartella_upload(settings)) as cartella:
-        modulo = await ricevi_modulo(request.stream(), request.headers.get("content-type"),
-                                     cartella, limite, campi_file=campi_file,
-                                     campi_testo=campi_testo | {"csrf"})
-        if not sicurezza.stesso_token(persona.csrf, modulo.campi.get("csrf")):
-            raise Vietato("il modulo è scaduto o non proviene dalla console (token CSRF "
-                          "mancante o errato): ricaricare la pagina e riprovare")
-        yield modulo
+    return riservato.cartella_di_lavoro(cartella_upload(settings))
 
 
 def _file_scelto(modulo: Modulo, campo: str) -> Path | None:
@@ -112,29 +121,49 @@ def ingest(request: Request, session: DB, persona: Caricatore,
 
 @router.post("/ingest", response_class=HTMLResponse)
 async def ingest_carica(request: Request, persona: Caricatore) -> Response:
-    """Upload, ingest in the child process, audit: the API's path (servizio.caricamento)."""
-    settings = impostazioni_di(request)
+    """Receive the upload, then ingest it in the background through the API's path
+    (servizio.caricamento): the answer is the job's page, which reloads itself until the
+    run's summary exists."""
     registro = "prestazioni"
     try:
-        async with _modulo(request, persona, {"file", "mapping"}, {"registro"}) as modulo:
+        with ExitStack() as pila:
+            cartella = pila.enter_context(_cartella(request))
+            modulo = await _ricevi(request, persona, cartella, {"file", "mapping"},
+                                   {"registro"})
             registro = modulo.campi.get("registro") or "prestazioni"
+            if registro not in caricamento.REGISTRI:
+                raise ErroreUtente(f"registro sconosciuto: {registro!r} "
+                                   f"(ammessi: {', '.join(caricamento.REGISTRI)})")
             path = _file_scelto(modulo, "file")
             if path is None:
                 raise ErroreUtente("Scegliere il file dell'export da caricare (nessun file "
                                    "ricevuto, o un file vuoto).")
-            esito = await run_in_threadpool(
-                caricamento.carica, path, modulo.nomi["file"],
-                engine=request.app.state.engine, settings=settings,
-                mapping=_file_scelto(modulo, "mapping"), registro=registro,
-                utente=persona.nome, ruolo=persona.ruolo, azione="console ingest")
+            # from here the folder belongs to the job's thread, which removes it
+            ident = await run_in_threadpool(
+                lavori_ingest.avvia, pila.pop_all(), engine=request.app.state.engine,
+                settings=impostazioni_di(request), path=path, nome=modulo.nomi["file"],
+                mapping=_file_scelto(modulo, "mapping"), registro=registro, persona=persona)
     except ErroreUtente as exc:
         return await _in_sessione(request, _pagina_ingest, persona, stato=_stato_errore(exc),
                                   errori=[("file", str(exc))], registro=registro)
-    except ProcessoInterrotto as exc:
-        return await _in_sessione(request, _pagina_ingest, persona, stato=503,
-                                  errori=[("file", str(exc))], registro=registro)
-    return RedirectResponse(f"/console/ingest/{esito['ingest_run_id']}?nuovo=1",
-                            status_code=303)
+    return RedirectResponse(f"/console/ingest/lavori/{ident}", status_code=303)
+
+
+@router.get("/ingest/lavori/{ident}", response_class=HTMLResponse)
+def ingest_lavoro(request: Request, session: DB, persona: Caricatore, ident: str) -> Response:
+    """The job's page: "in corso" (reloading itself every few seconds) until the summary,
+    where it sends the browser; or why it failed."""
+    try:
+        job = cr.lavoro(session=session, ident=ident)
+    except NonTrovato as exc:
+        return pagina(request, "errore.html", 404, persona=persona,
+                      titolo="Caricamento non trovato", messaggio=str(exc))
+    if job.stato == cr.COMPLETATO and job.ingest_run_id is not None:
+        return RedirectResponse(f"/console/ingest/{job.ingest_run_id}?nuovo=1",
+                                status_code=303)
+    return pagina(request, "ingest_lavoro.html", persona=persona, lavoro=job,
+                  ricarica=RICARICA_SECONDI if job.stato == cr.IN_CORSO else None,
+                  trascorsi=int((datetime.now() - job.iniziato_il).total_seconds()))
 
 
 # --- catalog, sites, wards -------------------------------------------------------------------
@@ -181,7 +210,8 @@ async def anagrafiche_importa(request: Request, persona: Caricatore) -> Response
     """A CSV of services, sites or wards: the CLI's import (`registro catalogo import`)."""
     tabella = "prestazioni"
     try:
-        async with _modulo(request, persona, {"file"}, {"tabella"}) as modulo:
+        with _cartella(request) as cartella:
+            modulo = await _ricevi(request, persona, cartella, {"file"}, {"tabella"})
             tabella = modulo.campi.get("tabella") or "prestazioni"
             path = _file_scelto(modulo, "file")
             if path is None:

@@ -5,6 +5,7 @@ Screenshots of each page go to /tmp/console-shots/."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from supporto.sito import registro_sintetico
 from registro.check import check
 from registro.db import transazione
 from servizio.api.app import create_app
-from servizio.console import service
+from servizio.console import caricamenti, service
 
 pytestmark = [pytest.mark.browser, pytest.mark.npm]
 
@@ -30,6 +31,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "password-del-browser"
 SCATTI = Path("/tmp/console-shots")
+LAVORI: dict[str, str] = {}
+"""The ids of the console uploads the server fixture records (their pages are axe-checked)."""
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +47,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                             password=PASSWORD)
         service.crea_utente(session=session, nome="operatore-cup", ruolo="cup",
                             password=PASSWORD)
+    # two console uploads as their pages show them: one still running, one failed
+    cup = service.Persona(nome="operatore-cup", ruolo="cup", csrf="-", id_hash="-")
+    LAVORI["in_corso"] = caricamenti.nuovo_lavoro(engine=engine, file="grande.csv",
+                                                  registro="prestazioni", persona=cup)
+    LAVORI["fallito"] = caricamenti.nuovo_lavoro(engine=engine, file="pochi.csv",
+                                                 registro="prestazioni", persona=cup)
+    caricamenti.concludi_lavoro(engine=engine, ident=LAVORI["fallito"],
+                                errore="pochi.csv: colonne obbligatorie assenti: "
+                                       "id_prenotazione; nessun dato è stato scritto")
     engine.dispose()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="error")
     srv = uvicorn.Server(config)
@@ -127,8 +139,9 @@ def test_cup_uploads_a_file_with_bad_rows_and_downloads_the_rejects(
         page.wait_for_load_state("load")
         page.set_input_files("#file", str(export))
         page.click("button:has-text('Carica')")
+        # the job's page reloads itself (meta refresh) until it sends us to the summary
+        page.wait_for_url(re.compile(r"/console/ingest/\d+\?nuovo=1$"), timeout=120_000)
         page.wait_for_load_state("load")
-        assert "/console/ingest/" in page.url, page.url
         assert "Caricamento completato" in page.inner_text("main")
         riepilogo = page.inner_text("#riepilogo")
         assert "Righe ricevute\t4" in riepilogo and "Righe scartate\t2" in riepilogo, riepilogo
@@ -149,6 +162,22 @@ PAGINE = ["/console/", "/console/monitoraggio", "/console/impostazioni", "/conso
           "/console/ingest/anagrafiche", "/console/ingest/anagrafiche?tabella=sedi",
           "/console/ingest/anagrafiche?tabella=reparti"]
 PAGINE_CUP = ["/console/", "/console/ingest", "/console/ingest/anagrafiche"]
+
+
+def test_job_in_progress_reloads_itself(browser: Any, server: str) -> None:
+    SCATTI.mkdir(parents=True, exist_ok=True)
+    for larghezza in (1280, 360):
+        context, page = _entra(browser, server, larghezza, nome="operatore-cup")
+        try:
+            page.goto(server + f"/console/ingest/lavori/{LAVORI['in_corso']}")
+            assert "Caricamento in corso" in page.inner_text("h1")
+            page.screenshot(path=str(SCATTI / f"cup_ingest_in_corso-{larghezza}.png"),
+                            full_page=True)
+            with page.expect_navigation(timeout=10_000):
+                pass  # the page reloads itself, without JavaScript
+            assert "Caricamento in corso" in page.inner_text("h1")
+        finally:
+            context.close()
 
 
 @pytest.mark.parametrize("larghezza", [1280, 360])
@@ -189,7 +218,8 @@ def test_cup_pages_pass_axe(browser: Any, server: str, larghezza: int) -> None:
         page.goto(server + "/console/ingest")
         caricamento = page.locator("#storico a[href^='/console/ingest/']").first.get_attribute(
             "href")
-        for percorso in [*PAGINE_CUP, caricamento]:
+        for percorso in [*PAGINE_CUP, caricamento,
+                         f"/console/ingest/lavori/{LAVORI['fallito']}"]:
             risposta = page.goto(server + percorso)
             assert risposta is not None and risposta.ok, percorso
             violazioni = _axe(page)

@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import re
+import socket
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,8 +30,10 @@ from supporto.prenotazioni import riga, scrivi_export
 
 from cup.ingest import ingest
 from registro.db import session_scope
-from registro.models import Audit, IngestRun, Prestazione, Scarto, Sede
+from registro.models import Audit, CaricamentoConsole, IngestRun, Prestazione, Scarto, Sede
 from registro.settings import Settings
+from servizio.console import caricamenti
+from servizio.console.service import Persona
 
 CF = "RSSMRA80A01H501U"
 XSS_NOME = "<script>alert(1)</script>.csv"
@@ -53,6 +57,23 @@ def _carica(c: TestClient, contenuto: bytes, nome: str = "con_scarti.csv",
                   files={"file": (nome, contenuto, "text/csv")}, follow_redirects=False)
 
 
+def _fine(c: TestClient, r: object) -> str:
+    """Follow the job's page (it reloads itself while the ingest runs in the background)
+    to where it ends: the summary's address, or the job's own when it failed."""
+    dove = r.headers["location"]  # type: ignore[attr-defined]
+    assert re.fullmatch(r"/console/ingest/lavori/[0-9a-f]{32}", dove), dove
+    for _ in range(1200):
+        p = c.get(dove, follow_redirects=False)
+        if p.status_code == 303:
+            return str(p.headers["location"])
+        assert p.status_code == 200, p.text
+        if "non riuscito" in p.text:
+            return dove
+        assert '<meta http-equiv="refresh" content="2">' in p.text
+        time.sleep(0.1)
+    raise AssertionError("il caricamento non è finito in due minuti")
+
+
 def _audit(engine: Engine, azione: str) -> list[Audit]:
     with session_scope(engine) as s:
         return list(s.exec(select(Audit).where(Audit.azione == azione)).all())
@@ -64,7 +85,7 @@ def test_upload_summary_rejects_and_csv(cliente: Callable[[str], TestClient],
     c = cliente("cup")
     r = _carica(c, _export_con_scarti(tmp_path))
     assert r.status_code == 303, r.text  # type: ignore[attr-defined]
-    dove = r.headers["location"]  # type: ignore[attr-defined]
+    dove = _fine(c, r)
     run_id = int(re.fullmatch(r"/console/ingest/(\d+)\?nuovo=1", dove).group(1))  # type: ignore[union-attr]
     with session_scope(registro_api) as s:
         run = s.get(IngestRun, run_id)
@@ -113,7 +134,7 @@ def test_rejects_page_by_page(cliente: Callable[[str], TestClient], tmp_path: Pa
     c = cliente("direzione")
     righe = [riga(f"B{i:03d}", codice_prestazione="00.00") for i in range(120)]
     r = _carica(c, scrivi_export(tmp_path / "molti.csv", [riga("OK1"), *righe]).read_bytes())
-    dove = r.headers["location"].split("?")[0]  # type: ignore[attr-defined]
+    dove = _fine(c, r).split("?")[0]
     visti: list[str] = []
     url: str | None = dove
     while url:
@@ -128,9 +149,11 @@ def test_unreadable_file_is_an_italian_error_on_the_page(
         cliente: Callable[[str], TestClient], registro_api: Engine) -> None:
     c = cliente("cup")
     r = _carica(c, b"colonna_a,colonna_b\n1,2\n", nome="pochi.csv")
-    assert r.status_code == 422  # type: ignore[attr-defined]
-    assert "colonne obbligatorie assenti" in r.text  # type: ignore[attr-defined]
-    assert "pochi.csv" in r.text and "/upload/" not in r.text  # type: ignore[attr-defined]
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    testo = c.get(_fine(c, r)).text
+    assert "Caricamento non riuscito" in testo and "colonne obbligatorie assenti" in testo
+    assert "pochi.csv" in testo and "/upload/" not in testo
+    assert "http-equiv" not in testo  # a finished job's page does not reload itself
     vuoto = _carica(c, b"", nome="vuoto.csv")
     assert vuoto.status_code == 422  # type: ignore[attr-defined]
     assert "Scegliere il file" in vuoto.text  # type: ignore[attr-defined]
@@ -180,11 +203,14 @@ def test_file_names_render_escaped(cliente: Callable[[str], TestClient], registr
     c = cliente("cup")
     r = _carica(c, _export_con_scarti(tmp_path), nome=XSS_NOME)
     assert r.status_code == 303
+    in_corso = c.get(r.headers["location"], follow_redirects=False)
+    assert "<script>alert" not in in_corso.text
+    riepilogo = _fine(c, r)
     # a file ingested by the CLI keeps its name as given: it must render escaped
     nome = "<img src=x onerror=alert(1)>.csv"
     ingest(scrivi_export(tmp_path / nome, [riga("Z1")]), engine=registro_api,
            settings=settings, utente="<b>operatore</b>")
-    pagine = [c.get("/console/ingest").text, c.get(r.headers["location"]).text]
+    pagine = [c.get("/console/ingest").text, c.get(riepilogo).text]
     with session_scope(registro_api) as s:
         ultimo = max(x.id for x in s.exec(select(IngestRun)).all())  # type: ignore[type-var]
     pagine.append(c.get(f"/console/ingest/{ultimo}").text)
@@ -272,7 +298,7 @@ def test_planned_admissions_with_a_mapping(cliente: Callable[[str], TestClient],
                       "mapping": ("m.toml", b'[colonne]\nid_ricovero = "ID"\n')},
                follow_redirects=False)
     assert r.status_code == 303, r.text
-    testo = c.get(r.headers["location"]).text
+    testo = c.get(_fine(c, r)).text
     assert re.search(r"Righe accettate</th><td>1<", testo)
     assert "classe_priorita" in testo and "ricoveri" in testo
 
@@ -302,3 +328,28 @@ def test_over_the_limit_is_413_with_an_italian_page(cliente: Callable[[str], Tes
     assert r.status_code == 413 and "1 MB" in r.text
     assert list((Path(settings.data_dir) / "upload").iterdir()) == []
     assert _audit(registro_api, "console ingest") == []
+
+
+def test_job_page_in_progress_and_interrupted(cliente: Callable[[str], TestClient],
+                                              registro_api: Engine) -> None:
+    c = cliente("cup")
+    persona = Persona(nome="p-cup", ruolo="cup", csrf="x", id_hash="y")
+    ident = caricamenti.nuovo_lavoro(engine=registro_api, file=XSS_NOME,
+                                     registro="prestazioni", persona=persona)
+    p = c.get(f"/console/ingest/lavori/{ident}", follow_redirects=False)
+    assert p.status_code == 200
+    assert "Caricamento in corso" in p.text
+    assert '<meta http-equiv="refresh" content="2">' in p.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;.csv" in p.text and "<script>alert" not in p.text
+    # its server died (a process id that is not alive on this host): interrupted
+    with session_scope(registro_api) as s:
+        riga_lavoro = s.get(CaricamentoConsole, ident)
+        assert riga_lavoro is not None
+        riga_lavoro.processo = f"{socket.gethostname()} {2**22 + 12345}"
+        s.add(riga_lavoro)
+        s.commit()
+    p = c.get(f"/console/ingest/lavori/{ident}")
+    assert "Caricamento non riuscito" in p.text and "interrotto" in p.text
+    assert "http-equiv" not in p.text
+    assert c.get("/console/ingest/lavori/sconosciuto").status_code == 404
+    assert cliente("lettura").get(f"/console/ingest/lavori/{ident}").status_code == 403
