@@ -13,11 +13,12 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from cup.readers import leggi
 from cup.schema import IMPORTO_MASSIMO, importo_ben_formato, motivo_oltre_massimo, parse_cents
 from registro import db
-from registro.errors import ErroreUtente
+from registro.errors import ErroreUtente, senza_nul
 from registro.models import Prestazione, Reparto, Sede
 from registro.money import cents
 from registro.types import TIPI_PRESTAZIONE
@@ -147,3 +148,75 @@ def _importa_anagrafica(path: Path, engine: Engine, model: type[Sede] | type[Rep
                 esito.invariate += int(not cambiato)
         session.commit()
     return esito
+
+
+# --- one row edited by hand (the console) -----------------------------------------------------
+
+ANAGRAFICHE: dict[str, type[Prestazione] | type[Sede] | type[Reparto]] = {
+    "prestazioni": Prestazione, "sedi": Sede, "reparti": Reparto}
+"""The three small tables a person may edit row by row, by the name the pages use."""
+
+CAMPI_MODIFICABILI = {"prestazioni": ("descrizione", "tipo", "branca", "tariffa", "periodica"),
+                      "sedi": ("nome", "comune", "indirizzo"),
+                      "reparti": ("nome", "presidio")}
+LUNGHEZZA_MASSIMA = 200
+
+
+def _testo(valori: dict[str, str], campo: str, obbligatorio: bool = False) -> str | None:
+    testo = (valori.get(campo) or "").strip()
+    senza_nul(testo, campo)
+    if len(testo) > LUNGHEZZA_MASSIMA:
+        raise ErroreUtente(f"{campo}: più di {LUNGHEZZA_MASSIMA} caratteri")
+    if obbligatorio and not testo:
+        raise ErroreUtente(f"{campo}: obbligatorio, non può essere vuoto")
+    return testo or None
+
+
+def _tariffa(testo: str | None, massimo: Decimal) -> int | None:
+    """The same reading of an amount as the catalog CSV's (`25,82`, `25.82`)."""
+    if not testo:
+        return None
+    valore = pl.select(parse_cents(pl.lit(testo, dtype=pl.String))).item()
+    if valore is None and pl.select(importo_ben_formato(pl.lit(testo))).item():
+        raise ErroreUtente(f"tariffa: {motivo_oltre_massimo(massimo)}")
+    if valore is None or valore < 0:
+        raise ErroreUtente("tariffa non valida (per esempio 25,82)")
+    if valore > cents(massimo):
+        raise ErroreUtente(f"tariffa: {motivo_oltre_massimo(massimo)}")
+    return int(valore)
+
+
+def modifica_voce(*, session: Session, tabella: str, codice: str, valori: dict[str, str],
+                  importo_massimo: Decimal | None = None
+                  ) -> tuple[dict[str, object], dict[str, object]]:
+    """Change one row of the catalog, the sites or the wards with the rules of the CSV
+    import; the caller audits and commits. Returns the row (before, after). A site or ward
+    edited by a person is complete (`da_completare` false)."""
+    if tabella not in ANAGRAFICHE:
+        raise ErroreUtente(f"tabella sconosciuta: {tabella!r} "
+                           f"(ammesse: {', '.join(ANAGRAFICHE)})")
+    riga = session.get(ANAGRAFICHE[tabella], codice)
+    if riga is None:
+        raise ErroreUtente(f"{tabella}: nessuna voce con codice {codice!r}")
+    prima = riga.model_dump()
+    nuovi: dict[str, object]
+    if isinstance(riga, Prestazione):
+        tipo = (_testo(valori, "tipo", True) or "").lower()
+        if tipo not in TIPI_PRESTAZIONE:
+            raise ErroreUtente(f"tipo non ammesso (ammessi: {', '.join(TIPI_PRESTAZIONE)})")
+        periodica = (valori.get("periodica") or "0").strip() in ("1", "on", "true")
+        if periodica and tipo != "laboratorio":
+            raise ErroreUtente("periodica vale solo per gli esami di laboratorio")
+        massimo = importo_massimo if importo_massimo is not None else IMPORTO_MASSIMO
+        nuovi = {"descrizione": _testo(valori, "descrizione", True), "tipo": tipo,
+                 "branca": _testo(valori, "branca"),
+                 "tariffa_cent": _tariffa(_testo(valori, "tariffa"), massimo),
+                 "periodica": periodica}
+    else:
+        nuovi = {c: _testo(valori, c, c == "nome") for c in CAMPI_MODIFICABILI[tabella]}
+        nuovi["da_completare"] = False
+    for k, v in nuovi.items():
+        setattr(riga, k, v)
+    session.add(riga)
+    session.flush()
+    return prima, riga.model_dump()

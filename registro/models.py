@@ -290,6 +290,24 @@ class SessioneConsole(SQLModel, table=True):
     revocata_il: NaiveDatetime | None = None
 
 
+class CaricamentoConsole(SQLModel, table=True):
+    """An upload from the console while it is ingested in the background: the page
+    `/console/ingest/lavori/{id}` reads it until the run's summary exists. `processo`
+    (`host pid` of the server) tells a job whose server died from a live one."""
+
+    __tablename__ = "caricamento_console"
+    id: str = Field(max_length=32, primary_key=True)
+    registro: str = Field(max_length=20)
+    file: str
+    utente: str = Field(max_length=80)
+    processo: str = Field(max_length=300)
+    iniziato_il: NaiveDatetime
+    finito_il: NaiveDatetime | None = None
+    stato: str = Field(default="in_corso", max_length=12)
+    ingest_run_id: int | None = None
+    errore: str | None = None
+
+
 class Audit(SQLModel, table=True):
     """Every write through the API (and token management): who, when, what, before/after."""
 

@@ -8,22 +8,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from cup.ingest import cartella_upload, ingest
-from cup.readers import Limiti
+from cup.ingest import cartella_upload
 from registro import riservato
-from registro.audit import registra_audit
-from registro.db import make_engine, transazione
-from registro.errors import ErroreUtente, FileTroppoGrande, TroppoGrande
+from registro.errors import ErroreUtente, TroppoGrande
+from servizio import caricamento
 from servizio.api.deps import EngineDep, SettingsDep, Utente, richiede
 from servizio.api.errori import risposte
 from servizio.api.models import EsitoIngestPublic
-from servizio.api.upload import ricevi_modulo
-from servizio.processo import in_processo_separato
+from servizio.upload import ricevi_modulo
 
 router = APIRouter(tags=["ingest"], responses=risposte(401, 403, 413, 422))
 
 MB = 1024 * 1024
-REGISTRI = ("prestazioni", "ricoveri")
+REGISTRI = caricamento.REGISTRI
 
 _CORPO = {
     "requestBody": {
@@ -84,45 +81,15 @@ async def carica(
     return EsitoIngestPublic.model_validate(esito)
 
 
-def ingest_in_figlio(path: Path, db_url: str, settings: Any, mapping: Path | None,
-                     registro: str, utente: str, limiti: Any) -> dict[str, Any]:
-    """The ingest as the child process runs it (servizio.processo): its own engine."""
-    engine = make_engine(db_url)
-    try:
-        return ingest(path, engine=engine, settings=settings, mapping=mapping,
-                      registro=registro, utente=utente, limiti=limiti).as_dict()
-    finally:
-        engine.dispose()
-
-
 def _ingest(path: Path, nome: str, engine: Any, settings: Any, mapping: Path | None,
             registro: str, utente: Utente) -> dict[str, Any]:
-    limiti = Limiti(settings.api_righe_massime_file,
-                    settings.api_mb_massimi_decompressi * 1024 * 1024)
-    try:
-        esito = in_processo_separato(
-            ingest_in_figlio, path, engine.url.render_as_string(hide_password=False),
-            settings, mapping, registro, utente.nome, limiti)
-    except ErroreUtente as exc:
-        # the message names the temporary file: name the uploaded one instead
-        testo = str(exc).replace(str(path), nome)
-        if mapping is not None:
-            testo = testo.replace(str(mapping), "mapping")
-        if isinstance(exc, FileTroppoGrande):
-            raise TroppoGrande(testo + " (impostazioni api_righe_massime_file, "
-                                       "api_mb_massimi_decompressi)") from exc
-        raise ErroreUtente(testo) from exc
-    esito["file"] = nome
-    # The ingest commits its own transaction (ADBC bulk path): the audit row follows it.
-    with transazione(engine) as session:
-        registra_audit(
-            session=session, utente=utente.nome, ruolo=utente.ruolo, azione="POST /ingest",
-            risorsa="ingest_run", riferimento=str(esito["ingest_run_id"]), prima=None,
-            dopo={**esito, "registro": registro})
+    esito = caricamento.carica(path, nome, engine=engine, settings=settings, mapping=mapping,
+                               registro=registro, utente=utente.nome, ruolo=utente.ruolo,
+                               azione="POST /ingest")
     if utente.ruolo != "direzione":
         # Server paths tell the layout of the data folder: the CUP's operators need only
         # the names (the keys stay: they are the contract of `registro ingest --json`).
-        # The audit row above keeps the full paths.
+        # The audit row keeps the full paths.
         esito = {**esito, **{k: Path(str(esito[k])).name
                              for k in ("file_scarti", "archiviato_in")}}
     return esito

@@ -18,6 +18,7 @@ VOCI: tuple[Voce, ...] = (
     Voce("/console/sanzioni", "Sanzioni", "leggere"),
     Voce("/console/segnalazioni", "Segnalazioni", "leggere_segnalazioni"),
     Voce("/console/rapporti", "Rapporti", "leggere_rapporti"),
+    Voce("/console/ingest", "Caricamenti", "caricare"),
     Voce("/console/impostazioni", "Impostazioni", "leggere_impostazioni"),
 )
 

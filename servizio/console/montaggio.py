@@ -11,7 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from public_site.statici import BOOTSTRAP_ITALIA
-from servizio.console import rotte, rotte_rapporti, rotte_sanzioni, rotte_segnalazioni
+from servizio.console import (
+    rotte,
+    rotte_ingest,
+    rotte_rapporti,
+    rotte_sanzioni,
+    rotte_segnalazioni,
+)
 from servizio.console.web import QUI, NonAutenticato, Vietato, pagina
 
 AREE: tuple[APIRouter, ...] = (
@@ -19,6 +25,7 @@ AREE: tuple[APIRouter, ...] = (
     rotte_sanzioni.router,
     rotte_segnalazioni.router,
     rotte_rapporti.router,
+    rotte_ingest.router,
 )
 
 

@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 import uvicorn
+from supporto.prenotazioni import riga, scrivi_export
 from supporto.sito import registro_sintetico
 
 from registro.check import check
 from registro.db import transazione
 from registro.tutela import service as tutela
 from servizio.api.app import create_app
-from servizio.console import service
+from servizio.console import caricamenti, service
 
 pytestmark = [pytest.mark.browser, pytest.mark.npm]
 
@@ -34,6 +35,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "password-del-browser"
 SCATTI = Path("/tmp/console-shots")
+LAVORI: dict[str, str] = {}
+"""The ids of the console uploads the server fixture records (their pages are axe-checked)."""
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +60,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     oggetto="Attesa oltre lo standard", ricevuta_da="URP",
                     ricevuta_il=date.today() - timedelta(days=40),
                     contatto=tutela.Contatto(nome="Cittadino Fittizio"))
+        service.crea_utente(session=session, nome="operatore-cup", ruolo="cup",
+                            password=PASSWORD)
+    # two console uploads as their pages show them: one still running, one failed
+    cup = service.Persona(nome="operatore-cup", ruolo="cup", csrf="-", id_hash="-")
+    LAVORI["in_corso"] = caricamenti.nuovo_lavoro(engine=engine, file="grande.csv",
+                                                  registro="prestazioni", persona=cup)
+    LAVORI["fallito"] = caricamenti.nuovo_lavoro(engine=engine, file="pochi.csv",
+                                                 registro="prestazioni", persona=cup)
+    caricamenti.concludi_lavoro(engine=engine, ident=LAVORI["fallito"],
+                                errore="pochi.csv: colonne obbligatorie assenti: "
+                                       "id_prenotazione; nessun dato è stato scritto")
     engine.dispose()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="error")
     srv = uvicorn.Server(config)
@@ -84,7 +98,8 @@ def browser() -> Iterator[Any]:
 
 def _entra(browser: Any, server: str, larghezza: int = 1280,
            nome: str = "direttore") -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": larghezza, "height": 900}, bypass_csp=True)
+    context = browser.new_context(viewport={"width": larghezza, "height": 900}, bypass_csp=True,
+                                  accept_downloads=True)
     page = context.new_page()
     page.goto(server + "/console/accesso")
     page.fill("#nome", nome)
@@ -163,6 +178,37 @@ def test_a_contested_sanction_through_its_states(browser: Any, server: str) -> N
         context.close()
 
 
+def test_cup_uploads_a_file_with_bad_rows_and_downloads_the_rejects(
+        browser: Any, server: str, tmp_path: Path) -> None:
+    export = scrivi_export(tmp_path / "settimana.csv", [
+        riga("BR-OK1"), riga("BR-OK2"),
+        riga("BR-KO1", codice_prestazione="99.99.99"),
+        riga("BR-KO2", data_appuntamento="2026-02-01T09:00")])
+    context, page = _entra(browser, server, nome="operatore-cup")
+    try:
+        page.click("nav a:has-text('Caricamenti')")
+        page.wait_for_load_state("load")
+        page.set_input_files("#file", str(export))
+        page.click("button:has-text('Carica')")
+        # the job's page reloads itself (meta refresh) until it sends us to the summary
+        page.wait_for_url(re.compile(r"/console/ingest/\d+\?nuovo=1$"), timeout=120_000)
+        page.wait_for_load_state("load")
+        assert "Caricamento completato" in page.inner_text("main")
+        riepilogo = page.inner_text("#riepilogo")
+        assert "Righe ricevute\t4" in riepilogo and "Righe scartate\t2" in riepilogo, riepilogo
+        assert "99.99.99" in page.inner_text("#scarti")
+        with page.expect_download() as scaricato:
+            page.click("a:has-text('Scarica gli scarti in CSV')")
+        csv = Path(scaricato.value.path()).read_text(encoding="utf-8")
+        assert csv.splitlines()[0] == "riga,campo,valore,motivo"
+        assert len(csv.splitlines()) == 3 and "99.99.99" in csv
+        page.goto(server + "/console/ingest")
+        assert "settimana.csv" in page.inner_text("#storico")
+        assert "operatore-cup" in page.inner_text("#storico")
+    finally:
+        context.close()
+
+
 def _tutela_scaduti(page: Any) -> int:
     voce = page.locator("ul.conteggi li", has_text="Termini della Pubblica Tutela scaduti")
     return int(voce.locator(".cifra").inner_text().replace(".", ""))
@@ -203,9 +249,11 @@ def test_upt_registers_steps_and_the_dashboard_counts_the_overdue_term(
 
 PAGINE = ["/console/", "/console/monitoraggio", "/console/sanzioni", "/console/impostazioni",
           "/console/segnalazioni", "/console/segnalazioni/1", "/console/segnalazioni/riepilogo",
-          "/console/rapporti"]
+          "/console/rapporti", "/console/ingest", "/console/ingest/anagrafiche",
+          "/console/ingest/anagrafiche?tabella=sedi", "/console/ingest/anagrafiche?tabella=reparti"]
 PAGINE_UPT = ["/console/segnalazioni", "/console/segnalazioni/nuova",
               "/console/segnalazioni/1", "/console/segnalazioni/riepilogo"]
+PAGINE_CUP = ["/console/", "/console/ingest", "/console/ingest/anagrafiche"]
 
 
 @pytest.mark.parametrize("larghezza", [1280, 360])
@@ -227,7 +275,10 @@ def test_pages_pass_axe_and_screenshots(browser: Any, server: str, larghezza: in
         page.goto(server + "/console/sanzioni?tipo=malum")
         sanzione = page.locator("#voci a[href^='/console/sanzioni/']").first.get_attribute(
             "href")
-        for percorso in [*PAGINE, prenotazione, ricovero, sanzione]:
+        page.goto(server + "/console/ingest")
+        caricamento = page.locator("#storico a[href^='/console/ingest/']").first.get_attribute(
+            "href")
+        for percorso in [*PAGINE, prenotazione, ricovero, sanzione, caricamento]:
             risposta = page.goto(server + percorso)
             assert risposta is not None and risposta.ok, percorso
             violazioni = _axe(page)
@@ -389,5 +440,43 @@ def test_every_flow_with_the_keyboard_alone(browser: Any, server: str,
         _tab_fino_a(page, "#modulo button[type=submit]")
         _invio_e_attesa(page)
         assert "Segnalazione registrata." in page.inner_text("main")
+    finally:
+        context.close()
+
+    # cup: an export uploaded (the file chooser opened from the keyboard), its summary
+    export = scrivi_export(tmp_path / "tastiera.csv", [
+        riga("KB-OK1"), riga("KB-KO1", codice_prestazione="99.99.99")])
+    context, page = _entra_da_tastiera(browser, server, "operatore-cup")
+    try:
+        _vai(page, "/console/ingest")
+        _tab_fino_a(page, "#file")
+        with page.expect_file_chooser() as scelta:
+            page.keyboard.press("Space")
+        scelta.value.set_files(str(export))
+        _tab_fino_a(page, "#carica button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/console/ingest/\d+\?nuovo=1$"), timeout=120_000)
+        page.wait_for_load_state("load")
+        assert "Righe scartate\t1" in page.inner_text("#riepilogo")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("larghezza", [1280, 360])
+def test_cup_pages_pass_axe(browser: Any, server: str, larghezza: int) -> None:
+    SCATTI.mkdir(parents=True, exist_ok=True)
+    context, page = _entra(browser, server, larghezza, nome="operatore-cup")
+    try:
+        page.goto(server + "/console/ingest")
+        caricamento = page.locator("#storico a[href^='/console/ingest/']").first.get_attribute(
+            "href")
+        for percorso in [*PAGINE_CUP, caricamento,
+                         f"/console/ingest/lavori/{LAVORI['fallito']}"]:
+            risposta = page.goto(server + percorso)
+            assert risposta is not None and risposta.ok, percorso
+            violazioni = _axe(page)
+            assert violazioni == [], (percorso, violazioni)
+            nome = "cup_" + (percorso.strip("/").replace("/", "_") or "console")
+            page.screenshot(path=str(SCATTI / f"{nome}-{larghezza}.png"), full_page=True)
     finally:
         context.close()

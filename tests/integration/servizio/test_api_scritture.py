@@ -26,7 +26,7 @@ from supporto.prenotazioni import riga, scrivi_export
 
 from registro.errors import TroppoGrande
 from registro.settings import Settings
-from servizio.api.upload import ricevi_modulo
+from servizio.upload import ricevi_modulo
 
 MOTIVAZIONE = {"registro": "prestazioni", "riferimento": "OLTRE",
                "testo": "Carenza temporanea di specialisti"}

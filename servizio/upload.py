@@ -1,6 +1,7 @@
-"""Streaming multipart uploads: parts go to disk chunk by chunk as they arrive, and the
-request is refused (413) as soon as the body passes the limit; nothing is held whole in
-memory. The caller owns the temporary folder and removes it."""
+"""Streaming multipart uploads, for the API's `POST /ingest` and the console's upload forms:
+parts go to disk chunk by chunk as they arrive, and the request is refused (413) as soon as
+the body passes the limit; nothing is held whole in memory. The caller owns the temporary
+folder and removes it."""
 
 from __future__ import annotations
 
