@@ -197,3 +197,12 @@ def prenotazioni(engine: Engine, settings: Settings) -> pl.LazyFrame:
     frame = leggi_prenotazioni(engine)
     scrivi(frame, settings, attesa)
     return frame.lazy()
+
+
+def leggi_se(settings: Settings, attesa: str) -> pl.DataFrame | None:
+    """The mirror as written under the impronta `attesa`, or None (missing, another
+    impronta, damaged): the incremental check's picture of the register at its last run."""
+    path = percorso(settings)
+    if not (path.exists() and _valida(path, attesa)):
+        return None
+    return _leggi(path)
