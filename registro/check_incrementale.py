@@ -30,6 +30,11 @@ agendas, the bookings whose date entered the window and the new mirror all come 
 No such mirror (missing, rebuilt by a reader, damaged), no record, another fingerprint:
 full check. The statistics printed (in garanzia, superamenti, ...) are over the whole
 register either way.
+
+The incremental check holds the whole register in memory (the mirror and the delta): it
+runs only while the register fits one pass of the full check (`check_righe_per_passo`), so
+that the check's memory stays bounded by that setting either way; a larger register is
+checked in full, by passes.
 """
 
 from __future__ import annotations
@@ -111,7 +116,7 @@ def base(engine: Engine, settings: Settings, ultima_: Ultima | None, firma_: str
     None when a full check is needed."""
     if ultima_ is None or ultima_.firma != firma_ or oggi < ultima_.riferimento:
         return None
-    return colonnare.leggi_se(settings, ultima_.impronta)
+    return colonnare.leggi_se(settings, ultima_.impronta, settings.check_righe_per_passo)
 
 
 @dataclass
@@ -137,9 +142,9 @@ def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: Regim
     toccate = pl.concat([prima.select(AGENDA), cambiate.select(AGENDA)]).unique()
     ricontate = attuale.join(toccate, on=AGENDA, how="semi", nulls_equal=True,
                              maintain_order="left")
-    conteggi = fuori_ordine_prenotazioni(garanzia(ricontate.lazy(), profilo)).rename(
-        {"fuori_ordine": "_nuovo"})
-    ricontate = garanzia(ricontate.lazy(), profilo).join(
+    in_garanzia = garanzia(ricontate.lazy(), profilo).collect()
+    conteggi = fuori_ordine_prenotazioni(in_garanzia.lazy()).rename({"fuori_ordine": "_nuovo"})
+    ricontate = in_garanzia.lazy().join(
         conteggi.lazy(), on="id_prenotazione", how="left", maintain_order="left",
     ).select("id_prenotazione", "fuori_ordine", _nuovo=pl.when(in_agenda())
              .then(pl.col("_nuovo").fill_null(0)).cast(pl.Int64)).collect()

@@ -150,6 +150,12 @@ def test_what_forces_a_full_check(engine: Engine, settings: Settings, tmp_path: 
     assert esito.incrementale == 0 and esito.sanzioni_emesse > 0
     assert check(engine=engine, settings=altra, oggi=date(2025, 12, 31)).incrementale == 1
 
+    # a register larger than one pass of the full check: full, by passes (bounded memory)
+    a_passi = altra.model_copy(update={"check_righe_per_passo": 1000})
+    assert check(engine=engine, settings=a_passi, oggi=date(2025, 12, 31)).incrementale == 1
+    a_passi = altra.model_copy(update={"check_righe_per_passo": 599})
+    assert check(engine=engine, settings=a_passi, oggi=date(2025, 12, 31)).incrementale == 0
+
     # a reference date moved back, a mirror gone, or asked for: full
     assert check(engine=engine, settings=altra, oggi=date(2025, 11, 30)).incrementale == 0
     colonnare.percorso(altra).unlink()
