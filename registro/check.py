@@ -12,6 +12,9 @@ Every rule and every sanction concerns one booking, so a large register is check
 *passi*: ranges of `id_prenotazione` of `check_righe_per_passo` bookings each, in the
 database's own order, all in the same transaction under the same lock. Memory follows the
 pass, not the register (a region-year of 50 M bookings would need ~35 GB read whole).
+
+After a CUP delta the check is incremental when that is safe (registro.check_incrementale:
+why, and when it falls back to this full check); `completo=True` asks for the full one.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import date, datetime
 import polars as pl
 from sqlalchemy import Engine
 
-from registro import blocco, colonnare, db
+from registro import blocco, check_incrementale, colonnare, db
 from registro.letture import leggi_agenda, leggi_prenotazioni, leggi_ricoveri
 from registro.ordine import (
     conta_fuori_ordine,
@@ -65,6 +68,10 @@ class EsitoCheck:
     fuori_ordine: int = 0
     stato_non_aggiornato: int = 0
     prenotazioni_fuori_ordine: int = 0
+    incrementale: int = 0
+    """1 when only the delta was re-derived (registro.check_incrementale), 0 for a full
+    check; `ricalcolate` is how many bookings were derived and reconciled either way."""
+    ricalcolate: int = 0
     """Bookings in guarantee that overtook at least one booked before them on the same
     agenda (Carta §5.1, the specialist lists in chronological order)."""
     """Bookings still `prenotata` after their appointment's day: the CUP has not said what
@@ -149,7 +156,9 @@ def _aggiorna(conn: object, engine: Engine, tabella: str, chiave: str,
     db.execute(conn, f"DROP TABLE {stage}")
 
 
-def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> EsitoCheck:
+def check(*, engine: Engine, settings: Settings, oggi: date | None = None,
+          completo: bool = False) -> EsitoCheck:
+    """Full when asked (`completo`) or when the incremental path is not safe."""
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
     regime = RegimeSanzioni.from_settings(settings)
     oggi = oggi or date.today()
@@ -161,17 +170,17 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
         # The lock first: what is read below cannot change until this transaction ends.
         blocco.prendi(conn, "check")
         copia.impronta = colonnare.impronta(engine, conn=conn)
-        scavalchi = scavalchi_prenotazioni(engine, profilo, conn=conn)
-        for da, a in passi(engine, settings.check_righe_per_passo, conn=conn):
-            pren = leggi_prenotazioni(engine, _condizione("p.id_prenotazione", da, a),
-                                      conn=conn)
-            contati = _passo(conn, engine, pren, da, a, profilo, regime, settings, oggi,
-                             adesso, esito, scavalchi)
-            # The bookings read under the lock are the register as of `impronta`: the
-            # statistics, the site and the reports read this copy instead of the database
-            # (with the overtakes just counted, as the database now has them).
-            copia.aggiungi(pren.with_columns(fuori_ordine=contati))
-            del pren
+        firma = check_incrementale.firma(engine, settings, profilo, regime, conn=conn)
+        ultima = check_incrementale.ultima(engine, conn=conn)
+        vecchio = None if completo else check_incrementale.base(
+            engine, settings, ultima, firma, oggi)
+        if vecchio is not None and ultima is not None:
+            _incrementale(conn, engine, vecchio, ultima.riferimento, profilo, regime,
+                          settings, oggi, adesso, esito, copia)
+            del vecchio
+        else:
+            _completo(conn, engine, profilo, regime, settings, oggi, adesso, esito, copia)
+        check_incrementale.registra(conn, oggi, firma, copia.impronta, adesso)
 
         ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi, conn=conn)
         stage_ricoveri = ricoveri.with_columns(profilo=pl.lit(profilo.nome))
@@ -186,12 +195,58 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None) -> Es
     return esito
 
 
-def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: str | None,
+def _completo(conn: object, engine: Engine, profilo: Profilo, regime: RegimeSanzioni,
+              settings: Settings, oggi: date, adesso: datetime, esito: EsitoCheck,
+              copia: colonnare.Scrittore) -> None:
+    scavalchi = scavalchi_prenotazioni(engine, profilo, conn=conn)
+    for da, a in passi(engine, settings.check_righe_per_passo, conn=conn):
+        pren = leggi_prenotazioni(engine, _condizione("p.id_prenotazione", da, a),
+                                  conn=conn)
+        intervallo = _condizione("id_prenotazione", da, a)
+        contati = _passo(conn, engine, pren, f" AND {intervallo}" if intervallo else "",
+                         profilo, regime, settings, oggi, adesso, esito, scavalchi)
+        # The bookings read under the lock are the register as of `impronta`: the
+        # statistics, the site and the reports read this copy instead of the database
+        # (with the overtakes just counted, as the database now has them).
+        copia.aggiungi(pren.with_columns(fuori_ordine=contati))
+        del pren
+    esito.ricalcolate = esito.prenotazioni
+
+
+def _incrementale(conn: object, engine: Engine, vecchio: pl.DataFrame, precedente: date,
+                  profilo: Profilo, regime: RegimeSanzioni, settings: Settings, oggi: date,
+                  adesso: datetime, esito: EsitoCheck, copia: colonnare.Scrittore) -> None:
+    """Only the delta and what it touched (registro.check_incrementale) through the same
+    `_passo` as a full check; the summary's counts over the whole register."""
+    d = check_incrementale.delta(engine, vecchio, profilo, regime, precedente, oggi,
+                                 conn=conn)
+    db.execute(conn, "DROP TABLE IF EXISTS stage_ricalcolo")
+    db.write_frame(conn, "stage_ricalcolo", d.ricalcolo.select("id_prenotazione"), engine,
+                   mode="create")
+    db.execute(conn, "CREATE INDEX ix_stage_ricalcolo ON stage_ricalcolo (id_prenotazione)")
+    scavalchi = (d.ricalcolo.filter(pl.col("fuori_ordine") > 0)
+                 .select("id_prenotazione", n_scavalcati=pl.col("fuori_ordine")))
+    _passo(conn, engine, d.ricalcolo, " AND id_prenotazione IN "
+           "(SELECT id_prenotazione FROM stage_ricalcolo)", profilo, regime, settings, oggi,
+           adesso, esito, scavalchi)
+    db.execute(conn, "DROP TABLE stage_ricalcolo")
+    copia.aggiungi(d.attuale)
+    esito.incrementale = 1
+    esito.ricalcolate = d.ricalcolo.height
+    esito.prenotazioni = d.attuale.height
+    for campo, valore in check_incrementale.totali(d.attuale, profilo).items():
+        setattr(esito, campo, valore)
+    esito.stato_non_aggiornato = int(d.attuale.select(
+        stato_non_aggiornato(pl.lit(oggi)).sum()).item())
+
+
+def _passo(conn: object, engine: Engine, pren: pl.DataFrame, e_intervallo: str,
            profilo: Profilo, regime: RegimeSanzioni, settings: Settings, oggi: date,
            adesso: datetime, esito: EsitoCheck, scavalchi: pl.DataFrame) -> pl.Series:
-    """One range of bookings: derived fields written back, sanctions reconciled;
-    `scavalchi` the overtakes of the whole register (`scavalchi_prenotazioni`); returns the
-    pass's `fuori_ordine`, in the order of `pren`."""
+    """A set of bookings: derived fields written back, sanctions reconciled;
+    `e_intervallo` the SQL condition (" AND ...") that picks their sanctions, `scavalchi`
+    their overtakes counted over their whole agendas (`scavalchi_prenotazioni`); returns
+    `fuori_ordine`, in the order of `pren`."""
     esenti = [c.strip().lower() for c in settings.causali_esenti]
     derivati = deriva(pren.lazy(), profilo).with_columns(
         percorso_tutela=pl.lit(regime.regime == "dl73") & pl.col("superamento"),
@@ -206,8 +261,6 @@ def _passo(conn: object, engine: Engine, pren: pl.DataFrame, da: str | None, a: 
     ).drop("n_scavalcati").collect()
 
     dovute = sanzioni_dovute(pren.lazy(), regime, oggi).collect()
-    intervallo = _condizione("id_prenotazione", da, a)
-    e_intervallo = f" AND {intervallo}" if intervallo else ""
     vive = db.read_frame(
         engine,
         "SELECT id, id_prenotazione, tipo, importo_cent, motivo FROM sanzione "

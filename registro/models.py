@@ -467,3 +467,16 @@ class SegnalazionePasso(SQLModel, table=True):
     registrato_il: NaiveDatetime
     sanzione_stato: str | None = Field(default=None, max_length=12)
     """The state this step moved the contested sanction to, if it moved it."""
+
+
+class Verifica(SQLModel, table=True):
+    """The last `registro check` (one row): its reference date, the fingerprint of what the
+    derivation reads besides the bookings (settings, profile, catalog: `firma`) and the
+    register's impronta its columnar mirror carries. The next check re-derives only the
+    delta when these still hold (registro.check_incrementale)."""
+
+    id: int = Field(default=1, primary_key=True)
+    riferimento: date
+    firma: str = Field(max_length=64)
+    impronta: str = Field(max_length=64)
+    completata_il: NaiveDatetime

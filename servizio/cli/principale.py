@@ -248,6 +248,10 @@ def check(
         help="Data di riferimento AAAA-MM-GG per le attese in corso, i termini e ciò che è "
              "avvenuto (predefinita: oggi); le sanzioni portano comunque la data odierna.")
     ] = None,
+    completo: Annotated[bool, typer.Option(
+        "--completo", help="Verifica completa di tutto il registro, anche quando basterebbe "
+                           "ricalcolare le prenotazioni cambiate dall'ultima verifica.")
+    ] = False,
 ) -> None:
     """Calcola attese, garanzia, standard e superamenti; emette bonum, malum, rimborsi e
     addebiti per referti non ritirati, datati al giorno dell'esecuzione (idempotente)."""
@@ -259,11 +263,13 @@ def check(
     from registro.esecuzioni import Attivita, esecuzione
 
     with passo("verifica delle prenotazioni"), esecuzione(engine, Attivita.CHECK) as run:
-        esito = do_check(engine=engine, settings=settings, oggi=_data(al))
+        esito = do_check(engine=engine, settings=settings, oggi=_data(al), completo=completo)
         run.dettaglio = json.dumps(esito.as_dict())
     if as_json:
         print(json.dumps(esito.as_dict()))
         return
+    out.print(f"verifica incrementale: {esito.ricalcolate:,} prenotazioni ricalcolate"
+              if esito.incrementale else "verifica completa")
     out.print(f"{esito.prenotazioni:,} prenotazioni verificate, {esito.in_garanzia:,} in "
               f"garanzia, {esito.superamenti:,} superamenti; sanzioni: "
               f"{esito.sanzioni_emesse:,} emesse, {esito.sanzioni_annullate:,} annullate; "

@@ -1,0 +1,179 @@
+"""The nightly path of `registro check`: after a CUP delta, re-derive only what the delta and
+the passing of time can have changed, and leave the register exactly as a full check would.
+
+What makes a booking's outcome differ from the last check's:
+
+- **its version changed.** The ingest resets every derived column, `verificata_il`
+  included, on insert and update (cup.ingest `derivati`), and every check stamps each
+  booking it derives: `verificata_il IS NULL` is the delta, new and updated bookings alike.
+- **the reference date moved.** Derived fields do not read `oggi`, sanctions do
+  (registro.sanzioni): a no-show or late cancellation counts once its appointment's date is
+  on or before `oggi`, a report not collected once `oggi` is past the appointment's date +
+  `termine_ritiro_referto_giorni`. Moving from the last reference date P to O ≥ P changes
+  exactly the bookings with appointment date in (P, O] or in [P − term, O − term): those are
+  reconciled again. A reference date *before* the last one means a full check.
+- **the settings, the profile or the catalog changed.** Everything the derivation reads
+  besides the bookings - the profile (with the local standards file's rules), the sanctions
+  regime and amounts, the notice hours, the exempt causali, the working-day settings, the
+  report term, and the catalog's types, periodicity and tariffs - goes into one fingerprint
+  (`firma`); a different fingerprint means a full check.
+- **another booking of its agenda changed.** `fuori_ordine` counts overtakes within one
+  codice_prestazione × codice_sede: the agendas a changed booking belongs to, before and
+  after its change, are counted again, and the bookings whose count differs from the
+  recorded one are re-derived with the delta.
+
+The register as of the last check is its columnar mirror: the check wrote it, stamped with
+the register's impronta, and the table `verifica` records that impronta. When the mirror
+still carries it, mirror minus the delta's old versions plus the delta (read from the
+database) is the register now, without reading a million rows back through the driver: the
+agendas, the bookings whose date entered the window and the new mirror all come from it.
+No such mirror (missing, rebuilt by a reader, damaged), no record, another fingerprint:
+full check. The statistics printed (in garanzia, superamenti, ...) are over the whole
+register either way.
+
+The incremental check holds the whole register in memory (the mirror and the delta): it
+runs only while the register fits one pass of the full check (`check_righe_per_passo`), so
+that the check's memory stays bounded by that setting either way; a larger register is
+checked in full, by passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine
+
+from registro import colonnare, db
+from registro.letture import SCHEMA_LETTURA, leggi_prenotazioni
+from registro.ordine import fuori_ordine_prenotazioni, in_agenda
+from registro.rules import deriva, garanzia
+from registro.sanzioni import RegimeSanzioni
+from registro.settings import Settings
+from registro.standards import Profilo
+
+AGENDA = ["codice_prestazione", "codice_sede"]
+
+
+@dataclass(frozen=True)
+class Ultima:
+    """What the last check recorded (table `verifica`)."""
+
+    riferimento: date
+    firma: str
+    impronta: str
+
+
+def firma(engine: Engine, settings: Settings, profilo: Profilo, regime: RegimeSanzioni, *,
+          conn: object) -> str:
+    """The fingerprint of everything the derivation and the sanctions read besides the
+    bookings (see the module's docstring); sets sorted, so that it is the same in every
+    process."""
+    h = hashlib.sha256()
+    h.update(repr((profilo.nome, profilo.specialistica, profilo.ricoveri,
+                   sorted(profilo.classi_fuori_garanzia),
+                   profilo.periodiche_fuori_garanzia)).encode())
+    if settings.standard_locali is not None:
+        h.update(Path(settings.standard_locali).read_bytes())
+    campi = asdict(regime)
+    campi["causali_esenti"] = regime.esenti_normalizzate()
+    h.update(repr(sorted(campi.items())).encode())
+    catalogo = db.read_frame(
+        engine, "SELECT codice, tipo, periodica, tariffa_cent FROM prestazione ORDER BY codice",
+        {"codice": pl.String(), "tipo": pl.String(), "periodica": pl.Boolean(),
+         "tariffa_cent": pl.Int64()}, conn=conn)
+    for riga in catalogo.iter_rows():
+        h.update(repr(riga).encode())
+    return h.hexdigest()
+
+
+def ultima(engine: Engine, *, conn: object) -> Ultima | None:
+    righe = db.read_frame(
+        engine, "SELECT CAST(riferimento AS VARCHAR(10)) AS riferimento, firma, impronta "
+                "FROM verifica WHERE id = 1",
+        {"riferimento": pl.String(), "firma": pl.String(), "impronta": pl.String()},
+        conn=conn)
+    if righe.height == 0:
+        return None
+    r = righe.row(0, named=True)
+    return Ultima(date.fromisoformat(r["riferimento"][:10]), r["firma"], r["impronta"])
+
+
+def registra(conn: object, oggi: date, firma_: str, impronta: str, quando: datetime) -> None:
+    """Record this check (same transaction as its writes)."""
+    db.execute(conn, "DELETE FROM verifica")
+    db.execute(conn, "INSERT INTO verifica (id, riferimento, firma, impronta, completata_il) "
+                     f"VALUES (1, '{oggi.isoformat()}', '{firma_}', '{impronta}', "
+                     f"'{quando:%Y-%m-%d %H:%M:%S.%f}')")
+
+
+def base(engine: Engine, settings: Settings, ultima_: Ultima | None, firma_: str, oggi: date
+         ) -> pl.DataFrame | None:
+    """The register as of the last check (its mirror), when an incremental check is safe;
+    None when a full check is needed."""
+    if ultima_ is None or ultima_.firma != firma_ or oggi < ultima_.riferimento:
+        return None
+    return colonnare.leggi_se(settings, ultima_.impronta, settings.check_righe_per_passo)
+
+
+@dataclass
+class Delta:
+    """The register now (`attuale`, SCHEMA_LETTURA with the recounted `fuori_ordine`) and
+    the bookings to re-derive and reconcile (`ricalcolo`, a subset of its rows)."""
+
+    attuale: pl.DataFrame
+    ricalcolo: pl.DataFrame
+    nuove: int
+
+
+def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: RegimeSanzioni,
+          precedente: date, oggi: date, *, conn: object) -> Delta:
+    """Fold the ingested delta into the last check's picture and say what to re-derive."""
+    cambiate = leggi_prenotazioni(engine, "p.verificata_il IS NULL", conn=conn)
+    ids = cambiate["id_prenotazione"].implode()
+    vecchio = vecchio.select(pl.col(c).cast(t) for c, t in SCHEMA_LETTURA.items())
+    prima = vecchio.filter(pl.col("id_prenotazione").is_in(ids))
+    attuale = pl.concat([vecchio.filter(~pl.col("id_prenotazione").is_in(ids)), cambiate])
+
+    # the agendas the delta touched, before and after the change, counted again
+    toccate = pl.concat([prima.select(AGENDA), cambiate.select(AGENDA)]).unique()
+    ricontate = attuale.join(toccate, on=AGENDA, how="semi", nulls_equal=True,
+                             maintain_order="left")
+    in_garanzia = garanzia(ricontate.lazy(), profilo).collect()
+    conteggi = fuori_ordine_prenotazioni(in_garanzia.lazy()).rename({"fuori_ordine": "_nuovo"})
+    ricontate = in_garanzia.lazy().join(
+        conteggi.lazy(), on="id_prenotazione", how="left", maintain_order="left",
+    ).select("id_prenotazione", "fuori_ordine", _nuovo=pl.when(in_agenda())
+             .then(pl.col("_nuovo").fill_null(0)).cast(pl.Int64)).collect()
+    contati = ricontate.filter(pl.col("fuori_ordine").ne_missing(pl.col("_nuovo")))
+    attuale = attuale.join(contati.select("id_prenotazione", "_nuovo"), on="id_prenotazione",
+                           how="left", maintain_order="left").with_columns(
+        fuori_ordine=pl.when(pl.col("id_prenotazione").is_in(contati["id_prenotazione"]
+                                                             .implode()))
+        .then(pl.col("_nuovo")).otherwise(pl.col("fuori_ordine")),
+    ).drop("_nuovo")
+
+    # the bookings whose sanctions the move of the reference date can have changed
+    giorno = pl.col("data_appuntamento").cast(pl.Date)
+    termine = timedelta(days=regime.termine_ritiro_referto_giorni)
+    finestra = (((giorno > precedente) & (giorno <= oggi))
+                | ((giorno >= precedente - termine) & (giorno < oggi - termine))).fill_null(False)
+    da_rifare = pl.concat([cambiate.select("id_prenotazione"),
+                           contati.select("id_prenotazione"),
+                           attuale.filter(finestra).select("id_prenotazione")]).unique()
+    ricalcolo = attuale.filter(pl.col("id_prenotazione").is_in(
+        da_rifare["id_prenotazione"].implode()))
+    return Delta(attuale=attuale, ricalcolo=ricalcolo, nuove=cambiate.height)
+
+
+def totali(attuale: pl.DataFrame, profilo: Profilo) -> dict[str, int]:
+    """The summary's counts over the whole register, as a full check reports them."""
+    riga = deriva(attuale.lazy(), profilo).select(
+        in_garanzia=pl.col("in_garanzia").sum(),
+        superamenti=pl.col("superamento").sum(),
+        prenotazioni_fuori_ordine=(pl.col("fuori_ordine").fill_null(0) > 0).sum(),
+    ).collect().row(0, named=True)
+    return {k: int(v or 0) for k, v in riga.items()}

@@ -1,0 +1,164 @@
+"""The incremental check leaves the register exactly as a full check would: after random CUP
+deltas (new bookings, moved appointments, no-shows, timely and late cancellations, all in
+the same agendas) and reference dates moving forward, a full check run right after finds
+nothing to correct (no derived field rewritten, no sanction issued or annulled) and writes
+the same mirror; a change of settings, a reference date moved back or a missing mirror
+make the check full."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from sqlalchemy import Engine
+
+from cup.catalogo import catalogo_nazionale, importa_catalogo
+from cup.ingest import ingest
+from cup.synthetic import genera_prenotazioni
+from registro import colonnare, db
+from registro.check import DERIVATI, EsitoCheck, check
+from registro.settings import Settings
+
+pytestmark = pytest.mark.postgres
+
+TOTALI = ["prenotazioni", "in_garanzia", "superamenti", "stato_non_aggiornato",
+          "prenotazioni_fuori_ordine"]
+
+
+def _righe(engine: Engine) -> pl.DataFrame:
+    return db.read_frame(
+        engine, f"SELECT id_prenotazione, {', '.join(DERIVATI)}, verificata_il, profilo "
+                "FROM prenotazione",
+        {"id_prenotazione": pl.String(), **dict.fromkeys(DERIVATI, pl.String()),
+         "verificata_il": pl.String(), "profilo": pl.String()}).sort("id_prenotazione")
+
+
+def _sanzioni(engine: Engine) -> pl.DataFrame:
+    return db.read_frame(
+        engine, "SELECT id, id_prenotazione, tipo, importo_cent, stato, motivo_annullamento "
+                "FROM sanzione",
+        {"id": pl.Int64(), "id_prenotazione": pl.String(), "tipo": pl.String(),
+         "importo_cent": pl.Int64(), "stato": pl.String(), "motivo_annullamento": pl.String()},
+    ).sort("id")
+
+
+def _specchio(settings: Settings) -> pl.DataFrame:
+    return pl.read_parquet(colonnare.percorso(settings)).sort("id_prenotazione")
+
+
+def _data(colonna: str, giorni: pl.Expr | int) -> pl.Expr:
+    return (pl.col(colonna).str.to_datetime() + pl.duration(days=giorni)
+            ).dt.strftime("%Y-%m-%dT%H:%M")
+
+
+def _delta(export: pl.DataFrame, rng: np.random.Generator, giro: int) -> pl.DataFrame:
+    """New bookings in the same agendas, appointments moved (in time, to another site),
+    no-shows, cancellations timely and late: each a newer version than the register's."""
+    quando = pl.lit(f"2026-02-{giro + 1:02d}T08:00")
+    righe = export.height
+    nuove = export[rng.choice(righe, 25, replace=False).tolist()].with_columns(
+        id_prenotazione=pl.lit(f"N{giro}-") + pl.col("id_prenotazione"),
+        data_prenotazione=_data("data_prenotazione", int(rng.integers(1, 20))),
+        data_appuntamento=_data("data_appuntamento", int(rng.integers(-10, 10))),
+        data_ritiro_referto=pl.lit(None, dtype=pl.String), aggiornato_il=quando)
+    nuove = nuove.with_columns(data_appuntamento=pl.max_horizontal(
+        "data_appuntamento", _data("data_prenotazione", 1)))
+    spostate = export[rng.choice(righe, 20, replace=False).tolist()].with_columns(
+        data_appuntamento=_data("data_appuntamento", int(rng.integers(-15, 40))),
+        data_ritiro_referto=pl.lit(None, dtype=pl.String), aggiornato_il=quando)
+    # and some from the busiest agendas to another site: their old agenda's order changes
+    piene = export.group_by("codice_prestazione", "codice_sede").len().sort(
+        "len", "codice_prestazione", "codice_sede", descending=True).head(3)
+    da_piene = export.join(piene, on=["codice_prestazione", "codice_sede"], how="semi")
+    sedi = sorted(export["codice_sede"].unique().drop_nulls())
+    traslocate = da_piene[rng.choice(da_piene.height, 12, replace=False).tolist()].with_columns(
+        codice_sede=pl.Series(rng.choice(sedi, 12)), aggiornato_il=quando)
+    spostate = pl.concat([
+        spostate.with_columns(data_appuntamento=pl.max_horizontal(
+            "data_appuntamento", _data("data_prenotazione", 1))),
+        traslocate]).unique("id_prenotazione", keep="first", maintain_order=True)
+    prenotate = export.filter(pl.col("stato") == "prenotata")
+    scelte = prenotate[rng.choice(prenotate.height, min(30, prenotate.height),
+                                  replace=False).tolist()]
+    cambio = pl.Series(rng.choice(["non_presentato", "tempestiva", "tardiva"], scelte.height))
+    cambiate = scelte.with_columns(
+        stato=pl.when(cambio == "non_presentato").then(pl.lit("non_presentato"))
+        .otherwise(pl.lit("disdetta_utente")),
+        data_disdetta=pl.when(cambio == "tempestiva").then(_data("data_appuntamento", -5))
+        .when(cambio == "tardiva").then(_data("data_appuntamento", 0)),
+        data_ritiro_referto=pl.lit(None, dtype=pl.String), aggiornato_il=quando)
+    ids_cambiate = cambiate["id_prenotazione"].implode()
+    spostate = spostate.filter(~pl.col("id_prenotazione").is_in(ids_cambiate))
+    return pl.concat([nuove, spostate, cambiate])
+
+
+def _uguale_a_una_completa(engine: Engine, settings: Settings, oggi: date,
+                           incrementale: EsitoCheck) -> None:
+    righe, sanzioni, specchio = _righe(engine), _sanzioni(engine), _specchio(settings)
+    assert righe["verificata_il"].null_count() == 0
+    completa = check(engine=engine, settings=settings, oggi=oggi, completo=True)
+    assert completa.incrementale == 0
+    assert (completa.sanzioni_emesse, completa.sanzioni_annullate) == (0, 0)
+    assert _righe(engine).equals(righe)      # nothing to correct, nothing rewritten
+    assert _sanzioni(engine).equals(sanzioni)
+    assert _specchio(settings).equals(specchio)
+    for campo in TOTALI:
+        assert getattr(incrementale, campo) == getattr(completa, campo), campo
+
+
+@pytest.mark.parametrize("seme", [3, 11])
+def test_incremental_check_equals_a_full_check(engine: Engine, settings: Settings,
+                                               tmp_path: Path, seme: int) -> None:
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    export = genera_prenotazioni(1200, seed=seme)
+    export.write_csv(tmp_path / "anno.csv", null_value="")
+    ingest(tmp_path / "anno.csv", engine=engine, settings=settings)
+    primo = check(engine=engine, settings=settings, oggi=date(2025, 6, 30))
+    assert primo.incrementale == 0  # no previous check recorded
+
+    rng = np.random.default_rng(seme)
+    riferimenti = [date(2025, 7, 31), date(2025, 9, 15), date(2025, 9, 15), date(2026, 1, 31)]
+    emesse = annullate = 0
+    for giro, oggi in enumerate(riferimenti):
+        delta = _delta(export, rng, giro)
+        delta.write_csv(tmp_path / f"delta{giro}.csv", null_value="")
+        caricato = ingest(tmp_path / f"delta{giro}.csv", engine=engine, settings=settings)
+        assert caricato.scartate == 0, caricato
+        esito = check(engine=engine, settings=settings, oggi=oggi)
+        assert esito.incrementale == 1
+        assert 0 < esito.ricalcolate < esito.prenotazioni
+        emesse += esito.sanzioni_emesse
+        annullate += esito.sanzioni_annullate
+        _uguale_a_una_completa(engine, settings, oggi, esito)
+    assert emesse > 0 and annullate > 0  # the deltas did reach the sanctions
+
+
+def test_what_forces_a_full_check(engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    export = genera_prenotazioni(600, seed=7)
+    export.write_csv(tmp_path / "anno.csv", null_value="")
+    ingest(tmp_path / "anno.csv", engine=engine, settings=settings)
+    check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
+    assert check(engine=engine, settings=settings, oggi=date(2025, 12, 31)).incrementale == 1
+
+    # another malum: every no-show's record is reissued, by a full check
+    altra = settings.model_copy(update={"malum": "30.00"})
+    esito = check(engine=engine, settings=altra, oggi=date(2025, 12, 31))
+    assert esito.incrementale == 0 and esito.sanzioni_emesse > 0
+    assert check(engine=engine, settings=altra, oggi=date(2025, 12, 31)).incrementale == 1
+
+    # a register larger than one pass of the full check: full, by passes (bounded memory)
+    a_passi = altra.model_copy(update={"check_righe_per_passo": 1000})
+    assert check(engine=engine, settings=a_passi, oggi=date(2025, 12, 31)).incrementale == 1
+    a_passi = altra.model_copy(update={"check_righe_per_passo": 599})
+    assert check(engine=engine, settings=a_passi, oggi=date(2025, 12, 31)).incrementale == 0
+
+    # a reference date moved back, a mirror gone, or asked for: full
+    assert check(engine=engine, settings=altra, oggi=date(2025, 11, 30)).incrementale == 0
+    colonnare.percorso(altra).unlink()
+    assert check(engine=engine, settings=altra, oggi=date(2025, 12, 31)).incrementale == 0
+    assert check(engine=engine, settings=altra, oggi=date(2025, 12, 31),
+                 completo=True).incrementale == 0
