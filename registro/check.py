@@ -180,7 +180,8 @@ def check(*, engine: Engine, settings: Settings, oggi: date | None = None,
             del vecchio
         else:
             _completo(conn, engine, profilo, regime, settings, oggi, adesso, esito, copia)
-        check_incrementale.registra(conn, oggi, firma, copia.impronta, adesso)
+        check_incrementale.registra(conn, oggi, firma, copia.impronta, adesso,
+                                    copia.chiudi())
 
         ricoveri, _coppie = ricoveri_verificati(engine, settings, oggi, conn=conn)
         stage_ricoveri = ricoveri.with_columns(profilo=pl.lit(profilo.nome))

@@ -27,7 +27,8 @@ the register's impronta, and the table `verifica` records that impronta. When th
 still carries it, mirror minus the delta's old versions plus the delta (read from the
 database) is the register now, without reading a million rows back through the driver: the
 agendas, the bookings whose date entered the window and the new mirror all come from it.
-No such mirror (missing, rebuilt by a reader, damaged), no record, another fingerprint:
+No such mirror (missing, rebuilt by a reader, damaged: `verifica` keeps the SHA-256 of the
+file the check wrote, and only that very file is trusted), no record, another fingerprint:
 full check. The statistics printed (in garanzia, superamenti, ...) are over the whole
 register either way.
 
@@ -48,6 +49,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from registro import colonnare, db
+from registro.checksum import sha256_file
 from registro.letture import SCHEMA_LETTURA, leggi_prenotazioni
 from registro.ordine import fuori_ordine_prenotazioni, in_agenda
 from registro.rules import deriva, garanzia
@@ -65,6 +67,7 @@ class Ultima:
     riferimento: date
     firma: str
     impronta: str
+    copia_sha256: str | None
 
 
 def firma(engine: Engine, settings: Settings, profilo: Profilo, regime: RegimeSanzioni, *,
@@ -92,29 +95,44 @@ def firma(engine: Engine, settings: Settings, profilo: Profilo, regime: RegimeSa
 
 def ultima(engine: Engine, *, conn: object) -> Ultima | None:
     righe = db.read_frame(
-        engine, "SELECT CAST(riferimento AS VARCHAR(10)) AS riferimento, firma, impronta "
-                "FROM verifica WHERE id = 1",
-        {"riferimento": pl.String(), "firma": pl.String(), "impronta": pl.String()},
+        engine, "SELECT CAST(riferimento AS VARCHAR(10)) AS riferimento, firma, impronta, "
+                "copia_sha256 FROM verifica WHERE id = 1",
+        {"riferimento": pl.String(), "firma": pl.String(), "impronta": pl.String(),
+         "copia_sha256": pl.String()},
         conn=conn)
     if righe.height == 0:
         return None
     r = righe.row(0, named=True)
-    return Ultima(date.fromisoformat(r["riferimento"][:10]), r["firma"], r["impronta"])
+    return Ultima(date.fromisoformat(r["riferimento"][:10]), r["firma"], r["impronta"],
+                  r["copia_sha256"])
 
 
-def registra(conn: object, oggi: date, firma_: str, impronta: str, quando: datetime) -> None:
-    """Record this check (same transaction as its writes)."""
+def registra(conn: object, oggi: date, firma_: str, impronta: str, quando: datetime,
+             copia_sha256: str | None) -> None:
+    """Record this check (same transaction as its writes), with the SHA-256 of the mirror
+    file it is about to put in place (None: it wrote none)."""
+    sha = f"'{copia_sha256}'" if copia_sha256 else "NULL"
     db.execute(conn, "DELETE FROM verifica")
-    db.execute(conn, "INSERT INTO verifica (id, riferimento, firma, impronta, completata_il) "
-                     f"VALUES (1, '{oggi.isoformat()}', '{firma_}', '{impronta}', "
-                     f"'{quando:%Y-%m-%d %H:%M:%S.%f}')")
+    db.execute(conn, "INSERT INTO verifica (id, riferimento, firma, impronta, copia_sha256, "
+                     f"completata_il) VALUES (1, '{oggi.isoformat()}', '{firma_}', "
+                     f"'{impronta}', {sha}, '{quando:%Y-%m-%d %H:%M:%S.%f}')")
 
 
 def base(engine: Engine, settings: Settings, ultima_: Ultima | None, firma_: str, oggi: date
          ) -> pl.DataFrame | None:
     """The register as of the last check (its mirror), when an incremental check is safe;
     None when a full check is needed."""
-    if ultima_ is None or ultima_.firma != firma_ or oggi < ultima_.riferimento:
+    if (ultima_ is None or ultima_.firma != firma_ or oggi < ultima_.riferimento
+            or ultima_.copia_sha256 is None):
+        return None
+    # The very file the last check wrote, not one a reader rebuilt since under the same
+    # impronta (a reader that read the database while that check was running would have
+    # written the values before it): anything else, a full check.
+    path = colonnare.percorso(settings)
+    try:
+        if sha256_file(path) != ultima_.copia_sha256:
+            return None
+    except OSError:
         return None
     return colonnare.leggi_se(settings, ultima_.impronta, settings.check_righe_per_passo)
 

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, text
 
+from registro.checksum import sha256_file
 from registro.letture import leggi_prenotazioni
 from registro.settings import Settings
 
@@ -117,6 +118,7 @@ class Scrittore:
         self.impronta = ""
         self._writer: Any = None
         self._guasto = False
+        self._chiuso = False
 
     def __enter__(self) -> Scrittore:
         return self
@@ -134,12 +136,27 @@ class Scrittore:
         except OSError as exc:
             self._abbandona(exc)
 
-    def conferma(self) -> None:
+    def chiudi(self) -> str | None:
+        """Finish the file without putting it in place: its SHA-256 (None when none was
+        written), which the check records in its own transaction before `conferma()`."""
         if self._writer is None or self._guasto:
-            return
+            return None
         try:
             self._writer.close()
             self._writer = None
+            self._chiuso = True
+            return sha256_file(self.tmp)
+        except OSError as exc:
+            self._abbandona(exc)
+            return None
+
+    def conferma(self) -> None:
+        if self._guasto or (self._writer is None and not self._chiuso):
+            return
+        try:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
             os.replace(self.tmp, self.dest)
         except OSError as exc:
             self._abbandona(exc)

@@ -479,4 +479,8 @@ class Verifica(SQLModel, table=True):
     riferimento: date
     firma: str = Field(max_length=64)
     impronta: str = Field(max_length=64)
+    copia_sha256: str | None = Field(default=None, max_length=64)
+    """The SHA-256 of the mirror file this check wrote: the next check trusts that very
+    file only (a reader that rebuilt the mirror meanwhile, even under the same impronta,
+    makes it a full check)."""
     completata_il: NaiveDatetime

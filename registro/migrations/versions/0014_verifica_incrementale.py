@@ -2,7 +2,7 @@
 catalog fingerprint, register impronta), so that the next one may re-derive only the delta
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0012
 Create Date: 2026-11-30 16:30:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0014'
-down_revision: str | None = '0010'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column('riferimento', sa.Date(), nullable=False),
         sa.Column('firma', sa.String(length=64), nullable=False),
         sa.Column('impronta', sa.String(length=64), nullable=False),
+        sa.Column('copia_sha256', sa.String(length=64), nullable=True),
         sa.Column('completata_il', sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )

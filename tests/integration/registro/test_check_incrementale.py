@@ -162,3 +162,27 @@ def test_what_forces_a_full_check(engine: Engine, settings: Settings, tmp_path: 
     assert check(engine=engine, settings=altra, oggi=date(2025, 12, 31)).incrementale == 0
     assert check(engine=engine, settings=altra, oggi=date(2025, 12, 31),
                  completo=True).incrementale == 0
+
+
+def test_a_mirror_rewritten_since_the_last_check_is_not_trusted(
+        engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    """A reader that read the database while a check was running rebuilds the mirror with
+    the values from before that check, under the same impronta: the next check must not take
+    it for the register as of the last check (`verifica.copia_sha256`)."""
+    import pyarrow.parquet as pq
+
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    genera_prenotazioni(600, seed=3).write_csv(tmp_path / "anno.csv", null_value="")
+    ingest(tmp_path / "anno.csv", engine=engine, settings=settings)
+    check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
+    assert check(engine=engine, settings=settings, oggi=date(2025, 12, 31)).incrementale == 1
+
+    path = colonnare.percorso(settings)
+    tabella = pq.read_table(path)
+    stantia = pl.from_arrow(tabella).with_columns(fuori_ordine=pl.lit(0, dtype=pl.Int64))
+    assert isinstance(stantia, pl.DataFrame)
+    pq.write_table(stantia.to_arrow().cast(tabella.schema), path)
+    assert pq.read_schema(path).metadata[colonnare.CHIAVE_METADATI.encode()]  # same impronta
+    esito = check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
+    assert esito.incrementale == 0
+    assert check(engine=engine, settings=settings, oggi=date(2025, 12, 31)).incrementale == 1
