@@ -169,10 +169,10 @@ def conta_scavalcati(gruppo: np.ndarray, istante: np.ndarray, giorno: np.ndarray
     esito = np.zeros(n, dtype=np.int64)
     if n < 2:
         return esito
+    g = _rango_denso(np.asarray(gruppo, dtype=np.int64))
     d = _rango_denso(np.asarray(giorno, dtype=np.int64))
-    ordine = pl.DataFrame({"g": gruppo, "t": istante, "d": d}).select(
-        pl.arg_sort_by("g", "t", "d")).to_series().to_numpy()
-    g = np.asarray(gruppo)[ordine]
+    ordine = _ordine(g, np.asarray(istante, dtype=np.int64), d)
+    g = g[ordine]
     d = d[ordine]
     u = np.asarray(urgenza, dtype=np.int8)[ordine]
     for soglia in np.flatnonzero(np.bincount(u, minlength=1)):
@@ -181,6 +181,29 @@ def conta_scavalcati(gruppo: np.ndarray, istante: np.ndarray, giorno: np.ndarray
         proprie = u[scelti] == soglia
         esito[ordine[scelti[proprie]]] = contati[proprie]
     return esito
+
+
+def _ordine(g: np.ndarray, t: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """The positions sorted by (group, timestamp, day): one sort of a packed 64-bit key
+    (group, timestamp), then the runs of equal keys (bookings of one agenda made in the same
+    instant: few) sorted by day among themselves; three columns sorted by polars when the
+    key does not fit."""
+    t_min = int(t.min())
+    bit_t = (int(t.max()) - t_min).bit_length()
+    if int(g.max()).bit_length() + bit_t > 62:
+        return pl.DataFrame({"g": g, "t": t, "d": d}).select(
+            pl.arg_sort_by("g", "t", "d")).to_series().to_numpy()
+    chiave = (g.astype(np.int64) << bit_t) | (t - t_min)
+    ordine = np.argsort(chiave)
+    chiave = chiave[ordine]
+    pari = chiave[1:] == chiave[:-1]
+    if pari.any():
+        in_pari = np.zeros(chiave.size, dtype=bool)
+        in_pari[1:] = pari
+        in_pari[:-1] |= pari
+        dove = np.flatnonzero(in_pari)
+        ordine[dove] = ordine[dove[np.lexsort((d[ordine[dove]], chiave[dove]))]]
+    return ordine
 
 
 def _scavalcati_ordinati(g: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -207,23 +230,28 @@ def _scavalcati_ordinati(g: np.ndarray, d: np.ndarray) -> np.ndarray:
     uni = np.zeros(m + 1, dtype=np.int32)           # ones before each position, and in all
     for k in reversed(range(int(giorni.max(initial=0)).bit_length())):
         bit = (giorni >> k) & 1
-        partenza = np.maximum.accumulate(np.where(inizio, pos, 0))
-        fine_blocco = np.empty(m, dtype=bool)
-        fine_blocco[:-1] = inizio[1:]
-        fine_blocco[-1] = True
-        fine = np.minimum.accumulate(np.where(fine_blocco, pos + 1, m)[::-1])[::-1]
+        inizi = np.flatnonzero(inizio).astype(np.int32)
+        blocco = np.cumsum(inizio, dtype=np.int32) - 1
+        fini = np.empty_like(inizi)
+        fini[:-1] = inizi[1:]
+        fini[-1] = m
         np.cumsum(bit, out=uni[1:])
-        prima = uni[partenza]
-        sopra_prima = uni[:-1] - prima              # ones before, in the block
-        taglio = fine - (uni[fine] - prima)         # where the ones of the block will start
+        prima = uni[inizi]                          # ones before each block
+        tagli = fini - (uni[fini] - prima)          # where each block's ones will start
+        sopra_prima = uni[:-1] - prima[blocco]      # ones before, in the block
         zero = bit == 0
         conta += np.where(zero, sopra_prima, 0)
-        nuova = np.where(zero, pos - sopra_prima, taglio + sopra_prima)
-        for a in (originale, giorni, conta):
-            a[nuova] = a.copy()
-        inizio[taglio[(taglio > partenza) & (taglio < fine)]] = True
+        nuova = np.where(zero, pos - sopra_prima, tagli[blocco] + sopra_prima)
+        originale, giorni, conta = (_sparso(a, nuova) for a in (originale, giorni, conta))
+        inizio[tagli[(tagli > inizi) & (tagli < fini)]] = True
     esito = np.empty(m, dtype=np.int64)
     esito[originale] = conta
+    return esito
+
+
+def _sparso(valori: np.ndarray, dove: np.ndarray) -> np.ndarray:
+    esito = np.empty_like(valori)
+    esito[dove] = valori
     return esito
 
 

@@ -186,3 +186,14 @@ def test_kernel_agrees_on_sparse_days_and_classes(righe: list[tuple[int, int, in
     with gaps between them."""
     g, t, d, u = (np.array([r[i] for r in righe], dtype=np.int64) for i in range(4))
     assert conta_scavalcati(g, t, d, u).tolist() == _a_coppie(g, t, d, u)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([-2**61, -7, 0, 7, 2**61]),
+                          st.integers(0, 5), st.integers(0, 4)), max_size=40))
+def test_kernel_agrees_on_timestamps_too_wide_to_pack(righe: list[tuple[int, int, int, int]]
+                                                      ) -> None:
+    """Timestamps 2⁶² apart leave no room for the group in one 64-bit key: the other sort,
+    and ties of timestamp, give the same counts."""
+    g, t, d, u = (np.array([r[i] for r in righe], dtype=np.int64) for i in range(4))
+    assert conta_scavalcati(g, t, d, u).tolist() == _a_coppie(g, t, d, u)
