@@ -161,7 +161,10 @@ def conta_scavalcati(gruppo: np.ndarray, istante: np.ndarray, giorno: np.ndarray
     A 3-sided dominance count (earlier booked, later date, at least as urgent) without
     pairs. The urgency side is taken one threshold at a time: the bookings of urgency s
     count among those of urgency ≥ s only, so each threshold is a 2-sided count on a subset
-    (most bookings carry no class: the subsets above 0 are small). One sort by (group,
+    that shrinks as s grows (on the synthetic register's agendas 100 %, 84 %, 58 %, 21 %:
+    2.6 passes in all; a register whose bookings mostly carry no class needs little more
+    than one); the kernel this replaced entered each booking once per urgency it covered
+    too, but sorted everything again at every day bit. One sort by (group,
     timestamp, day) fixes the order for every threshold; ties of timestamp go by day, so
     "earlier in that order with a later day" is exactly "booked strictly earlier with a later
     day" (`_scavalcati_ordinati`)."""
