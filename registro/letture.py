@@ -9,6 +9,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from registro import db
+from registro.ordine import STATI_IN_AGENDA
 
 SCHEMA_LETTURA: dict[str, pl.DataType] = {
     "id_prenotazione": pl.String(),
@@ -71,14 +72,31 @@ SCHEMA_AGENDA: dict[str, pl.DataType] = {
 
 
 def leggi_agenda(engine: Engine, *, conn: object = None) -> pl.DataFrame:
-    """Every booking's place on its agenda (SCHEMA_AGENDA), in one read: the order is a
-    property of the whole agenda of a service at a site, not of one pass of the check."""
-    cols = ", ".join(f"c.{c}" if c in CATALOGO_LETTO else f"p.{c}" for c in SCHEMA_AGENDA)
-    return db.read_frame(
+    """The place on its agenda (SCHEMA_AGENDA) of every booking the chronological order can
+    apply to, in one read: the order is a property of the whole agenda of a service at a
+    site, not of one pass of the check.
+
+    Only the rows `in_agenda` could keep come back (a state on the agenda, first access, not
+    the citizen's own choice: a third of the register is neither), and the catalog is
+    joined here rather than by the database, row by row; together they take about a third
+    off the read at 5 M bookings. It is a pre-filter only: `garanzia` and `in_agenda` still
+    decide on the columns read."""
+    stati = ", ".join(f"'{s}'" for s in STATI_IN_AGENDA)
+    prenotazioni = {c: t for c, t in SCHEMA_AGENDA.items() if c not in CATALOGO_LETTO}
+    righe = db.read_frame(
         engine,
-        f"SELECT {cols} FROM prenotazione p "
-        "JOIN prestazione c ON c.codice = p.codice_prestazione",
-        SCHEMA_AGENDA, conn=conn)
+        f"SELECT {', '.join(prenotazioni)} FROM prenotazione "
+        f"WHERE stato IN ({stati}) AND COALESCE(tipo_accesso, 'primo') = 'primo' "
+        "AND (scelta_utente IS NULL OR NOT scelta_utente)",
+        prenotazioni, conn=conn)
+    catalogo = {"codice_prestazione": pl.String(),
+                **{c: t for c, t in SCHEMA_AGENDA.items() if c in CATALOGO_LETTO}}
+    tipi = db.read_frame(
+        engine, "SELECT codice AS codice_prestazione, "
+        + ", ".join(c for c in catalogo if c in CATALOGO_LETTO) + " FROM prestazione",
+        catalogo, conn=conn)
+    return righe.join(tipi, on="codice_prestazione", how="inner", maintain_order="left"
+                      ).select(list(SCHEMA_AGENDA))
 
 
 def leggi_ricoveri(engine: Engine, *, conn: object = None) -> pl.DataFrame:

@@ -143,8 +143,6 @@ def conta_fuori_ordine(df: pl.DataFrame) -> pl.DataFrame:
 STATI_IN_AGENDA = ("prenotata", "erogata", "non_presentato")
 URGENZA = {"U": 4, "B": 3, "D": 2, "P": 1}
 """Urgency rank of a class; a booking without a class ranks 0."""
-_LIVELLI_URGENZA = 5
-_BIT_CHIAVE = 62   # the packed sort key stays inside a signed 64-bit integer
 
 
 def in_agenda() -> pl.Expr:
@@ -161,55 +159,116 @@ def conta_scavalcati(gruppo: np.ndarray, istante: np.ndarray, giorno: np.ndarray
     timestamps and `giorno` the appointment days as integers, `urgenza` 0..4 (URGENZA).
 
     A 3-sided dominance count (earlier booked, later date, at least as urgent) without
-    pairs: the day axis is cut bit by bit (at bit k each pair with different days falls in
-    exactly one parent block, A in its upper half, B in its lower half). Within a level each
-    A is entered once for every urgency it covers (0..its own) and each B once at its own;
-    one sort on a packed integer key (group, block, urgency, booking rank, B before A) puts
-    before each B exactly the entries of its group, block and urgency booked strictly
-    earlier, and a running count gives their number. O(n·log D) sorts with D the number of
-    distinct days, all in numpy."""
+    pairs. The urgency side is taken one threshold at a time: the bookings of urgency s
+    count among those of urgency ≥ s only, so each threshold is a 2-sided count on a subset
+    that shrinks as s grows (on the synthetic register's agendas 100 %, 84 %, 58 %, 21 %:
+    2.6 passes in all; a register whose bookings mostly carry no class needs little more
+    than one); the kernel this replaced entered each booking once per urgency it covered
+    too, but sorted everything again at every day bit. One sort by (group,
+    timestamp, day) fixes the order for every threshold; ties of timestamp go by day, so
+    "earlier in that order with a later day" is exactly "booked strictly earlier with a later
+    day" (`_scavalcati_ordinati`)."""
     n = len(gruppo)
     esito = np.zeros(n, dtype=np.int64)
     if n < 2:
         return esito
-    g = np.unique(gruppo, return_inverse=True)[1].astype(np.int64)
-    r = np.unique(istante, return_inverse=True)[1].astype(np.int64)
-    d = np.unique(giorno, return_inverse=True)[1].astype(np.int64)
-    u = np.asarray(urgenza, dtype=np.int64)
-    bit_g, bit_r = _bit(int(g.max())), _bit(int(r.max())) + 1   # + the B-before-A bit
-    for k in range(_bit(int(d.max()))):
-        padre = d >> (k + 1)
-        bit_p = _bit(int(padre.max()))
-        if bit_g + bit_p + 3 + bit_r > _BIT_CHIAVE:  # pragma: no cover - > 10⁸ groups·days
-            raise ValueError("chiave troppo lunga per il conteggio fuori ordine")
-        sopra = ((d >> k) & 1).astype(bool)
-        a = np.flatnonzero(sopra)
-        b = np.flatnonzero(~sopra)
-        if a.size == 0 or b.size == 0:
-            continue
-        copie = u[a] + 1
-        a_rip = np.repeat(a, copie)
-        livello_u = np.arange(a_rip.size, dtype=np.int64) - np.repeat(
-            np.cumsum(copie) - copie, copie)
-        chiave_a = ((((g[a_rip] << bit_p | padre[a_rip]) << 3 | livello_u) << bit_r)
-                    | r[a_rip] << 1 | 1)
-        chiave_b = (((g[b] << bit_p | padre[b]) << 3 | u[b]) << bit_r) | r[b] << 1
-        chiavi = np.concatenate([chiave_a, chiave_b])
-        ordine = np.argsort(chiavi)
-        ordinate = chiavi[ordine]
-        e_a = (ordinate & 1).astype(np.int64)
-        prima = np.cumsum(e_a) - e_a            # entries A before each position
-        blocco = ordinate >> bit_r
-        inizio = np.ones(ordinate.size, dtype=bool)
-        inizio[1:] = blocco[1:] != blocco[:-1]
-        base = np.maximum.accumulate(np.where(inizio, prima, 0))
-        e_b = e_a == 0
-        esito[b[ordine[e_b] - a_rip.size]] += (prima - base)[e_b]
+    g = _rango_denso(np.asarray(gruppo, dtype=np.int64))
+    d = _rango_denso(np.asarray(giorno, dtype=np.int64))
+    ordine = _ordine(g, np.asarray(istante, dtype=np.int64), d)
+    g = g[ordine]
+    d = d[ordine]
+    u = np.asarray(urgenza, dtype=np.int8)[ordine]
+    for soglia in np.flatnonzero(np.bincount(u, minlength=1)):
+        scelti = np.flatnonzero(u >= soglia) if soglia else np.arange(n)
+        contati = _scavalcati_ordinati(g[scelti], d[scelti])
+        proprie = u[scelti] == soglia
+        esito[ordine[scelti[proprie]]] = contati[proprie]
     return esito
 
 
-def _bit(massimo: int) -> int:
-    return max(1, massimo.bit_length())
+def _ordine(g: np.ndarray, t: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """The positions sorted by (group, timestamp, day): one sort of a packed 64-bit key
+    (group, timestamp), then the runs of equal keys (bookings of one agenda made in the same
+    instant: few) sorted by day among themselves; three columns sorted by polars when the
+    key does not fit."""
+    t_min = int(t.min())
+    bit_t = (int(t.max()) - t_min).bit_length()
+    if int(g.max()).bit_length() + bit_t > 62:
+        return pl.DataFrame({"g": g, "t": t, "d": d}).select(
+            pl.arg_sort_by("g", "t", "d")).to_series().to_numpy()
+    chiave = (g.astype(np.int64) << bit_t) | (t - t_min)
+    ordine = np.argsort(chiave)
+    chiave = chiave[ordine]
+    pari = chiave[1:] == chiave[:-1]
+    if pari.any():
+        in_pari = np.zeros(chiave.size, dtype=bool)
+        in_pari[1:] = pari
+        in_pari[:-1] |= pari
+        dove = np.flatnonzero(in_pari)
+        ordine[dove] = ordine[dove[np.lexsort((d[ordine[dove]], chiave[dove]))]]
+    return ordine
+
+
+def _scavalcati_ordinati(g: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """For each position i, how many earlier positions of the same group have a larger day:
+    `g` sorted (equal groups contiguous), `d` non-negative day ranks.
+
+    A merge sort on the day axis from its top bit down, vectorised: the array is kept sorted
+    by (group, day >> (k+1), position), and each such block is split in two by bit k with a
+    stable partition (no sort). Every pair with different days is seen exactly once, at
+    the highest bit where they differ, in the same block: the later day has bit k = 1. So at
+    bit k each element with bit 0 counts the elements with bit 1 before it in its block, a
+    running sum. O(n·log D) linear passes, D the number of distinct days."""
+    m = g.size
+    if m >= 2**31 - 1:  # pragma: no cover - two billion bookings on the register
+        raise ValueError("troppe prenotazioni per il conteggio fuori ordine")
+    pos = np.arange(m, dtype=np.int32)
+    inizio = np.empty(m, dtype=bool)                # first position of each block
+    if m:
+        inizio[0] = True
+        np.not_equal(g[1:], g[:-1], out=inizio[1:])
+    originale = pos.copy()                          # where each position came from
+    giorni = d.astype(np.int32)
+    conta = np.zeros(m, dtype=np.int32)
+    uni = np.zeros(m + 1, dtype=np.int32)           # ones before each position, and in all
+    for k in reversed(range(int(giorni.max(initial=0)).bit_length())):
+        bit = (giorni >> k) & 1
+        inizi = np.flatnonzero(inizio).astype(np.int32)
+        blocco = np.cumsum(inizio, dtype=np.int32) - 1
+        fini = np.empty_like(inizi)
+        fini[:-1] = inizi[1:]
+        fini[-1] = m
+        np.cumsum(bit, out=uni[1:])
+        prima = uni[inizi]                          # ones before each block
+        tagli = fini - (uni[fini] - prima)          # where each block's ones will start
+        sopra_prima = uni[:-1] - prima[blocco]      # ones before, in the block
+        zero = bit == 0
+        conta += np.where(zero, sopra_prima, 0)
+        nuova = np.where(zero, pos - sopra_prima, tagli[blocco] + sopra_prima)
+        originale, giorni, conta = (_sparso(a, nuova) for a in (originale, giorni, conta))
+        inizio[tagli[(tagli > inizi) & (tagli < fini)]] = True
+    esito = np.empty(m, dtype=np.int64)
+    esito[originale] = conta
+    return esito
+
+
+def _sparso(valori: np.ndarray, dove: np.ndarray) -> np.ndarray:
+    esito = np.empty_like(valori)
+    esito[dove] = valori
+    return esito
+
+
+def _rango_denso(valori: np.ndarray) -> np.ndarray:
+    """0, 1, 2… in the order of the distinct values (int32): a lookup table when the range
+    is narrow (days of a few years), a sort otherwise."""
+    if valori.size == 0:
+        return np.zeros(0, dtype=np.int32)
+    minimo, massimo = int(valori.min()), int(valori.max())
+    if massimo - minimo <= 4 * valori.size + 1024:
+        presenti = np.zeros(massimo - minimo + 1, dtype=bool)
+        presenti[valori - minimo] = True
+        return (np.cumsum(presenti, dtype=np.int32) - 1)[valori - minimo]
+    return np.unique(valori, return_inverse=True)[1].reshape(-1).astype(np.int32)
 
 
 def fuori_ordine_prenotazioni(lf: pl.LazyFrame, chiave: str = "id_prenotazione"

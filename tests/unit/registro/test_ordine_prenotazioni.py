@@ -141,3 +141,59 @@ def test_kernel_agrees_on_wide_day_ranges(righe: list[tuple[int, int, int, int]]
     attesi = [sum(1 for a in range(len(righe)) if g[a] == g[b] and t[a] < t[b]
                   and d[a] > d[b] and u[b] <= u[a]) for b in range(len(righe))]
     assert conta_scavalcati(g, t, d, u).tolist() == attesi
+
+
+# --- the kernel's own edges: one threshold of urgency at a time, the day ranks, the groups ---
+
+def _a_coppie(g: np.ndarray, t: np.ndarray, d: np.ndarray, u: np.ndarray) -> list[int]:
+    return [sum(1 for a in range(len(g)) if g[a] == g[b] and t[a] < t[b] and d[a] > d[b]
+                and u[b] <= u[a]) for b in range(len(g))]
+
+
+def test_kernel_urgency_thresholds_with_gaps_and_no_unclassed() -> None:
+    """Only classes U and P, none without a class: the thresholds present are counted, the
+    missing ones skipped, and a P booking still counts the U ones it passed."""
+    g = np.zeros(4, dtype=np.int64)
+    t = np.array([0, 1, 2, 3])
+    d = np.array([9, 8, 7, 1])
+    u = np.array([4, 1, 4, 1])
+    assert conta_scavalcati(g, t, d, u).tolist() == [0, 1, 1, 3] == _a_coppie(g, t, d, u)
+
+
+def test_kernel_one_day_only_counts_nothing() -> None:
+    g = np.array([5, 5, 5])
+    t = np.array([3, 2, 1])
+    d = np.array([40, 40, 40])
+    assert conta_scavalcati(g, t, d, np.zeros(3, dtype=np.int8)).tolist() == [0, 0, 0]
+
+
+def test_kernel_group_codes_far_apart_and_unordered() -> None:
+    """Group codes as Categorical physicals may be anything: large, sparse, in any order."""
+    g = np.array([4_000_000_000, 7, 4_000_000_000, 7, 4_000_000_000], dtype=np.uint32)
+    t = np.array([5, 1, 1, 2, 9])
+    d = np.array([1, 30, 20, 10, 0])
+    u = np.zeros(5, dtype=np.int8)
+    assert conta_scavalcati(g, t, d, u).tolist() == [1, 0, 0, 1, 2] == _a_coppie(g, t, d, u)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 8),
+                          st.integers(-10**9, 10**9), st.sampled_from([0, 2, 4])),
+                max_size=50))
+def test_kernel_agrees_on_sparse_days_and_classes(righe: list[tuple[int, int, int, int]]
+                                                  ) -> None:
+    """Days too far apart for the lookup table (the ranks come from a sort) and classes
+    with gaps between them."""
+    g, t, d, u = (np.array([r[i] for r in righe], dtype=np.int64) for i in range(4))
+    assert conta_scavalcati(g, t, d, u).tolist() == _a_coppie(g, t, d, u)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([-2**61, -7, 0, 7, 2**61]),
+                          st.integers(0, 5), st.integers(0, 4)), max_size=40))
+def test_kernel_agrees_on_timestamps_too_wide_to_pack(righe: list[tuple[int, int, int, int]]
+                                                      ) -> None:
+    """Timestamps 2⁶² apart leave no room for the group in one 64-bit key: the other sort,
+    and ties of timestamp, give the same counts."""
+    g, t, d, u = (np.array([r[i] for r in righe], dtype=np.int64) for i in range(4))
+    assert conta_scavalcati(g, t, d, u).tolist() == _a_coppie(g, t, d, u)
