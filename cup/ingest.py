@@ -445,7 +445,8 @@ def _unisci(prep: Preparato, path: Path, t: Tracciato, run: dict[str, object], *
                 ingest_run_id=pl.lit(run_id, dtype=pl.Int64),
                 _vince=pl.lit(1, dtype=pl.Int64),
             ).select([*colonne, RIGA, "_vince"])
-            db.write_frame(conn, tabella, stage, engine, mode="create" if i == 0 else "append")
+            db.write_frame(conn, tabella, stage, engine, mode="create" if i == 0 else "append",
+                           temporanea=True)
         db.execute(conn, f"CREATE INDEX ix_{tabella} ON {tabella} ({key}, versione_il, {RIGA})")
         # Within one file the later version wins (latest aggiornato_il, then line number):
         # only keys that occur more than once are looked at.
