@@ -3,7 +3,8 @@
 Guarantees (DESIGN.md, "Data"): a file that cannot be read at all is refused and nothing is
 written; otherwise valid rows land and every invalid row goes to `scarto` and to a rejects
 CSV; versions are ordered by `aggiornato_il` (an older version never overwrites a newer one)
-and every version is kept in `prenotazione_storia`; the same file twice changes nothing.
+and every version is kept (the current one in `prenotazione`, the ones it superseded in
+`prenotazione_storia`); the same file twice changes nothing.
 What the register received is archived: the rows after column selection and
 pseudonymisation (never the original, which may carry codici fiscali in clear and columns
 the mapping drops), with the original's SHA-256 and size. The merge is set-based SQL over a
