@@ -3,7 +3,8 @@
 Guarantees (DESIGN.md, "Data"): a file that cannot be read at all is refused and nothing is
 written; otherwise valid rows land and every invalid row goes to `scarto` and to a rejects
 CSV; versions are ordered by `aggiornato_il` (an older version never overwrites a newer one)
-and every version is kept in `prenotazione_storia`; the same file twice changes nothing.
+and every version is kept (the current one in `prenotazione`, the ones it superseded in
+`prenotazione_storia`); the same file twice changes nothing.
 What the register received is archived: the rows after column selection and
 pseudonymisation (never the original, which may carry codici fiscali in clear and columns
 the mapping drops), with the original's SHA-256 and size. The merge is set-based SQL over a
@@ -45,6 +46,7 @@ from cup.schema import (
 from registro import blocco, db, riservato
 from registro.checksum import sha256_file
 from registro.csvsafe import neutralizza
+from registro.db import IndiciSecondari
 from registro.errors import ErroreUtente
 from registro.models import IngestRun, Prestazione
 from registro.settings import Settings
@@ -425,19 +427,27 @@ def _unisci(prep: Preparato, path: Path, t: Tracciato, run: dict[str, object], *
     anagrafica, col_codice = t.anagrafica
     cols = ", ".join(colonne)
     s_cols = ", ".join(f"s.{c}" for c in colonne)
+    p_cols = ", ".join(f"p.{c}" for c in colonne)
     same = _uguali("s", "p", contenuto(t), sqlite)
+    in_storia_p = _uguali("h", "p", contenuto(t), sqlite)
+    in_storia_s = _uguali("h", "s", contenuto(t), sqlite)
+    ripetuta = _uguali("s2", "s", contenuto(t), sqlite)
     with db.adbc_connection(engine) as conn:
         blocco.prendi(conn, f"ingest {sha[:16]}")
         _chiudi_interrotti(conn)
         run_id = _inserisci_run(conn, run)
         tabella = f"stage_{t.tabella}_{run_id}"
+        vuota = _una_riga_o_niente(conn, f"SELECT 1 FROM {t.tabella} LIMIT 1") is None
+        indici = IndiciSecondari.leggi(conn, t.tabella, sqlite) if vuota else IndiciSecondari()
+        indici.togli(conn)
         for i, lotto in enumerate(prep.validi()):
             stage = pl.read_parquet(lotto).with_columns(
                 versione_il=pl.coalesce(pl.col("aggiornato_il"), pl.lit(inizio)),
                 ingest_run_id=pl.lit(run_id, dtype=pl.Int64),
                 _vince=pl.lit(1, dtype=pl.Int64),
             ).select([*colonne, RIGA, "_vince"])
-            db.write_frame(conn, tabella, stage, engine, mode="create" if i == 0 else "append")
+            db.write_frame(conn, tabella, stage, engine, mode="create" if i == 0 else "append",
+                           temporanea=True)
         db.execute(conn, f"CREATE INDEX ix_{tabella} ON {tabella} ({key}, versione_il, {RIGA})")
         # Within one file the later version wins (latest aggiornato_il, then line number):
         # only keys that occur more than once are looked at.
@@ -472,22 +482,40 @@ def _unisci(prep: Preparato, path: Path, t: Tracciato, run: dict[str, object], *
             SELECT DISTINCT s.{col_codice}, s.{col_codice}, TRUE FROM {tabella} s
             WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x WHERE x.codice = s.{col_codice})
             ON CONFLICT (codice) DO NOTHING""")
-        # Every version ever received, once: same content and same aggiornato_il is the
-        # same version whatever the file it came in.
+        # Every version ever received, once: the current one in the register, the ones it
+        # superseded in the history (same content and same aggiornato_il is the same version
+        # whatever the file it came in). First the current versions this file supersedes...
+        if not vuota:
+            db.execute(conn, f"""
+                INSERT INTO {t.storia} ({cols})
+                SELECT {p_cols} FROM {tabella} s JOIN {t.tabella} p ON p.{key} = s.{key}
+                WHERE s._vince = 1 AND NOT ({same}) AND s.versione_il >= p.versione_il
+                  AND NOT EXISTS (SELECT 1 FROM {t.storia} h
+                                  WHERE h.{key} = p.{key} AND {in_storia_p})""")
+        # ...then the file's versions that do not become current: the later lines it
+        # overrode and the versions older than the register's, each once.
         db.execute(conn, f"""
             INSERT INTO {t.storia} ({cols})
             SELECT {s_cols} FROM {tabella} s
-            WHERE NOT EXISTS (SELECT 1 FROM {t.storia} p
-                              WHERE p.{key} = s.{key} AND {same})""")
+            WHERE (s._vince = 0 OR EXISTS (SELECT 1 FROM {t.tabella} p WHERE p.{key} = s.{key}
+                                           AND s.versione_il < p.versione_il))
+              AND NOT EXISTS (SELECT 1 FROM {tabella} s2 WHERE s2.{key} = s.{key}
+                              AND s2.{RIGA} > s.{RIGA} AND {ripetuta})
+              AND NOT EXISTS (SELECT 1 FROM {t.tabella} p WHERE p.{key} = s.{key} AND {same})
+              AND NOT EXISTS (SELECT 1 FROM {t.storia} h
+                              WHERE h.{key} = s.{key} AND {in_storia_s})""")
         aggiorna = ", ".join(f"{c} = excluded.{c}" for c in colonne[1:])
         azzera = ", ".join(f"{c} = NULL" for c in derivati(t))
+        # In key order: the key's B-tree is filled by appending, its pages full.
         db.execute(conn, f"""
             INSERT INTO {t.tabella} ({cols})
             SELECT {s_cols} FROM {tabella} s
             LEFT JOIN {t.tabella} p ON p.{key} = s.{key}
             WHERE s._vince = 1 AND (p.{key} IS NULL
                   OR (NOT ({same}) AND s.versione_il >= p.versione_il))
+            ORDER BY s.{key}
             ON CONFLICT ({key}) DO UPDATE SET {aggiorna}, {azzera}""")
+        indici.ricrea(conn)
         db.execute(conn, f"DROP TABLE {tabella}")
         for lotto in prep.scarti():
             scarti_db = pl.read_parquet(lotto).select(
@@ -533,6 +561,16 @@ def _letterale(v: object) -> str:
     if isinstance(v, int):
         return str(v)
     return "'" + str(v).replace("'", "''") + "'"
+
+
+def _una_riga_o_niente(conn: object, sql: str) -> tuple[object, ...] | None:
+    cur = conn.cursor()  # type: ignore[attr-defined]
+    try:
+        cur.execute(sql)
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    return None if row is None else tuple(row)
 
 
 def _una_riga(conn: object, sql: str) -> tuple[object, ...]:

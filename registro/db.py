@@ -22,6 +22,7 @@ import contextlib
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -272,6 +273,7 @@ def adbc_connection(engine: Engine) -> Iterator[Any]:
             # A page cache sized for bulk merges: inserting a million keys into a table with
             # three indexes took 11.8 s with SQLite's default 2 MB cache, 8.8 s with this.
             cur.execute(f"PRAGMA cache_size=-{CACHE_BULK_KIB}")
+            cur.execute(f"PRAGMA temp.cache_size=-{CACHE_BULK_KIB}")
             cur.close()
             yield conn
         finally:
@@ -306,13 +308,18 @@ def to_db_frame(df: pl.DataFrame, engine: Engine, table: str | None = None) -> p
 
 
 def write_frame(conn: Any, table: str, df: pl.DataFrame, engine: Engine,
-                mode: str = "append") -> int:
-    """Bulk-insert a frame through ADBC (COPY on PostgreSQL); the caller commits."""
+                mode: str = "append", *, temporanea: bool = False) -> int:
+    """Bulk-insert a frame through ADBC (COPY on PostgreSQL); the caller commits.
+
+    `temporanea`: a table of the connection only (TEMP), outside the register's file: on
+    SQLite its pages never enter the register (a dropped staging table used to leave its
+    pages free in the file, ≈ 260 B per booking loaded), on PostgreSQL it is not WAL-logged."""
     if df.height == 0 and mode == "append":
         return 0
     cur = conn.cursor()
     try:
-        cur.adbc_ingest(table, to_db_frame(df, engine, table).to_arrow(), mode=mode)
+        cur.adbc_ingest(table, to_db_frame(df, engine, table).to_arrow(), mode=mode,
+                        temporary=temporanea)
     finally:
         cur.close()
     return df.height
@@ -428,3 +435,43 @@ def decode_frame(df: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
         else:
             exprs.append(col.cast(dtype))
     return df.select(exprs)
+
+
+@dataclass
+class IndiciSecondari:
+    """A table's secondary indexes, as the database itself declares them (so the names and
+    definitions a migration gave are kept exactly).
+
+    A bulk load into an empty table drops them and builds them once at the end, inside the
+    same transaction: a sort per index instead of a B-tree insert per row and per index
+    (1 M bookings: the merge went from 11.9 s to a few), and the pages come out full. The
+    primary key stays: the upsert needs it."""
+
+    definizioni: list[tuple[str, str]] = field(default_factory=list)
+    """(name, CREATE INDEX statement)"""
+
+    @classmethod
+    def leggi(cls, conn: Any, tabella: str, sqlite: bool) -> IndiciSecondari:
+        sql = (f"SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+               f"AND tbl_name = '{tabella}' AND sql IS NOT NULL ORDER BY name"
+               if sqlite else
+               f"SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+               f"JOIN pg_class i ON i.oid = x.indexrelid "
+               f"WHERE x.indrelid = '{tabella}'::regclass AND NOT x.indisprimary "
+               f"AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid) "
+               f"ORDER BY i.relname")
+        cur = conn.cursor()
+        try:
+            cur.execute(sql)
+            righe = cur.fetchall()
+        finally:
+            cur.close()
+        return cls([(str(nome), str(ddl)) for nome, ddl in righe])
+
+    def togli(self, conn: Any) -> None:
+        for nome, _ddl in self.definizioni:
+            execute(conn, f'DROP INDEX "{nome}"')
+
+    def ricrea(self, conn: Any) -> None:
+        for _nome, ddl in self.definizioni:
+            execute(conn, ddl)

@@ -6,11 +6,12 @@ same file: it is read here once, below both services, so neither imports the oth
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import polars as pl
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from registro.errors import NonTrovato
 from registro.letture import leggi_ricoveri
@@ -24,6 +25,24 @@ from registro.models import (
 )
 from registro.ordine import fuori_ordine
 from registro.stato_sanzioni import con_euro, sanzione_dict
+
+S = TypeVar("S", PrenotazioneStoria, RicoveroStoria)
+
+
+def versioni(storia: Sequence[S], corrente: SQLModel, classe: type[S]) -> list[S]:
+    """Every version received, oldest first: the history keeps only the versions that were
+    superseded, the current one is the register's row. It is listed last among versions of
+    the same `versione_il` (it won them), and once: a current version whose content the
+    history already holds (re-sent with no `aggiornato_il`) is that version again."""
+    campi = set(classe.model_fields) - {"id"}
+    attuale = classe(**corrente.model_dump(include=campi))
+    contenuto = campi - {"versione_il", "ingest_run_id"}
+    if any(v.model_dump(include=contenuto) == attuale.model_dump(include=contenuto)
+           for v in storia):
+        return list(storia)
+    tutte = list(storia)
+    tutte.append(attuale)
+    return sorted(tutte, key=lambda v: (v.versione_il, v is attuale, v.id or 0))
 
 
 def prenotazione_dict(p: Prenotazione | PrenotazioneStoria) -> dict[str, Any]:
@@ -47,7 +66,8 @@ def dettaglio_prenotazione(*, session: Session, id_prenotazione: str) -> dict[st
     sanzioni = session.exec(select(Sanzione).where(Sanzione.id_prenotazione == id_prenotazione)
                             .order_by(col(Sanzione.id))).all()
     return {**prenotazione_dict(p),
-            "storia": [prenotazione_dict(v) for v in storia],
+            "storia": [prenotazione_dict(v)
+                       for v in versioni(storia, p, PrenotazioneStoria)],
             "sanzioni": [sanzione_dict(s) for s in sanzioni],
             "motivazioni": [m.model_dump() for m in motivazioni_di(
                 session=session, registro="prestazioni", riferimento=id_prenotazione)]}
@@ -73,7 +93,8 @@ def dettaglio_ricovero(*, session: Session, engine: Engine, id_ricovero: str) ->
                                     col(RicoveroStoria.id))).all()
     scavalcati = (coppie_fuori_ordine(engine=engine, id_ricovero=id_ricovero)
                   if r.stato == "ricoverato" else [])
-    return {**r.model_dump(), "storia": [v.model_dump() for v in storia],
+    return {**r.model_dump(),
+            "storia": [v.model_dump() for v in versioni(storia, r, RicoveroStoria)],
             "scavalcati": scavalcati,
             "motivazioni": [m.model_dump() for m in motivazioni_di(
                 session=session, registro="ricoveri", riferimento=id_ricovero)]}

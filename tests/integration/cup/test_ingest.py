@@ -18,6 +18,7 @@ from registro.checksum import sha256_file
 from registro.db import session_scope
 from registro.errors import ErroreUtente
 from registro.models import IngestRun, Prenotazione, PrenotazioneStoria, Scarto, Sede
+from registro.schede import dettaglio_prenotazione
 from registro.settings import Settings
 
 
@@ -37,6 +38,13 @@ def _pren(engine: Engine, id_: str) -> Prenotazione:
         p = s.get(Prenotazione, id_)
         assert p is not None
         return p
+
+
+def _versioni(engine: Engine, id_: str) -> list[str]:
+    """The states of every version received, oldest first, as the API and console read them."""
+    with session_scope(engine) as s:
+        return [v["stato"] for v in
+                dettaglio_prenotazione(session=s, id_prenotazione=id_)["storia"]]
 
 
 def test_valid_rows_land_invalid_rows_are_rejected_with_reasons(
@@ -102,7 +110,8 @@ def test_an_older_version_never_overwrites_a_newer_one(registro: Engine, setting
     with session_scope(registro) as s:
         storia = s.exec(select(PrenotazioneStoria.stato)
                         .order_by(PrenotazioneStoria.versione_il)).all()
-    assert storia == ["prenotata", "non_presentato"]
+    assert storia == ["prenotata"]  # only the superseded versions: the current one is P1
+    assert _versioni(registro, "P1") == ["prenotata", "non_presentato"]
 
 
 def test_a_newer_version_updates_and_keeps_history(registro: Engine, settings: Settings,
@@ -115,7 +124,8 @@ def test_a_newer_version_updates_and_keeps_history(registro: Engine, settings: S
         engine=registro, settings=settings)
     assert esito.aggiornate == 1
     assert _pren(registro, "P1").stato == "erogata"
-    assert _count(registro, PrenotazioneStoria) == 2
+    assert _count(registro, PrenotazioneStoria) == 1
+    assert _versioni(registro, "P1") == ["prenotata", "erogata"]
 
 
 def test_duplicate_ids_in_one_file_the_later_line_wins(registro: Engine, settings: Settings,
@@ -126,6 +136,8 @@ def test_duplicate_ids_in_one_file_the_later_line_wins(registro: Engine, setting
     assert (esito.righe, esito.accettate, esito.scartate) == (3, 3, 0)
     assert (esito.duplicate, esito.nuove) == (1, 2)
     assert _pren(registro, "P1").stato == "non_presentato"
+    assert _versioni(registro, "P1") == ["prenotata", "non_presentato"]
+    assert _versioni(registro, "P2") == ["erogata"]
 
 
 @pytest.mark.parametrize("contenuto, messaggio", [

@@ -14,6 +14,7 @@ from registro.db import session_scope
 from registro.errors import ErroreUtente
 from registro.models import Reparto, Ricovero, RicoveroStoria, Scarto
 from registro.motivazioni import registra
+from registro.schede import dettaglio_ricovero
 from registro.settings import Settings
 
 HEADER = ("id_ricovero,data_inserimento,codice_reparto,codice_patologia,"
@@ -61,7 +62,9 @@ def test_ricoveri_ingest_rejects_versions_idempotence(engine: Engine, settings: 
         r1 = s.get(Ricovero, "R1")
         assert r1 is not None and r1.stato == "ricoverato"
         assert len(s.exec(select(RicoveroStoria).where(RicoveroStoria.id_ricovero == "R1"))
-                   .all()) == 2
+                   .all()) == 1  # the superseded version; the current one is r1
+        versioni = dettaglio_ricovero(session=s, engine=engine, id_ricovero="R1")["storia"]
+        assert [v["stato"] for v in versioni] == ["in_attesa", "ricoverato"]
         nuovo = s.get(Reparto, "09.01")
         assert nuovo is not None and nuovo.da_completare
 
