@@ -1,7 +1,7 @@
 """registro snello: la storia tiene solo le versioni superate
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0014
 Create Date: 2026-11-30 16:30:00.000000
 
 Until now `prenotazione_storia` and `ricovero_storia` held every version, the current one
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0015'
-down_revision: str | None = '0010'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
