@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from public_site.formato import nome_mese
 from registro.errors import ErroreUtente, NonTrovato
+from registro.festivi import festivi
 from registro.periodo import Periodo
 from registro.schede import dettaglio_prenotazione, dettaglio_ricovero
 from reports.monitoring import LISTE
@@ -331,5 +332,8 @@ def impostazioni(request: Request,
                                     Depends(richiede_permesso("leggere_impostazioni"))]
                  ) -> Response:
     s = impostazioni_di(request)
+    anno = date.today().year
+    # the days the terms skip (notice for a cancellation, the Tutela's working-day terms)
+    giorni_festivi = {a: sorted(festivi(a, s.patrono)) for a in (anno, anno + 1)}
     return pagina(request, "impostazioni.html", persona=persona, s=s,
-                  bonum=Decimal(s.bonum), malum=Decimal(s.malum))
+                  bonum=Decimal(s.bonum), malum=Decimal(s.malum), festivi=giorni_festivi)

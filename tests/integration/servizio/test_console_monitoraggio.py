@@ -131,3 +131,22 @@ def test_detail_pages_and_lettura_sees_no_assistito(cliente: Callable[[str], Tes
     impostazioni = lettura.get("/console/impostazioni").text
     assert "€ 25,82" in impostazioni
     assert "Ticket massimo per prestazione" in impostazioni and "€ 36,15" in impostazioni
+
+
+
+def test_settings_page_lists_the_holidays_in_force(cliente: Callable[[str], TestClient]
+                                                   ) -> None:
+    """The holidays the working-day terms skip, this year and next: Christmas, New Year's
+    Day and Easter Monday (it moves every year), each once."""
+    from datetime import date, timedelta
+
+    from public_site.formato import data_it
+    from registro.festivi import pasqua
+
+    pagina = cliente("lettura").get("/console/impostazioni").text
+    for anno in (date.today().year, date.today().year + 1):
+        elenco = pagina.split(f'id="festivi-{anno}"')[1].split("</ul>")[0]
+        for giorno in (date(anno, 12, 25), date(anno, 1, 1),
+                       pasqua(anno) + timedelta(days=1)):
+            assert elenco.count(f"<li>{data_it(giorno)}</li>") == 1, (giorno, elenco)
+        assert elenco.count("<li>") == 12  # the national holidays, no patron set
