@@ -138,11 +138,6 @@ class Settings(BaseSettings):
     gets `Secure`. Leave false only for a console on 127.0.0.1."""
     console_timeout_minuti: int = Field(default=30, ge=1)
     """A console session unused for this long ends; the person logs in again."""
-    console_anticipo_secondi: float = Field(default=30, ge=0)
-    """`registro serve` looks this often whether the register changed (an ingest, a check, a
-    new day) and computes the console's monitoring list and dashboard again before anyone
-    asks: the first page after the nightly job answers as fast as the others. 0 = only when
-    a page asks."""
     console_blocco_minuti: int = Field(default=15, ge=1)
     """After 10 wrong passwords for one name within a minute, that name's logins are refused
     for this long, without checking the password."""

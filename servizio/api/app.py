@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,7 +23,6 @@ from servizio.api import (
     stats,
 )
 from servizio.api.errori import installa
-from servizio.console import lista as lista_console
 from servizio.console.montaggio import installa as installa_console
 
 DESCRIZIONE = """
@@ -45,24 +43,16 @@ con il ruolo sbagliato 403. Ogni scrittura è registrata nella tabella `audit`.
 """
 
 
-def create_app(settings: Settings, *, anticipa: bool = False) -> FastAPI:
-    """Build the application; the engine is created here and disposed at shutdown.
-    `anticipa`: keep the console's list computed ahead of requests (`registro serve`;
-    `console_anticipo_secondi`), left out of the tests' short-lived applications."""
+def create_app(settings: Settings) -> FastAPI:
+    """Build the application; the engine is created here and disposed at shutdown."""
     engine = make_engine(settings.db_url)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # An upload cut by a killed server left the raw export (codici fiscali in clear)
         # under data_dir/upload: remove it (uploads of live workers are locked, kept).
         riservato.rimuovi_abbandonate(cartella_upload(settings))
-        fermo = threading.Event()
-        filo = (lista_console.anticipa(app.state, engine, settings, fermo)
-                if anticipa and settings.console_anticipo_secondi > 0 else None)
         yield
-        fermo.set()
-        if filo is not None:
-            filo.join(timeout=60)
         engine.dispose()
 
     app = FastAPI(
@@ -101,4 +91,4 @@ def create_app(settings: Settings, *, anticipa: bool = False) -> FastAPI:
 def app_da_ambiente() -> FastAPI:
     """Factory for `uvicorn --factory` (several workers): settings from the environment."""
     riservato.applica_umask()
-    return create_app(load_settings(), anticipa=True)
+    return create_app(load_settings())

@@ -91,4 +91,4 @@ def serve(
         uvicorn.run("servizio.api.app:app_da_ambiente", factory=True, host=host, port=port,
                     workers=workers, log_level="info")
         return
-    uvicorn.run(create_app(settings, anticipa=True), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

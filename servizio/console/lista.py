@@ -12,10 +12,9 @@ import base64
 import hashlib
 import io
 import json
-import logging
 import threading
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
@@ -27,9 +26,7 @@ from registro import colonnare
 from registro.csvsafe import neutralizza
 from registro.errors import ErroreUtente
 from registro.motivazioni import vigenti
-from registro.periodo import Periodo
 from registro.settings import Settings
-from reports import cruscotto as cr
 from reports.monitoring import COLONNE, LISTE, NOMI, calcola_lista, urgenza
 from servizio.console.service import OGGETTO_DELLA_LISTA
 
@@ -364,37 +361,3 @@ def in_memoria(stato_app: Any) -> ListaInMemoria:
             stato_app.lista_monitoraggio = cache
         return cache
 
-
-
-def dati_cruscotto(cache: ListaInMemoria, engine: Engine, settings: Settings, oggi: date,
-                   periodo: Periodo | None) -> cr.Cruscotto | None:
-    """The dashboard of `periodo` (None: the default one): its shares kept while the
-    register's inputs are the same, its counts from the list as it is now."""
-    lista = filtra(cache.ordinata(engine, settings, oggi), Filtri())
-    dati = cache.ricordato(
-        engine, settings, oggi, ("cruscotto", periodo),
-        lambda: cr.calcola(engine=engine, settings=settings, lista=lista, periodo=periodo))
-    return replace(dati, conteggi=cr.conteggi(lista)) if dati is not None else None
-
-
-_log = logging.getLogger("registro.console")
-
-
-def anticipa(stato_app: Any, engine: Engine, settings: Settings,
-             fermo: threading.Event) -> threading.Thread:
-    """A thread that, every `console_anticipo_secondi`, computes the list and the default
-    dashboard if the register changed since the last time (the kept state's impronta says
-    so; otherwise it costs the impronta's few tiny queries). The nightly ingest and check
-    run in other processes: without this the first person to open the console after them
-    waits for the whole list (about a second at 100,000 items). Stops when `fermo` is set."""
-    def giro() -> None:
-        while not fermo.is_set():
-            try:
-                dati_cruscotto(in_memoria(stato_app), engine, settings, date.today(), None)
-            except Exception:   # a failed round is logged; the pages compute on demand
-                _log.exception("console: calcolo anticipato della lista non riuscito")
-            fermo.wait(settings.console_anticipo_secondi)
-
-    filo = threading.Thread(target=giro, name="console-anticipo", daemon=True)
-    filo.start()
-    return filo

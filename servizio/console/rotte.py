@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -23,6 +24,7 @@ from registro.errors import ErroreUtente, NonTrovato
 from registro.festivi import festivi
 from registro.periodo import Periodo
 from registro.schede import dettaglio_prenotazione, dettaglio_ricovero
+from reports import cruscotto as cr
 from reports.monitoring import LISTE
 from servizio.console import grafici as gr
 from servizio.console import lista as ls
@@ -156,8 +158,13 @@ def cruscotto(request: Request, persona: Annotated[Persona, Depends(richiede_per
         except ErroreUtente as exc:
             errori.append(("periodo", str(exc)))
     engine, settings, oggi = request.app.state.engine, impostazioni_di(request), date.today()
+    lista = ls.filtra(_lista_oggi(request), Filtri())
     # the shares read the bookings, not the motivazioni: kept while the register is the same
-    dati = ls.dati_cruscotto(ls.in_memoria(request.app.state), engine, settings, oggi, scelto)
+    dati = ls.in_memoria(request.app.state).ricordato(
+        engine, settings, oggi, ("cruscotto", scelto),
+        lambda: cr.calcola(engine=engine, settings=settings, lista=lista, periodo=scelto))
+    if dati is not None:
+        dati = replace(dati, conteggi=cr.conteggi(lista))
     return pagina(request, "cruscotto.html", 422 if errori else 200, persona=persona,
                   dati=dati, grafici=gr.del_cruscotto(dati) if dati else None,
                   nome_mese=nome_mese,
