@@ -13,8 +13,16 @@ processes under /usr/bin/time -v (wall time and peak memory):
   stats:   `registro stats --period ANNO` vs the DuckDB reference query
            (benchmarks/riferimento_duckdb.sql, the same definitions) on its own table
   site:    `registro site build`
-Repetitions alternate the order of the contenders. It prints medians and ratios and appends
-them, with versions and machine facts, to a CSV.
+Repetitions alternate the order of the contenders.
+
+With --notturno it times the nightly path instead (issue #16): a year of N bookings loaded
+and checked, then three CUP deltas of 1 % new + 0.5 % updated bookings (`delta_cup`), each
+  ingest:  `registro ingest deltaK.csv` vs DuckDB's `INSERT OR REPLACE` of the same file
+           into a table keyed by id_prenotazione (loaded with the year beforehand)
+  check:   `registro check` after the delta (incremental when safe) vs `registro check
+           --completo` on a copy of the same register, same reference date
+alternating who goes first; the ratios are to the first load and to the full check.
+It prints medians and ratios and appends them, with versions and machine facts, to a CSV.
 
     .venv/bin/python benchmarks/scala.py --righe 1000000 5000000 --ripetizioni 3
 """
@@ -37,6 +45,7 @@ from pathlib import Path
 import duckdb
 import pandas
 import polars
+import polars as pl
 import psycopg
 
 BIN = Path(sys.executable).parent
@@ -78,6 +87,51 @@ df = pd.read_csv(sys.argv[1], dtype=str)
 with sqlite3.connect(sys.argv[2]) as con:
     df.to_sql("prenotazione", con, if_exists="replace", index=False, chunksize=100_000)
 """
+
+
+DUCKDB_CHIAVE = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[2])
+con.execute("DROP TABLE IF EXISTS prenotazione")
+con.execute(f"CREATE TABLE prenotazione AS SELECT * FROM read_csv('{sys.argv[1]}', "
+            "all_varchar=true) LIMIT 0")
+con.execute("ALTER TABLE prenotazione ADD PRIMARY KEY (id_prenotazione)")
+con.execute(f"INSERT INTO prenotazione SELECT * FROM read_csv('{sys.argv[1]}', all_varchar=true)")
+"""
+
+DUCKDB_UPSERT = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[2])
+con.execute(f"INSERT OR REPLACE INTO prenotazione SELECT * FROM read_csv('{sys.argv[1]}', "
+            "all_varchar=true)")
+"""
+
+
+def delta_cup(base: Path, out: Path, *, n: int, k: int, anno: int) -> Path:
+    """The k-th nightly delta of a year of n bookings: 1 % new bookings (fresh ids after the
+    year's and the earlier deltas') and 0.5 % of the year's bookings updated (appointment
+    and report collection moved 3 days later, a newer `aggiornato_il`), shuffled together,
+    deterministic by k. Every row differs from the register's version, so each is new or
+    updated for the ingest."""
+    from cup.synthetic import genera_prenotazioni
+
+    nuove = max(1, n // 100)
+    aggiornate = max(1, n // 200)
+    fresche = genera_prenotazioni(nuove, seed=100 + k, anno=anno,
+                                  primo=n + (k - 1) * nuove + 1)
+    tre_giorni = pl.duration(days=3)
+    cambiate = (pl.read_csv(base, infer_schema=False).sample(aggiornate, seed=k)
+                .with_columns(
+                    data_appuntamento=(pl.col("data_appuntamento")
+                                       .str.to_datetime("%Y-%m-%dT%H:%M") + tre_giorni)
+                    .dt.strftime("%Y-%m-%dT%H:%M"),
+                    data_ritiro_referto=(pl.col("data_ritiro_referto").str.to_date()
+                                         + tre_giorni).dt.strftime("%Y-%m-%d"),
+                    aggiornato_il=pl.lit(f"{anno + 1}-01-{k:02d}T06:00")))
+    fresche = fresche.select(pl.col(c).cast(pl.String) for c in cambiate.columns)
+    pl.concat([fresche, cambiate]).sample(fraction=1.0, shuffle=True, seed=k).write_csv(
+        out, null_value="")
+    return out
 
 
 def _tempo(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -196,6 +250,84 @@ def misura(n: int, ripetizioni: int, cartella: Path, postgres: str | None = None
             for k, v in tempi.items()]
 
 
+def misura_notturna(n: int, delta: int, cartella: Path) -> list[dict[str, object]]:
+    """The nightly scenario (module docstring), on SQLite: deltas 1..`delta`."""
+    registro = str(BIN / "registro")
+    py = sys.executable
+    csv_path = cartella / f"cup_{n}.csv"
+    if not csv_path.exists():
+        subprocess.run([registro, "synth", "--rows", str(n), "--seed", "1", "--out",
+                        str(csv_path), "--anno", str(ANNO)], check=True)
+    tempi: dict[str, list[tuple[float, float]]] = {}
+    d = cartella / f"notte_{n}"
+    copia = cartella / f"notte_{n}_completo"
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir()
+    env = _env(d / "r.db", d / "dati")
+    env_copia = _env(copia / "r.db", copia / "dati")
+    duck = cartella / f"notte_{n}.duckdb"
+    duck.unlink(missing_ok=True)
+    subprocess.run([registro, "init"], check=True, env=env, capture_output=True)
+    tempi["ingest registro"] = [_tempo([registro, "ingest", str(csv_path)], env)]
+    tempi["check registro"] = [_tempo([registro, "check", "--al", f"{ANNO}-12-31"], env)]
+    tempi["carico duckdb con chiave"] = [_tempo([py, "-c", DUCKDB_CHIAVE, str(csv_path),
+                                                 str(duck)])]
+    for k in range(1, delta + 1):
+        f = delta_cup(csv_path, cartella / f"delta_{n}_{k}.csv", n=n, k=k, anno=ANNO)
+        al = f"{ANNO + 1}-01-{k:02d}"
+
+        def ingest_registro(f: Path = f) -> None:
+            tempi.setdefault("ingest delta registro", []).append(
+                _tempo([registro, "ingest", str(f)], env))
+
+        def ingest_duckdb(f: Path = f) -> None:
+            tempi.setdefault("ingest delta duckdb", []).append(
+                _tempo([py, "-c", DUCKDB_UPSERT, str(f), str(duck)]))
+
+        def check_delta(al: str = al) -> None:
+            tempi.setdefault("check delta registro", []).append(
+                _tempo([registro, "check", "--al", al], env))
+
+        def check_completo(al: str = al) -> None:
+            tempi.setdefault("check completo registro", []).append(
+                _tempo([registro, "check", "--completo", "--al", al], env_copia))
+
+        carichi = [ingest_registro, ingest_duckdb]
+        verifiche = [check_delta, check_completo]
+        if k % 2 == 0:
+            carichi.reverse()
+            verifiche.reverse()
+        for c in carichi:
+            c()
+        # the full check runs on a copy taken after the delta's ingest, so both checks
+        # start from the same register
+        shutil.rmtree(copia, ignore_errors=True)
+        shutil.copytree(d, copia)
+        for v in verifiche:
+            v()
+    shutil.rmtree(copia, ignore_errors=True)
+    return [{"righe": n, "compito": k, "mediana_s": statistics.median(t for t, _ in v),
+             "picco_mb": max(m for _, m in v), "ripetizioni": len(v)}
+            for k, v in tempi.items()]
+
+
+def _rapporto(mediane: dict[tuple[object, object], float], n: object, k: str) -> str:
+    m = mediane[(n, k)]
+    if k.startswith("ingest registro") and (n, "ingest duckdb") in mediane:
+        return (f"{m / mediane[(n, 'ingest duckdb')]:.2f}× duckdb, "
+                f"{m / mediane[(n, 'ingest pandas')]:.2f}× pandas")
+    if k == "check registro" and (n, "check duckdb") in mediane:
+        return f"{m / mediane[(n, 'check duckdb')]:.2f}× duckdb"
+    if k == "stats registro":
+        return f"{m / mediane[(n, 'stats duckdb')]:.2f}× duckdb"
+    if k == "ingest delta registro":
+        return (f"{m / mediane[(n, 'ingest delta duckdb')]:.2f}× duckdb upsert, "
+                f"{m / mediane[(n, 'ingest registro')]:.1%} del primo carico")
+    if k == "check delta registro":
+        return f"{m / mediane[(n, 'check completo registro')]:.1%} della verifica completa"
+    return ""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--righe", type=int, nargs="+", default=[1_000_000, 5_000_000])
@@ -205,6 +337,9 @@ def main() -> None:
     ap.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres",
                     help="Server for the PostgreSQL ingest (an admin URL).")
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--notturno", action="store_true",
+                    help="The nightly scenario (a year, then CUP deltas) instead.")
+    ap.add_argument("--delta", type=int, default=3, help="Deltas in the nightly scenario.")
     args = ap.parse_args()
     args.cartella.mkdir(parents=True, exist_ok=True)
     macchina = {"data": datetime.now().isoformat(timespec="seconds"),
@@ -213,22 +348,17 @@ def main() -> None:
                 "pandas": pandas.__version__, "sistema": platform.platform()}
     righe: list[dict[str, object]] = []
     for n in args.righe:
-        righe += misura(n, args.ripetizioni, args.cartella,
-                        None if args.no_postgres else args.postgres)
+        if args.notturno:
+            righe += misura_notturna(n, args.delta, args.cartella)
+        else:
+            righe += misura(n, args.ripetizioni, args.cartella,
+                            None if args.no_postgres else args.postgres)
     mediane = {(r["righe"], r["compito"]): float(r["mediana_s"]) for r in righe}  # type: ignore[arg-type]
-    print(f"{'righe':>10} {'compito':<16} {'mediana s':>10} {'picco MB':>9}  rapporto")
+    print(f"{'righe':>10} {'compito':<24} {'mediana s':>10} {'picco MB':>9}  rapporto")
     for r in righe:
         n, k = r["righe"], str(r["compito"])
-        rapporto = ""
-        if k.startswith("ingest registro"):
-            rapporto = (f"{mediane[(n, k)] / mediane[(n, 'ingest duckdb')]:.2f}× duckdb, "
-                        f"{mediane[(n, k)] / mediane[(n, 'ingest pandas')]:.2f}× pandas")
-        elif k == "check registro":
-            rapporto = f"{mediane[(n, k)] / mediane[(n, 'check duckdb')]:.2f}× duckdb"
-        elif k == "stats registro":
-            rapporto = f"{mediane[(n, k)] / mediane[(n, 'stats duckdb')]:.2f}× duckdb"
-        print(f"{n:>10,} {k:<16} {float(r['mediana_s']):>10.2f} {float(r['picco_mb']):>9.0f}"  # type: ignore[arg-type]
-              f"  {rapporto}")
+        print(f"{n:>10,} {k:<24} {float(r['mediana_s']):>10.2f} {float(r['picco_mb']):>9.0f}"  # type: ignore[arg-type]
+              f"  {_rapporto(mediane, n, k)}")
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     nuovo = not args.csv.exists()
     with open(args.csv, "a", newline="", encoding="utf-8") as fh:
