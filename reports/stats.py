@@ -77,7 +77,8 @@ def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
     """The waiting-time table of one period, one reading, under one standards profile."""
     filtro = nel_periodo(lettura, periodo)
     # Grouping on string codes is the bulk of the work: without class targets (carta1995)
-    # the class is not a key at all, and is added back as a null column.
+    # the class is not a key at all, and is added back as a null column. The codes may come
+    # as Categoricals (registro.colonnare.CODICI): they are text again before the sort.
     chiavi = CHIAVI if profilo.per_classe else CHIAVI[:2]
     lf = con_fuori_ordine(lf, profilo)
     righe = (
@@ -120,8 +121,8 @@ def tabella_prestazioni(lf: pl.LazyFrame, *, profilo: Profilo, periodo: Periodo,
             pl.col("n_fuori_garanzia"),
             statistiche.quota(pl.col("scavalcano"), pl.col("n")).alias("quota_fuori_ordine"),
         )
-        .sort(CHIAVI, nulls_last=False)
         .select(pl.col(c).cast(t) for c, t in SCHEMA.items())
+        .sort(CHIAVI, nulls_last=False)
     )
     return tabella.collect()
 

@@ -73,8 +73,9 @@ def tabella(*, engine: Engine, settings: Settings, period: str, registro: str,
         df = tabella_ricoveri(lista, profilo=prof, periodo=periodo,
                               fuori_ordine=fuori_ordine(lista)).select(COLONNE_RICOVERI)
     else:
-        df = tabella_prestazioni(colonnare.prenotazioni(engine, settings), profilo=prof,
-                                 periodo=periodo,
+        df = tabella_prestazioni(colonnare.prenotazioni(engine, settings,
+                                                        codici_categorici=True),
+                                 profilo=prof, periodo=periodo,
                                  lettura="ex_post" if lettura == "ex_post" else "ex_ante",
                                  ).select(COLONNE)
     return df.to_dicts()

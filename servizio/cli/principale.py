@@ -334,8 +334,9 @@ def stats(
                                        fuori_ordine=fuori_ordine(lista))
             path = scrivi_tabella_ricoveri(tabella, out_file, formato.value)
         else:
-            tabella = tabella_prestazioni(colonnare.prenotazioni(engine, settings), profilo=prof,
-                                          periodo=periodo, lettura=lettura.value)
+            prenotazioni = colonnare.prenotazioni(engine, settings, codici_categorici=True)
+            tabella = tabella_prestazioni(prenotazioni, profilo=prof, periodo=periodo,
+                                          lettura=lettura.value)
             path = scrivi_tabella(tabella, out_file, formato.value)
     out.print(f"{tabella.height:,} righe ({registro.value}, {prof.nome}) scritte in {path}")
 

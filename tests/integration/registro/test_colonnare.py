@@ -57,6 +57,26 @@ def test_check_writes_a_mirror_equal_to_the_database(registro: Engine,
         tabella_prestazioni(dal_db.lazy(), profilo=profilo, periodo=periodo))
 
 
+@pytest.mark.parametrize("specchio_valido", [True, False])
+def test_codes_read_as_categoricals_give_the_same_table(registro: Engine, settings: Settings,
+                                                        specchio_valido: bool) -> None:
+    """The statistics' dictionary-coded read (from the mirror, or from the database when
+    the mirror is stale) changes the types of the codes only, never a number or the order."""
+    if not specchio_valido:
+        colonnare.percorso(settings).unlink()
+    categorici = colonnare.prenotazioni(registro, settings, codici_categorici=True).collect()
+    assert {categorici.schema[c] for c in colonnare.CODICI} == {pl.Categorical()}
+    testo = leggi_prenotazioni(registro)
+    assert _ordinate(categorici.with_columns(
+        pl.col(c).cast(pl.String) for c in colonnare.CODICI)).equals(_ordinate(testo))
+    for profilo in (carica_profilo("carta1995", None), carica_profilo("pngla", None)):
+        periodo = Periodo.parse("2026")
+        attesa = tabella_prestazioni(testo.lazy(), profilo=profilo, periodo=periodo)
+        assert attesa.height > 0
+        assert tabella_prestazioni(categorici.lazy(), profilo=profilo,
+                                   periodo=periodo).equals(attesa)
+
+
 def test_a_new_ingest_makes_the_mirror_stale(registro: Engine, settings: Settings,
                                             tmp_path: Path) -> None:
     prima = os.stat(colonnare.percorso(settings)).st_mtime_ns
