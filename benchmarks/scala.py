@@ -35,6 +35,7 @@ import os
 import platform
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -107,7 +108,8 @@ con.execute(f"INSERT OR REPLACE INTO prenotazione SELECT * FROM read_csv('{sys.a
 """
 
 
-def delta_cup(base: Path, out: Path, *, n: int, k: int, anno: int) -> Path:
+def delta_cup(base: Path, out: Path, *, n: int, k: int, anno: int,
+              quota_nuove: float = 0.01, quota_aggiornate: float = 0.005) -> Path:
     """The k-th nightly delta of a year of n bookings: 1 % new bookings (fresh ids after the
     year's and the earlier deltas') and 0.5 % of the year's bookings updated (appointment
     and report collection moved 3 days later, a newer `aggiornato_il`), shuffled together,
@@ -115,10 +117,10 @@ def delta_cup(base: Path, out: Path, *, n: int, k: int, anno: int) -> Path:
     updated for the ingest."""
     from cup.synthetic import genera_prenotazioni
 
-    nuove = max(1, n // 100)
-    aggiornate = max(1, n // 200)
+    nuove = round(n * quota_nuove)
+    aggiornate = max(1, round(n * quota_aggiornate))
     fresche = genera_prenotazioni(nuove, seed=100 + k, anno=anno,
-                                  primo=n + (k - 1) * nuove + 1)
+                                  primo=n + (k - 1) * max(1, n // 100) + 1)
     tre_giorni = pl.duration(days=3)
     cambiate = (pl.read_csv(base, infer_schema=False).sample(aggiornate, seed=k)
                 .with_columns(
@@ -306,9 +308,25 @@ def misura_notturna(n: int, delta: int, cartella: Path) -> list[dict[str, object
         for v in verifiche:
             v()
     shutil.rmtree(copia, ignore_errors=True)
-    return [{"righe": n, "compito": k, "mediana_s": statistics.median(t for t, _ in v),
-             "picco_mb": max(m for _, m in v), "ripetizioni": len(v)}
-            for k, v in tempi.items()]
+    # The register on disk with one update per ten bookings (issue #16's measure): a last
+    # delta that updates a tenth of the year, then the file after a checkpoint.
+    dieci = delta_cup(csv_path, cartella / f"delta_{n}_decimo.csv", n=n, k=delta + 1,
+                      anno=ANNO, quota_nuove=0, quota_aggiornate=0.1)
+    subprocess.run([registro, "ingest", str(dieci)], check=True, env=env, capture_output=True)
+    with sqlite3.connect(d / "r.db") as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        prenotazioni = con.execute("SELECT count(*) FROM prenotazione").fetchone()[0]
+        versioni = con.execute("SELECT count(*) FROM prenotazione_storia").fetchone()[0]
+    byte = (d / "r.db").stat().st_size
+    print(f"registro su disco, un aggiornamento ogni dieci prenotazioni: {byte:,} byte, "
+          f"{prenotazioni:,} prenotazioni, {versioni:,} versioni superate nella storia: "
+          f"{byte / prenotazioni:.0f} B per prenotazione", flush=True)
+    risultato = [{"righe": n, "compito": k, "mediana_s": statistics.median(t for t, _ in v),
+                  "picco_mb": max(m for _, m in v), "ripetizioni": len(v)}
+                 for k, v in tempi.items()]
+    return [*risultato, {"righe": n, "compito": "byte per prenotazione (1 agg. su 10)",
+                         "mediana_s": round(byte / prenotazioni, 1), "picco_mb": 0,
+                         "ripetizioni": 1}]
 
 
 def _rapporto(mediane: dict[tuple[object, object], float], n: object, k: str) -> str:
