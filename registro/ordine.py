@@ -304,3 +304,250 @@ def con_fuori_ordine(lf: pl.LazyFrame, profilo: Profilo) -> pl.LazyFrame:
     lf = lf.with_row_index(riga)
     conteggi = fuori_ordine_prenotazioni(garanzia(lf, profilo), chiave=riga)
     return lf.join(conteggi.lazy(), on=riga, how="left", maintain_order="left").drop(riga)
+
+
+# --- overtakes between two sets: the incremental recount after a CUP delta ------------------
+#
+# After a delta only the pairs with a changed booking are new: an unchanged booking X gains
+# the changed bookings (new versions) it overtook and loses the old versions it had
+# overtaken; a changed booking is counted against its whole agenda. Both are "for each a of
+# A, the weight of the b of B it overtook", one side small (the delta) and the other large
+# (the agendas it touched). The answer for a depends on b only through where b's timestamp
+# and day fall among the *small* side's values of their agenda, so the large side is folded
+# into a table per agenda of (timestamp slot × day slot × urgency) cells, summed along its
+# three axes; each booking of the large side is then one lookup or one increment. The table
+# has (k+1)·(min(k, days)+1)·5 cells for an agenda with k bookings on the small side: small
+# when the delta is spread over many agendas, as nightly deltas are; the caller falls back
+# to counting the touched agendas whole when it is not (`celle_massime`).
+
+URGENZE = 5
+"""Urgency ranks 0..4 (URGENZA, 0 without a class)."""
+
+
+def conta_scavalcati_tra(a: dict[str, np.ndarray], b: dict[str, np.ndarray], pesi: np.ndarray,
+                         *, piccolo: str, celle_massime: int) -> np.ndarray | None:
+    """For each booking a of A, Σ pesi[b] over the bookings b of B that a overtook (same
+    `gruppo`, b booked strictly earlier, b's day strictly later, b at least as urgent as a):
+    int64 array aligned with A; None when the table would exceed `celle_massime` cells.
+
+    `a` and `b` map "gruppo", "istante", "giorno", "urgenza" to arrays (integers; groups
+    coded alike on both sides). `piccolo` ("a" or "b") names the side whose values slot the
+    table: the result is the same either way, the cost is not."""
+    n_a = len(a["gruppo"])
+    esito = np.zeros(n_a, dtype=np.int64)
+    if n_a == 0 or len(b["gruppo"]) == 0:
+        return esito
+    s = a if piccolo == "a" else b
+    g_a, g_b = (np.asarray(x["gruppo"], dtype=np.int64) for x in (a, b))
+    g_s = np.asarray(s["gruppo"], dtype=np.int64)
+    # dense group codes over the small side; the other side's rows of other groups drop out
+    gruppi = np.unique(g_s)
+    pos_a, ok_a = _posizione(gruppi, g_a)
+    pos_b, ok_b = _posizione(gruppi, g_b)
+    if not ok_a.any() or not ok_b.any():
+        return esito
+    n_g = gruppi.size
+    # each axis as slots among the small side's distinct values of the same group
+    t_a, t_b, t_s = _codici(a["istante"], b["istante"], s["istante"])
+    d_a, d_b, d_s = _codici(a["giorno"], b["giorno"], s["giorno"])
+    gs = _posizione(gruppi, g_s)[0]
+    larghezza_t = int(max(t_a.max(), t_b.max(), t_s.max())) + 1
+    larghezza_d = int(max(d_a.max(), d_b.max(), d_s.max())) + 1
+    chiavi_t, lo_t, n_t = _slot(gs, t_s, n_g, larghezza_t)
+    chiavi_d, lo_d, n_d = _slot(gs, d_s, n_g, larghezza_d)
+
+    def indice(chiavi: np.ndarray, lo: np.ndarray, larghezza: int, g: np.ndarray,
+               v: np.ndarray, lato: str) -> np.ndarray:
+        return np.searchsorted(chiavi, g * larghezza + v, side=lato) - lo[g]  # type: ignore[call-overload]
+
+    ga, gb = pos_a[ok_a], pos_b[ok_b]
+    if piccolo == "b":
+        # b's own slot + 1 and "slots before a's timestamp": b earlier than a, strictly
+        ti_b = indice(chiavi_t, lo_t, larghezza_t, gb, t_b[ok_b], "left") + 1
+        ti_a = indice(chiavi_t, lo_t, larghezza_t, ga, t_a[ok_a], "left")
+        # b's own day slot, and "slots up to a's day": b's day later than a's, strictly
+        di_b = indice(chiavi_d, lo_d, larghezza_d, gb, d_b[ok_b], "left")
+        di_a = indice(chiavi_d, lo_d, larghezza_d, ga, d_a[ok_a], "right")
+    else:
+        ti_b = indice(chiavi_t, lo_t, larghezza_t, gb, t_b[ok_b], "right")
+        ti_a = indice(chiavi_t, lo_t, larghezza_t, ga, t_a[ok_a], "left")
+        di_b = indice(chiavi_d, lo_d, larghezza_d, gb, d_b[ok_b], "left")
+        di_a = indice(chiavi_d, lo_d, larghezza_d, ga, d_a[ok_a], "left") + 1
+    # per group a block of (n_t+1) × (n_d+1) rows of URGENZE cells, laid out day-major
+    righe_t, righe_d = n_t + 1, n_d + 1
+    righe = righe_t * righe_d
+    if int(righe.sum()) * URGENZE > celle_massime:
+        return None
+    inizio = np.zeros(n_g + 1, dtype=np.int64)
+    np.cumsum(righe, out=inizio[1:])
+    totale = int(inizio[-1])
+    riga_b = inizio[gb] + di_b * righe_t[gb] + ti_b
+    u_b = np.asarray(b["urgenza"], dtype=np.int64)[ok_b]
+    celle = np.bincount(riga_b * URGENZE + u_b,
+                        weights=np.asarray(pesi, dtype=np.float64)[ok_b],
+                        minlength=totale * URGENZE)
+    tab = np.rint(celle).astype(np.int64).reshape(totale, URGENZE)
+    # b at least as urgent as a: suffix along the urgency
+    tab = np.cumsum(tab[:, ::-1], axis=1)[:, ::-1]
+    # b earlier than a: prefix along the timestamp slots (contiguous runs of righe_t rows)
+    g_riga = np.repeat(np.arange(n_g), righe)
+    corsa = (np.arange(totale) - inizio[g_riga]) // righe_t[g_riga]
+    inizio_corsa = inizio[g_riga] + corsa * righe_t[g_riga]
+    tab = _cumsum_segmenti(tab, inizio_corsa)
+    # b's day later than a's: suffix along the day slots (stride righe_t inside a group)
+    perm = _trasposta(inizio, righe_t, righe_d)
+    trasp = tab[perm][::-1]
+    g_rev = g_riga[perm][::-1]
+    t_rev = (np.arange(totale) - inizio[g_riga])[perm][::-1] % righe_t[g_rev]
+    nuovo = np.ones(totale, dtype=bool)
+    nuovo[1:] = (g_rev[1:] != g_rev[:-1]) | (t_rev[1:] != t_rev[:-1])
+    # reversed, the runs of one (group, timestamp slot) are contiguous: segmented cumsum
+    primo = np.maximum.accumulate(np.where(nuovo, np.arange(totale), 0))
+    trasp = _cumsum_segmenti(trasp, primo)[::-1]
+    tab = np.empty_like(trasp)
+    tab[perm] = trasp
+    u_a = np.asarray(a["urgenza"], dtype=np.int64)[ok_a]
+    esito[ok_a] = tab[inizio[ga] + di_a * righe_t[ga] + ti_a, u_a]
+    return esito
+
+
+def _posizione(ordinati: np.ndarray, valori: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each value in the sorted unique array, and whether it is there."""
+    pos = np.searchsorted(ordinati, valori)
+    pos = np.minimum(pos, max(ordinati.size - 1, 0))
+    return pos, ordinati[pos] == valori
+
+
+def _codici(x_a: np.ndarray, x_b: np.ndarray, x_s: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Small integers in the order of the values that keep every comparison with a value of
+    the small side: 2·i+1 for its i-th distinct value, 2·i for what lies just below it."""
+    distinti = np.unique(np.asarray(x_s, dtype=np.int64))
+
+    def codice(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.int64)
+        i = np.searchsorted(distinti, x)
+        pari = distinti[np.minimum(i, distinti.size - 1)] == x
+        return 2 * i + pari
+
+    return codice(x_a), codice(x_b), codice(x_s)
+
+
+def _slot(g: np.ndarray, v: np.ndarray, n_g: int, larghezza: int
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The small side's distinct (group, value) as sorted keys g·larghezza + v (v below
+    larghezza), where each group's keys start (lo) and how many there are."""
+    chiavi = np.unique(g * larghezza + v)
+    confini = np.searchsorted(chiavi, np.arange(n_g + 1) * larghezza)
+    return chiavi, confini[:-1], np.diff(confini)
+
+
+def _cumsum_segmenti(tab: np.ndarray, inizio_segmento: np.ndarray) -> np.ndarray:
+    """Running sums along axis 0 restarted at each segment (`inizio_segmento`: the first row
+    of each row's segment)."""
+    somma = np.cumsum(tab, axis=0)
+    prima = np.zeros_like(tab)
+    prima[1:] = somma[:-1]
+    return somma - prima[inizio_segmento]
+
+
+def _trasposta(inizio: np.ndarray, righe_t: np.ndarray, righe_d: np.ndarray) -> np.ndarray:
+    """The rows reordered from day-major to timestamp-major inside each group's block."""
+    totale = int(inizio[-1])
+    g = np.repeat(np.arange(righe_t.size), righe_t * righe_d)
+    k = np.arange(totale) - inizio[g]
+    # k-th row of the new order: timestamp slot k // righe_d, day slot k % righe_d
+    return inizio[g] + (k % righe_d[g]) * righe_t[g] + k // righe_d[g]
+
+
+COLONNE_AGENDA = ["codice_prestazione", "codice_sede"]
+
+
+def fuori_ordine_dopo(invariate: pl.DataFrame, prima: pl.DataFrame, cambiate: pl.DataFrame,
+                      *, celle_massime: int | None = None) -> tuple[pl.Series, pl.Series]:
+    """`fuori_ordine` after a delta, as a full count over invariate + cambiate would give it:
+    for `invariate` (the unchanged bookings, with the count the last check recorded) and for
+    `cambiate` (the new versions), in their orders.
+
+    `invariate` and `prima` (the changed bookings' old versions) carry the recorded
+    `fuori_ordine`: null exactly when the booking was not `in_agenda` then (the check writes
+    it so), which is also what decides whether it counted for the others. `cambiate` carries
+    `in_garanzia`. An unchanged booking's count moves by the new versions it overtook minus
+    the old versions it had overtaken; a new version is counted against its whole agenda
+    (`conta_scavalcati_tra`). When the tables would be too large (a delta crowded into few
+    agendas: over `celle_massime` cells, default four per booking plus a million) the
+    touched agendas are counted whole instead, with the same result."""
+    colonne = ["codice_prestazione", "codice_sede", "classe_priorita", "data_prenotazione",
+               "data_appuntamento"]
+    date_note = (pl.col("data_prenotazione").is_not_null()
+                 & pl.col("data_appuntamento").is_not_null())
+    lati = pl.concat([
+        invariate.lazy().select(*colonne, lato=pl.lit(0, pl.Int8),
+                                conta=pl.col("fuori_ordine").is_not_null() & date_note),
+        prima.lazy().select(*colonne, lato=pl.lit(1, pl.Int8),
+                            conta=pl.col("fuori_ordine").is_not_null() & date_note),
+        cambiate.lazy().select(*colonne, lato=pl.lit(2, pl.Int8),
+                               conta=in_agenda() & date_note),
+    ]).with_row_index("riga").with_columns(
+        pl.col(c).fill_null("") for c in COLONNE_AGENDA).filter("conta")
+    toccate = (lati.filter(pl.col("lato") > 0).select(COLONNE_AGENDA).unique()
+               .with_row_index("gruppo"))
+    righe = lati.join(toccate, on=COLONNE_AGENDA, how="inner").select(
+        "riga", "lato", pl.col("gruppo").cast(pl.Int64),
+        istante=pl.col("data_prenotazione").cast(pl.Datetime("us")).cast(pl.Int64),
+        giorno=pl.col("data_appuntamento").cast(pl.Date).cast(pl.Int64),
+        urgenza=pl.col("classe_priorita").replace_strict(
+            URGENZA, default=0, return_dtype=pl.Int8).fill_null(0),
+    ).collect()
+    lato = righe["lato"].to_numpy()
+    assi = {c: righe[c].to_numpy() for c in ("gruppo", "istante", "giorno", "urgenza")}
+    riga = righe["riga"].to_numpy().astype(np.int64)
+    n_inv, n_cam = invariate.height, cambiate.height
+    if celle_massime is None:
+        celle_massime = 4 * righe.height + 1_000_000
+
+    def parte(*quali: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        scelti = np.flatnonzero(np.isin(lato, quali))
+        return {c: v[scelti] for c, v in assi.items()}, scelti
+
+    inv, dove_inv = parte(0)
+    cam, dove_cam = parte(2)
+    cambi, dove_cambi = parte(1, 2)
+    tutte, dove_tutte = parte(0, 2)
+    scarto = conta_scavalcati_tra(inv, cambi, np.where(lato[dove_cambi] == 1, -1, 1),
+                                  piccolo="b", celle_massime=celle_massime)
+    nuove = conta_scavalcati_tra(cam, tutte, np.ones(dove_tutte.size, dtype=np.int64),
+                                 piccolo="a", celle_massime=celle_massime)
+    if scarto is None or nuove is None:
+        return _fuori_ordine_agende_intere(invariate, cambiate, toccate)
+    # unchanged: the recorded count moved; new versions: their count, 0 for those in agenda
+    # without dates (never counted), null outside the agenda
+    registrate = invariate["fuori_ordine"]
+    valori = registrate.fill_null(0).to_numpy().astype(np.int64)
+    valori[riga[dove_inv]] += scarto
+    conteggi = np.zeros(n_cam, dtype=np.int64)
+    conteggi[riga[dove_cam] - n_inv - prima.height] = nuove
+    return (pl.Series("fuori_ordine", valori).set(registrate.is_null(), None),
+            cambiate.select(fuori_ordine=pl.when(in_agenda()).then(
+                pl.Series(conteggi, dtype=pl.Int64))).to_series())
+
+
+def _fuori_ordine_agende_intere(invariate: pl.DataFrame, cambiate: pl.DataFrame,
+                                toccate: pl.LazyFrame) -> tuple[pl.Series, pl.Series]:
+    """`fuori_ordine_dopo` the plain way: the agendas the delta touched counted whole."""
+    colonne = ["codice_prestazione", "codice_sede", "classe_priorita", "data_prenotazione",
+               "data_appuntamento"]
+    tutte = pl.concat([
+        invariate.lazy().select(*colonne, "fuori_ordine", stato=pl.lit("prenotata"),
+                                in_garanzia=pl.col("fuori_ordine").is_not_null()),
+        cambiate.lazy().select(*colonne, fuori_ordine=pl.lit(None, pl.Int64), stato="stato",
+                               in_garanzia="in_garanzia"),
+    ]).with_row_index("riga")
+    ricontate = tutte.join(toccate.drop("gruppo"), how="semi", left_on=[
+        pl.col(c).fill_null("") for c in COLONNE_AGENDA], right_on=COLONNE_AGENDA)
+    conteggi = fuori_ordine_prenotazioni(ricontate, chiave="riga")
+    esito = tutte.join(conteggi.lazy().rename({"fuori_ordine": "_nuovo"}), on="riga",
+                       how="left", maintain_order="left").with_columns(
+        fuori_ordine=pl.when(in_agenda()).then(pl.coalesce("_nuovo", "fuori_ordine")
+                                               .fill_null(0))).collect()["fuori_ordine"]
+    return esito.head(invariate.height), esito.tail(cambiate.height)
