@@ -16,6 +16,7 @@ from a loop over rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -347,32 +348,24 @@ def conta_scavalcati_tra(a: dict[str, np.ndarray], b: dict[str, np.ndarray], pes
     if not ok_a.any() or not ok_b.any():
         return esito
     n_g = gruppi.size
+    gs, ga, gb = _posizione(gruppi, g_s)[0], pos_a[ok_a], pos_b[ok_b]
     # each axis as slots among the small side's distinct values of the same group
-    t_a, t_b, t_s = _codici(a["istante"], b["istante"], s["istante"])
-    d_a, d_b, d_s = _codici(a["giorno"], b["giorno"], s["giorno"])
-    gs = _posizione(gruppi, g_s)[0]
-    larghezza_t = int(max(t_a.max(), t_b.max(), t_s.max())) + 1
-    larghezza_d = int(max(d_a.max(), d_b.max(), d_s.max())) + 1
-    chiavi_t, lo_t, n_t = _slot(gs, t_s, n_g, larghezza_t)
-    chiavi_d, lo_d, n_d = _slot(gs, d_s, n_g, larghezza_d)
-
-    def indice(chiavi: np.ndarray, lo: np.ndarray, larghezza: int, g: np.ndarray,
-               v: np.ndarray, lato: str) -> np.ndarray:
-        return np.searchsorted(chiavi, g * larghezza + v, side=lato) - lo[g]  # type: ignore[call-overload]
-
-    ga, gb = pos_a[ok_a], pos_b[ok_b]
+    conta_t, n_t = _contatore(gs, s["istante"], [a["istante"], b["istante"]], n_g)
+    conta_d, n_d = _contatore(gs, s["giorno"], [a["giorno"], b["giorno"]], n_g)
+    t_a, d_a = (np.asarray(a[c], dtype=np.int64)[ok_a] for c in ("istante", "giorno"))
+    t_b, d_b = (np.asarray(b[c], dtype=np.int64)[ok_b] for c in ("istante", "giorno"))
     if piccolo == "b":
         # b's own slot + 1 and "slots before a's timestamp": b earlier than a, strictly
-        ti_b = indice(chiavi_t, lo_t, larghezza_t, gb, t_b[ok_b], "left") + 1
-        ti_a = indice(chiavi_t, lo_t, larghezza_t, ga, t_a[ok_a], "left")
+        ti_b = conta_t(gb, t_b, "left") + 1
+        ti_a = conta_t(ga, t_a, "left")
         # b's own day slot, and "slots up to a's day": b's day later than a's, strictly
-        di_b = indice(chiavi_d, lo_d, larghezza_d, gb, d_b[ok_b], "left")
-        di_a = indice(chiavi_d, lo_d, larghezza_d, ga, d_a[ok_a], "right")
+        di_b = conta_d(gb, d_b, "left")
+        di_a = conta_d(ga, d_a, "right")
     else:
-        ti_b = indice(chiavi_t, lo_t, larghezza_t, gb, t_b[ok_b], "right")
-        ti_a = indice(chiavi_t, lo_t, larghezza_t, ga, t_a[ok_a], "left")
-        di_b = indice(chiavi_d, lo_d, larghezza_d, gb, d_b[ok_b], "left")
-        di_a = indice(chiavi_d, lo_d, larghezza_d, ga, d_a[ok_a], "left") + 1
+        ti_b = conta_t(gb, t_b, "right")
+        ti_a = conta_t(ga, t_a, "left")
+        di_b = conta_d(gb, d_b, "left")
+        di_a = conta_d(ga, d_a, "left") + 1
     # per group a block of (n_t+1) × (n_d+1) rows of URGENZE cells, laid out day-major
     righe_t, righe_d = n_t + 1, n_d + 1
     righe = righe_t * righe_d
@@ -386,9 +379,9 @@ def conta_scavalcati_tra(a: dict[str, np.ndarray], b: dict[str, np.ndarray], pes
     celle = np.bincount(riga_b * URGENZE + u_b,
                         weights=np.asarray(pesi, dtype=np.float64)[ok_b],
                         minlength=totale * URGENZE)
-    tab = np.rint(celle).astype(np.int64).reshape(totale, URGENZE)
+    tab = np.rint(celle).astype(np.int32).reshape(totale, URGENZE)   # |sums| < 2³¹ rows
     # b at least as urgent as a: suffix along the urgency
-    tab = np.cumsum(tab[:, ::-1], axis=1)[:, ::-1]
+    tab = np.cumsum(tab[:, ::-1], axis=1, dtype=np.int32)[:, ::-1]
     # b earlier than a: prefix along the timestamp slots (contiguous runs of righe_t rows)
     g_riga = np.repeat(np.arange(n_g), righe)
     corsa = (np.arange(totale) - inizio[g_riga]) // righe_t[g_riga]
@@ -412,40 +405,77 @@ def conta_scavalcati_tra(a: dict[str, np.ndarray], b: dict[str, np.ndarray], pes
 
 
 def _posizione(ordinati: np.ndarray, valori: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of each value in the sorted unique array, and whether it is there."""
+    """Index of each value in the sorted unique array, and whether it is there: a lookup
+    table when the values are dense codes, a search otherwise."""
+    if ordinati.size and valori.size:
+        minimo = min(int(ordinati[0]), int(valori.min()))
+        ampiezza = max(int(ordinati[-1]), int(valori.max())) - minimo + 1
+        if ampiezza <= 4 * ordinati.size + 1024:
+            tabella = np.full(ampiezza, -1, dtype=np.int64)
+            tabella[ordinati - minimo] = np.arange(ordinati.size)
+            pos = tabella[valori - minimo]
+            trovati = pos >= 0
+            return np.where(trovati, pos, 0), trovati
     pos = np.searchsorted(ordinati, valori)
     pos = np.minimum(pos, max(ordinati.size - 1, 0))
     return pos, ordinati[pos] == valori
 
 
-def _codici(x_a: np.ndarray, x_b: np.ndarray, x_s: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Small integers in the order of the values that keep every comparison with a value of
-    the small side: 2·i+1 for its i-th distinct value, 2·i for what lies just below it."""
-    distinti = np.unique(np.asarray(x_s, dtype=np.int64))
-
-    def codice(x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.int64)
-        i = np.searchsorted(distinti, x)
-        pari = distinti[np.minimum(i, distinti.size - 1)] == x
-        return 2 * i + pari
-
-    return codice(x_a), codice(x_b), codice(x_s)
+Contatore = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
 
 
-def _slot(g: np.ndarray, v: np.ndarray, n_g: int, larghezza: int
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The small side's distinct (group, value) as sorted keys g·larghezza + v (v below
-    larghezza), where each group's keys start (lo) and how many there are."""
-    chiavi = np.unique(g * larghezza + v)
-    confini = np.searchsorted(chiavi, np.arange(n_g + 1) * larghezza)
-    return chiavi, confini[:-1], np.diff(confini)
+def _contatore(g_s: np.ndarray, v_s: np.ndarray, altri: list[np.ndarray], n_g: int
+               ) -> tuple[Contatore, np.ndarray]:
+    """How many of the small side's distinct values of group g lie below v ("left") or up to
+    v ("right"), for any v of either side; and how many distinct values each group has.
+
+    A lookup table over (group, value) when the values span a narrow range (days), else a
+    search among the sorted keys (group, value) packed in 64 bits, the values first recoded
+    when they span too wide a range to pack."""
+    v_s = np.asarray(v_s, dtype=np.int64)
+    altri = [np.asarray(v, dtype=np.int64) for v in altri]
+    minimo = min(int(v.min()) for v in (v_s, *altri) if v.size)
+    massimo = max(int(v.max()) for v in (v_s, *altri) if v.size)
+    ampiezza = massimo - minimo + 1
+    if n_g * ampiezza <= 4_000_000:
+        presenti = np.zeros((n_g, ampiezza), dtype=bool)
+        presenti[g_s, v_s - minimo] = True
+        fino = np.cumsum(presenti, axis=1, dtype=np.int64)
+
+        def da_tabella(g: np.ndarray, v: np.ndarray, lato: str) -> np.ndarray:
+            x = v - minimo
+            return fino[g, x] - (0 if lato == "right" else presenti[g, x])
+
+        return da_tabella, fino[:, -1]
+    bit = (ampiezza - 1).bit_length()
+    if bit + int(n_g).bit_length() > 62:
+        # 2·i+1 for the small side's i-th distinct value, 2·i for what lies just below it:
+        # every comparison with one of its values kept, in a range that packs
+        distinti = np.unique(v_s)
+        conta, quanti = _contatore(g_s, 2 * np.searchsorted(distinti, v_s) + 1,
+                                   [np.array([0, 2 * distinti.size])], n_g)
+
+        def ricodificato(g: np.ndarray, v: np.ndarray, lato: str) -> np.ndarray:
+            i = np.searchsorted(distinti, v)
+            pari = distinti[np.minimum(i, distinti.size - 1)] == v
+            return conta(g, 2 * i + pari, lato)
+
+        return ricodificato, quanti
+    chiavi = np.unique((g_s << bit) | (v_s - minimo))
+    confini = np.searchsorted(chiavi, np.arange(n_g + 1, dtype=np.int64) << bit)
+
+    def da_chiavi(g: np.ndarray, v: np.ndarray, lato: str) -> np.ndarray:
+        return (np.searchsorted(chiavi, (g << bit) | (v - minimo),
+                                side=lato)  # type: ignore[call-overload]
+                - confini[g])
+
+    return da_chiavi, np.diff(confini)
 
 
 def _cumsum_segmenti(tab: np.ndarray, inizio_segmento: np.ndarray) -> np.ndarray:
     """Running sums along axis 0 restarted at each segment (`inizio_segmento`: the first row
     of each row's segment)."""
-    somma = np.cumsum(tab, axis=0)
+    somma = np.cumsum(tab, axis=0, dtype=tab.dtype)
     prima = np.zeros_like(tab)
     prima[1:] = somma[:-1]
     return somma - prima[inizio_segmento]
@@ -492,7 +522,7 @@ def fuori_ordine_dopo(invariate: pl.DataFrame, prima: pl.DataFrame, cambiate: pl
         pl.col(c).fill_null("") for c in COLONNE_AGENDA).filter("conta")
     toccate = (lati.filter(pl.col("lato") > 0).select(COLONNE_AGENDA).unique()
                .with_row_index("gruppo"))
-    righe = lati.join(toccate, on=COLONNE_AGENDA, how="inner").select(
+    righe = lati.join(toccate, on=COLONNE_AGENDA, how="inner", maintain_order="left").select(
         "riga", "lato", pl.col("gruppo").cast(pl.Int64),
         istante=pl.col("data_prenotazione").cast(pl.Datetime("us")).cast(pl.Int64),
         giorno=pl.col("data_appuntamento").cast(pl.Date).cast(pl.Int64),
@@ -506,17 +536,17 @@ def fuori_ordine_dopo(invariate: pl.DataFrame, prima: pl.DataFrame, cambiate: pl
     if celle_massime is None:
         celle_massime = 4 * righe.height + 1_000_000
 
-    def parte(*quali: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        scelti = np.flatnonzero(np.isin(lato, quali))
-        return {c: v[scelti] for c, v in assi.items()}, scelti
+    # the rows come side after side (unchanged, old versions, new versions): slices
+    fine_inv, fine_prima = np.searchsorted(lato, [1, 2])
 
-    inv, dove_inv = parte(0)
-    cam, dove_cam = parte(2)
-    cambi, dove_cambi = parte(1, 2)
-    tutte, dove_tutte = parte(0, 2)
-    scarto = conta_scavalcati_tra(inv, cambi, np.where(lato[dove_cambi] == 1, -1, 1),
-                                  piccolo="b", celle_massime=celle_massime)
-    nuove = conta_scavalcati_tra(cam, tutte, np.ones(dove_tutte.size, dtype=np.int64),
+    def parte(da: int, a: int | None = None) -> dict[str, np.ndarray]:
+        return {c: v[da:a] for c, v in assi.items()}
+
+    scarto = conta_scavalcati_tra(
+        parte(0, fine_inv), parte(fine_inv), np.where(lato[fine_inv:] == 1, -1, 1),
+        piccolo="b", celle_massime=celle_massime)
+    # the old versions weigh nothing there: counted against the register now
+    nuove = conta_scavalcati_tra(parte(fine_prima), parte(0), (lato != 1).astype(np.int64),
                                  piccolo="a", celle_massime=celle_massime)
     if scarto is None or nuove is None:
         return _fuori_ordine_agende_intere(invariate, cambiate, toccate)
@@ -524,9 +554,9 @@ def fuori_ordine_dopo(invariate: pl.DataFrame, prima: pl.DataFrame, cambiate: pl
     # without dates (never counted), null outside the agenda
     registrate = invariate["fuori_ordine"]
     valori = registrate.fill_null(0).to_numpy().astype(np.int64)
-    valori[riga[dove_inv]] += scarto
+    valori[riga[:fine_inv]] += scarto
     conteggi = np.zeros(n_cam, dtype=np.int64)
-    conteggi[riga[dove_cam] - n_inv - prima.height] = nuove
+    conteggi[riga[fine_prima:] - n_inv - prima.height] = nuove
     return (pl.Series("fuori_ordine", valori).set(registrate.is_null(), None),
             cambiate.select(fuori_ordine=pl.when(in_agenda()).then(
                 pl.Series(conteggi, dtype=pl.Int64))).to_series())
