@@ -18,9 +18,11 @@ What makes a booking's outcome differ from the last check's:
   report term, and the catalog's types, periodicity and tariffs - goes into one fingerprint
   (`firma`); a different fingerprint means a full check.
 - **another booking of its agenda changed.** `fuori_ordine` counts overtakes within one
-  codice_prestazione × codice_sede: the agendas a changed booking belongs to, before and
-  after its change, are counted again, and the bookings whose count differs from the
-  recorded one are re-derived with the delta.
+  codice_prestazione × codice_sede: only the pairs with a changed booking are counted again
+  (registro.ordine `fuori_ordine_dopo`: an unchanged booking's recorded count gains the new
+  versions it overtook and loses the old versions it had overtaken, a new version is counted
+  against its whole agenda), and the bookings whose count differs from the recorded one are
+  re-derived with the delta.
 
 The register as of the last check is its columnar mirror: the check wrote it, stamped with
 the register's impronta, and the table `verifica` records that impronta. When the mirror
@@ -45,13 +47,14 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Engine
 
 from registro import colonnare, db
 from registro.checksum import sha256_file
 from registro.letture import SCHEMA_LETTURA, leggi_prenotazioni
-from registro.ordine import fuori_ordine_prenotazioni, in_agenda
+from registro.ordine import fuori_ordine_dopo
 from registro.rules import deriva, garanzia
 from registro.sanzioni import RegimeSanzioni
 from registro.settings import Settings
@@ -151,39 +154,29 @@ def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: Regim
           precedente: date, oggi: date, *, conn: object) -> Delta:
     """Fold the ingested delta into the last check's picture and say what to re-derive."""
     cambiate = leggi_prenotazioni(engine, "p.verificata_il IS NULL", conn=conn)
-    ids = cambiate["id_prenotazione"].implode()
     vecchio = vecchio.select(pl.col(c).cast(t) for c, t in SCHEMA_LETTURA.items())
-    prima = vecchio.filter(pl.col("id_prenotazione").is_in(ids))
-    attuale = pl.concat([vecchio.filter(~pl.col("id_prenotazione").is_in(ids)), cambiate])
+    cambiata = vecchio["id_prenotazione"].is_in(cambiate["id_prenotazione"].implode())
+    prima = vecchio.filter(cambiata)
+    invariate = vecchio.filter(~cambiata)
+    del vecchio
 
-    # the agendas the delta touched, before and after the change, counted again
-    toccate = pl.concat([prima.select(AGENDA), cambiate.select(AGENDA)]).unique()
-    ricontate = attuale.join(toccate, on=AGENDA, how="semi", nulls_equal=True,
-                             maintain_order="left")
-    in_garanzia = garanzia(ricontate.lazy(), profilo).collect()
-    conteggi = fuori_ordine_prenotazioni(in_garanzia.lazy()).rename({"fuori_ordine": "_nuovo"})
-    ricontate = in_garanzia.lazy().join(
-        conteggi.lazy(), on="id_prenotazione", how="left", maintain_order="left",
-    ).select("id_prenotazione", "fuori_ordine", _nuovo=pl.when(in_agenda())
-             .then(pl.col("_nuovo").fill_null(0)).cast(pl.Int64)).collect()
-    contati = ricontate.filter(pl.col("fuori_ordine").ne_missing(pl.col("_nuovo")))
-    attuale = attuale.join(contati.select("id_prenotazione", "_nuovo"), on="id_prenotazione",
-                           how="left", maintain_order="left").with_columns(
-        fuori_ordine=pl.when(pl.col("id_prenotazione").is_in(contati["id_prenotazione"]
-                                                             .implode()))
-        .then(pl.col("_nuovo")).otherwise(pl.col("fuori_ordine")),
-    ).drop("_nuovo")
+    # only the pairs with a changed booking are counted again (registro.ordine)
+    in_garanzia = garanzia(cambiate.lazy(), profilo).select("in_garanzia").collect()
+    conteggi, nuovi = fuori_ordine_dopo(invariate, prima,
+                                        cambiate.with_columns(in_garanzia.to_series()))
+    contato = conteggi.ne_missing(invariate["fuori_ordine"])
+    attuale = pl.concat([invariate.with_columns(conteggi),
+                         cambiate.with_columns(nuovi)])
+    del invariate
 
     # the bookings whose sanctions the move of the reference date can have changed
     giorno = pl.col("data_appuntamento").cast(pl.Date)
     termine = timedelta(days=regime.termine_ritiro_referto_giorni)
     finestra = (((giorno > precedente) & (giorno <= oggi))
                 | ((giorno >= precedente - termine) & (giorno < oggi - termine))).fill_null(False)
-    da_rifare = pl.concat([cambiate.select("id_prenotazione"),
-                           contati.select("id_prenotazione"),
-                           attuale.filter(finestra).select("id_prenotazione")]).unique()
-    ricalcolo = attuale.filter(pl.col("id_prenotazione").is_in(
-        da_rifare["id_prenotazione"].implode()))
+    # the changed bookings, the unchanged ones whose count moved, and the window
+    da_rifare = pl.concat([contato, pl.Series(np.ones(cambiate.height, dtype=bool))])
+    ricalcolo = attuale.filter(pl.lit(da_rifare) | finestra)
     return Delta(attuale=attuale, ricalcolo=ricalcolo, nuove=cambiate.height)
 
 

@@ -16,6 +16,7 @@ from a loop over rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -304,3 +305,279 @@ def con_fuori_ordine(lf: pl.LazyFrame, profilo: Profilo) -> pl.LazyFrame:
     lf = lf.with_row_index(riga)
     conteggi = fuori_ordine_prenotazioni(garanzia(lf, profilo), chiave=riga)
     return lf.join(conteggi.lazy(), on=riga, how="left", maintain_order="left").drop(riga)
+
+
+# --- overtakes between two sets: the incremental recount after a CUP delta ------------------
+#
+# After a delta only the pairs with a changed booking are new: an unchanged booking X gains
+# the changed bookings (new versions) it overtook and loses the old versions it had
+# overtaken; a changed booking is counted against its whole agenda. Both are "for each a of
+# A, the weight of the b of B it overtook", one side small (the delta) and the other large
+# (the agendas it touched). The answer for a depends on b only through where b's timestamp
+# and day fall among the *small* side's values of their agenda, so the large side is folded
+# into a table per agenda of (timestamp slot × day slot × urgency) cells, summed along its
+# three axes; each booking of the large side is then one lookup or one increment. The table
+# has (k+1)·(min(k, days)+1)·5 cells for an agenda with k bookings on the small side: small
+# when the delta is spread over many agendas, as nightly deltas are; the caller falls back
+# to counting the touched agendas whole when it is not (`celle_massime`).
+
+URGENZE = 5
+"""Urgency ranks 0..4 (URGENZA, 0 without a class)."""
+
+
+def conta_scavalcati_tra(a: dict[str, np.ndarray], b: dict[str, np.ndarray], pesi: np.ndarray,
+                         *, piccolo: str, celle_massime: int) -> np.ndarray | None:
+    """For each booking a of A, Σ pesi[b] over the bookings b of B that a overtook (same
+    `gruppo`, b booked strictly earlier, b's day strictly later, b at least as urgent as a):
+    int64 array aligned with A; None when the table would exceed `celle_massime` cells.
+
+    `a` and `b` map "gruppo", "istante", "giorno", "urgenza" to arrays (integers; groups
+    coded alike on both sides). `piccolo` ("a" or "b") names the side whose values slot the
+    table: the result is the same either way, the cost is not."""
+    n_a = len(a["gruppo"])
+    esito = np.zeros(n_a, dtype=np.int64)
+    if n_a == 0 or len(b["gruppo"]) == 0:
+        return esito
+    s = a if piccolo == "a" else b
+    g_a, g_b = (np.asarray(x["gruppo"], dtype=np.int64) for x in (a, b))
+    g_s = np.asarray(s["gruppo"], dtype=np.int64)
+    # dense group codes over the small side; the other side's rows of other groups drop out
+    gruppi = np.unique(g_s)
+    pos_a, ok_a = _posizione(gruppi, g_a)
+    pos_b, ok_b = _posizione(gruppi, g_b)
+    if not ok_a.any() or not ok_b.any():
+        return esito
+    n_g = gruppi.size
+    gs, ga, gb = _posizione(gruppi, g_s)[0], pos_a[ok_a], pos_b[ok_b]
+    # each axis as slots among the small side's distinct values of the same group
+    conta_t, n_t = _contatore(gs, s["istante"], [a["istante"], b["istante"]], n_g)
+    conta_d, n_d = _contatore(gs, s["giorno"], [a["giorno"], b["giorno"]], n_g)
+    t_a, d_a = (np.asarray(a[c], dtype=np.int64)[ok_a] for c in ("istante", "giorno"))
+    t_b, d_b = (np.asarray(b[c], dtype=np.int64)[ok_b] for c in ("istante", "giorno"))
+    if piccolo == "b":
+        # b's own slot + 1 and "slots before a's timestamp": b earlier than a, strictly
+        ti_b = conta_t(gb, t_b, "left") + 1
+        ti_a = conta_t(ga, t_a, "left")
+        # b's own day slot, and "slots up to a's day": b's day later than a's, strictly
+        di_b = conta_d(gb, d_b, "left")
+        di_a = conta_d(ga, d_a, "right")
+    else:
+        ti_b = conta_t(gb, t_b, "right")
+        ti_a = conta_t(ga, t_a, "left")
+        di_b = conta_d(gb, d_b, "left")
+        di_a = conta_d(ga, d_a, "left") + 1
+    # per group a block of (n_t+1) × (n_d+1) rows of URGENZE cells, laid out day-major
+    righe_t, righe_d = n_t + 1, n_d + 1
+    righe = righe_t * righe_d
+    if int(righe.sum()) * URGENZE > celle_massime:
+        return None
+    inizio = np.zeros(n_g + 1, dtype=np.int64)
+    np.cumsum(righe, out=inizio[1:])
+    totale = int(inizio[-1])
+    riga_b = inizio[gb] + di_b * righe_t[gb] + ti_b
+    u_b = np.asarray(b["urgenza"], dtype=np.int64)[ok_b]
+    celle = np.bincount(riga_b * URGENZE + u_b,
+                        weights=np.asarray(pesi, dtype=np.float64)[ok_b],
+                        minlength=totale * URGENZE)
+    tab = np.rint(celle).astype(np.int32).reshape(totale, URGENZE)   # |sums| < 2³¹ rows
+    # b at least as urgent as a: suffix along the urgency
+    tab = np.cumsum(tab[:, ::-1], axis=1, dtype=np.int32)[:, ::-1]
+    # b earlier than a: prefix along the timestamp slots (contiguous runs of righe_t rows)
+    g_riga = np.repeat(np.arange(n_g), righe)
+    corsa = (np.arange(totale) - inizio[g_riga]) // righe_t[g_riga]
+    inizio_corsa = inizio[g_riga] + corsa * righe_t[g_riga]
+    tab = _cumsum_segmenti(tab, inizio_corsa)
+    # b's day later than a's: suffix along the day slots (stride righe_t inside a group)
+    perm = _trasposta(inizio, righe_t, righe_d)
+    trasp = tab[perm][::-1]
+    g_rev = g_riga[perm][::-1]
+    t_rev = (np.arange(totale) - inizio[g_riga])[perm][::-1] % righe_t[g_rev]
+    nuovo = np.ones(totale, dtype=bool)
+    nuovo[1:] = (g_rev[1:] != g_rev[:-1]) | (t_rev[1:] != t_rev[:-1])
+    # reversed, the runs of one (group, timestamp slot) are contiguous: segmented cumsum
+    primo = np.maximum.accumulate(np.where(nuovo, np.arange(totale), 0))
+    trasp = _cumsum_segmenti(trasp, primo)[::-1]
+    tab = np.empty_like(trasp)
+    tab[perm] = trasp
+    u_a = np.asarray(a["urgenza"], dtype=np.int64)[ok_a]
+    esito[ok_a] = tab[inizio[ga] + di_a * righe_t[ga] + ti_a, u_a]
+    return esito
+
+
+def _posizione(ordinati: np.ndarray, valori: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each value in the sorted unique array, and whether it is there: a lookup
+    table when the values are dense codes, a search otherwise."""
+    if ordinati.size and valori.size:
+        minimo = min(int(ordinati[0]), int(valori.min()))
+        ampiezza = max(int(ordinati[-1]), int(valori.max())) - minimo + 1
+        if ampiezza <= 4 * ordinati.size + 1024:
+            tabella = np.full(ampiezza, -1, dtype=np.int64)
+            tabella[ordinati - minimo] = np.arange(ordinati.size)
+            pos = tabella[valori - minimo]
+            trovati = pos >= 0
+            return np.where(trovati, pos, 0), trovati
+    pos = np.searchsorted(ordinati, valori)
+    pos = np.minimum(pos, max(ordinati.size - 1, 0))
+    return pos, ordinati[pos] == valori
+
+
+Contatore = Callable[[np.ndarray, np.ndarray, str], np.ndarray]
+
+
+def _contatore(g_s: np.ndarray, v_s: np.ndarray, altri: list[np.ndarray], n_g: int
+               ) -> tuple[Contatore, np.ndarray]:
+    """How many of the small side's distinct values of group g lie below v ("left") or up to
+    v ("right"), for any v of either side; and how many distinct values each group has.
+
+    A lookup table over (group, value) when the values span a narrow range (days), else a
+    search among the sorted keys (group, value) packed in 64 bits, the values first recoded
+    when they span too wide a range to pack."""
+    v_s = np.asarray(v_s, dtype=np.int64)
+    altri = [np.asarray(v, dtype=np.int64) for v in altri]
+    minimo = min(int(v.min()) for v in (v_s, *altri) if v.size)
+    massimo = max(int(v.max()) for v in (v_s, *altri) if v.size)
+    ampiezza = massimo - minimo + 1
+    if n_g * ampiezza <= 4_000_000:
+        presenti = np.zeros((n_g, ampiezza), dtype=bool)
+        presenti[g_s, v_s - minimo] = True
+        fino = np.cumsum(presenti, axis=1, dtype=np.int64)
+
+        def da_tabella(g: np.ndarray, v: np.ndarray, lato: str) -> np.ndarray:
+            x = v - minimo
+            return fino[g, x] - (0 if lato == "right" else presenti[g, x])
+
+        return da_tabella, fino[:, -1]
+    bit = (ampiezza - 1).bit_length()
+    if bit + int(n_g).bit_length() > 62:
+        # 2·i+1 for the small side's i-th distinct value, 2·i for what lies just below it:
+        # every comparison with one of its values kept, in a range that packs
+        distinti = np.unique(v_s)
+        conta, quanti = _contatore(g_s, 2 * np.searchsorted(distinti, v_s) + 1,
+                                   [np.array([0, 2 * distinti.size])], n_g)
+
+        def ricodificato(g: np.ndarray, v: np.ndarray, lato: str) -> np.ndarray:
+            i = np.searchsorted(distinti, v)
+            pari = distinti[np.minimum(i, distinti.size - 1)] == v
+            return conta(g, 2 * i + pari, lato)
+
+        return ricodificato, quanti
+    chiavi = np.unique((g_s << bit) | (v_s - minimo))
+    confini = np.searchsorted(chiavi, np.arange(n_g + 1, dtype=np.int64) << bit)
+
+    def da_chiavi(g: np.ndarray, v: np.ndarray, lato: str) -> np.ndarray:
+        return (np.searchsorted(chiavi, (g << bit) | (v - minimo),
+                                side=lato)  # type: ignore[call-overload]
+                - confini[g])
+
+    return da_chiavi, np.diff(confini)
+
+
+def _cumsum_segmenti(tab: np.ndarray, inizio_segmento: np.ndarray) -> np.ndarray:
+    """Running sums along axis 0 restarted at each segment (`inizio_segmento`: the first row
+    of each row's segment)."""
+    somma = np.cumsum(tab, axis=0, dtype=tab.dtype)
+    prima = np.zeros_like(tab)
+    prima[1:] = somma[:-1]
+    return somma - prima[inizio_segmento]
+
+
+def _trasposta(inizio: np.ndarray, righe_t: np.ndarray, righe_d: np.ndarray) -> np.ndarray:
+    """The rows reordered from day-major to timestamp-major inside each group's block."""
+    totale = int(inizio[-1])
+    g = np.repeat(np.arange(righe_t.size), righe_t * righe_d)
+    k = np.arange(totale) - inizio[g]
+    # k-th row of the new order: timestamp slot k // righe_d, day slot k % righe_d
+    return inizio[g] + (k % righe_d[g]) * righe_t[g] + k // righe_d[g]
+
+
+COLONNE_AGENDA = ["codice_prestazione", "codice_sede"]
+
+
+def fuori_ordine_dopo(invariate: pl.DataFrame, prima: pl.DataFrame, cambiate: pl.DataFrame,
+                      *, celle_massime: int | None = None) -> tuple[pl.Series, pl.Series]:
+    """`fuori_ordine` after a delta, as a full count over invariate + cambiate would give it:
+    for `invariate` (the unchanged bookings, with the count the last check recorded) and for
+    `cambiate` (the new versions), in their orders.
+
+    `invariate` and `prima` (the changed bookings' old versions) carry the recorded
+    `fuori_ordine`: null exactly when the booking was not `in_agenda` then (the check writes
+    it so), which is also what decides whether it counted for the others. `cambiate` carries
+    `in_garanzia`. An unchanged booking's count moves by the new versions it overtook minus
+    the old versions it had overtaken; a new version is counted against its whole agenda
+    (`conta_scavalcati_tra`). When the tables would be too large (a delta crowded into few
+    agendas: over `celle_massime` cells, default four per booking plus a million) the
+    touched agendas are counted whole instead, with the same result."""
+    colonne = ["codice_prestazione", "codice_sede", "classe_priorita", "data_prenotazione",
+               "data_appuntamento"]
+    date_note = (pl.col("data_prenotazione").is_not_null()
+                 & pl.col("data_appuntamento").is_not_null())
+    lati = pl.concat([
+        invariate.lazy().select(*colonne, lato=pl.lit(0, pl.Int8),
+                                conta=pl.col("fuori_ordine").is_not_null() & date_note),
+        prima.lazy().select(*colonne, lato=pl.lit(1, pl.Int8),
+                            conta=pl.col("fuori_ordine").is_not_null() & date_note),
+        cambiate.lazy().select(*colonne, lato=pl.lit(2, pl.Int8),
+                               conta=in_agenda() & date_note),
+    ]).with_row_index("riga").with_columns(
+        pl.col(c).fill_null("") for c in COLONNE_AGENDA).filter("conta")
+    toccate = (lati.filter(pl.col("lato") > 0).select(COLONNE_AGENDA).unique()
+               .with_row_index("gruppo"))
+    righe = lati.join(toccate, on=COLONNE_AGENDA, how="inner", maintain_order="left").select(
+        "riga", "lato", pl.col("gruppo").cast(pl.Int64),
+        istante=pl.col("data_prenotazione").cast(pl.Datetime("us")).cast(pl.Int64),
+        giorno=pl.col("data_appuntamento").cast(pl.Date).cast(pl.Int64),
+        urgenza=pl.col("classe_priorita").replace_strict(
+            URGENZA, default=0, return_dtype=pl.Int8).fill_null(0),
+    ).collect()
+    lato = righe["lato"].to_numpy()
+    assi = {c: righe[c].to_numpy() for c in ("gruppo", "istante", "giorno", "urgenza")}
+    riga = righe["riga"].to_numpy().astype(np.int64)
+    n_inv, n_cam = invariate.height, cambiate.height
+    if celle_massime is None:
+        celle_massime = 4 * righe.height + 1_000_000
+
+    # the rows come side after side (unchanged, old versions, new versions): slices
+    fine_inv, fine_prima = np.searchsorted(lato, [1, 2])
+
+    def parte(da: int, a: int | None = None) -> dict[str, np.ndarray]:
+        return {c: v[da:a] for c, v in assi.items()}
+
+    scarto = conta_scavalcati_tra(
+        parte(0, fine_inv), parte(fine_inv), np.where(lato[fine_inv:] == 1, -1, 1),
+        piccolo="b", celle_massime=celle_massime)
+    # the old versions weigh nothing there: counted against the register now
+    nuove = conta_scavalcati_tra(parte(fine_prima), parte(0), (lato != 1).astype(np.int64),
+                                 piccolo="a", celle_massime=celle_massime)
+    if scarto is None or nuove is None:
+        return _fuori_ordine_agende_intere(invariate, cambiate, toccate)
+    # unchanged: the recorded count moved; new versions: their count, 0 for those in agenda
+    # without dates (never counted), null outside the agenda
+    registrate = invariate["fuori_ordine"]
+    valori = registrate.fill_null(0).to_numpy().astype(np.int64)
+    valori[riga[:fine_inv]] += scarto
+    conteggi = np.zeros(n_cam, dtype=np.int64)
+    conteggi[riga[fine_prima:] - n_inv - prima.height] = nuove
+    return (pl.Series("fuori_ordine", valori).set(registrate.is_null(), None),
+            cambiate.select(fuori_ordine=pl.when(in_agenda()).then(
+                pl.Series(conteggi, dtype=pl.Int64))).to_series())
+
+
+def _fuori_ordine_agende_intere(invariate: pl.DataFrame, cambiate: pl.DataFrame,
+                                toccate: pl.LazyFrame) -> tuple[pl.Series, pl.Series]:
+    """`fuori_ordine_dopo` the plain way: the agendas the delta touched counted whole."""
+    colonne = ["codice_prestazione", "codice_sede", "classe_priorita", "data_prenotazione",
+               "data_appuntamento"]
+    tutte = pl.concat([
+        invariate.lazy().select(*colonne, "fuori_ordine", stato=pl.lit("prenotata"),
+                                in_garanzia=pl.col("fuori_ordine").is_not_null()),
+        cambiate.lazy().select(*colonne, fuori_ordine=pl.lit(None, pl.Int64), stato="stato",
+                               in_garanzia="in_garanzia"),
+    ]).with_row_index("riga")
+    ricontate = tutte.join(toccate.drop("gruppo"), how="semi", left_on=[
+        pl.col(c).fill_null("") for c in COLONNE_AGENDA], right_on=COLONNE_AGENDA)
+    conteggi = fuori_ordine_prenotazioni(ricontate, chiave="riga")
+    esito = tutte.join(conteggi.lazy().rename({"fuori_ordine": "_nuovo"}), on="riga",
+                       how="left", maintain_order="left").with_columns(
+        fuori_ordine=pl.when(in_agenda()).then(pl.coalesce("_nuovo", "fuori_ordine")
+                                               .fill_null(0))).collect()["fuori_ordine"]
+    return esito.head(invariate.height), esito.tail(cambiate.height)
