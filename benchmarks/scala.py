@@ -16,7 +16,8 @@ processes under /usr/bin/time -v (wall time and peak memory):
 Repetitions alternate the order of the contenders.
 
 With --notturno it times the nightly path instead (issue #16): a year of N bookings loaded
-and checked, then three CUP deltas of 1 % new + 0.5 % updated bookings (`delta_cup`), each
+and checked, then three CUP deltas of 1 % new + 0.5 % updated bookings
+(benchmarks/delta_cup.py), each
   ingest:  `registro ingest deltaK.csv` vs DuckDB's `INSERT OR REPLACE` of the same file
            into a table keyed by id_prenotazione (loaded with the year beforehand)
   check:   `registro check` after the delta (incremental when safe) vs `registro check
@@ -108,31 +109,19 @@ con.execute(f"INSERT OR REPLACE INTO prenotazione SELECT * FROM read_csv('{sys.a
 """
 
 
-def delta_cup(base: Path, out: Path, *, n: int, k: int, anno: int,
-              quota_nuove: float = 0.01, quota_aggiornate: float = 0.005) -> Path:
-    """The k-th nightly delta of a year of n bookings: 1 % new bookings (fresh ids after the
-    year's and the earlier deltas') and 0.5 % of the year's bookings updated (appointment
-    and report collection moved 3 days later, a newer `aggiornato_il`), shuffled together,
-    deterministic by k. Every row differs from the register's version, so each is new or
-    updated for the ingest."""
-    from cup.synthetic import genera_prenotazioni
+def scrivi_delta(base: Path, out: Path, *, k: int, anno: int, quota_nuove: float = 0.01,
+                 quota_aggiornate: float = 0.005) -> Path:
+    """The k-th nightly delta (benchmarks/delta_cup.py, seed k: new bookings with ids
+    `D<k>-…`, a sample of the year's bookings with the appointment moved 3 days later), its
+    updated versions stamped on the morning of day k of the next year, so that each delta's
+    versions are newer than the earlier deltas', shuffled."""
+    from delta_cup import delta
 
-    nuove = round(n * quota_nuove)
-    aggiornate = max(1, round(n * quota_aggiornate))
-    fresche = genera_prenotazioni(nuove, seed=100 + k, anno=anno,
-                                  primo=n + (k - 1) * max(1, n // 100) + 1)
-    tre_giorni = pl.duration(days=3)
-    cambiate = (pl.read_csv(base, infer_schema=False).sample(aggiornate, seed=k)
-                .with_columns(
-                    data_appuntamento=(pl.col("data_appuntamento")
-                                       .str.to_datetime("%Y-%m-%dT%H:%M") + tre_giorni)
-                    .dt.strftime("%Y-%m-%dT%H:%M"),
-                    data_ritiro_referto=(pl.col("data_ritiro_referto").str.to_date()
-                                         + tre_giorni).dt.strftime("%Y-%m-%d"),
-                    aggiornato_il=pl.lit(f"{anno + 1}-01-{k:02d}T06:00")))
-    fresche = fresche.select(pl.col(c).cast(pl.String) for c in cambiate.columns)
-    pl.concat([fresche, cambiate]).sample(fraction=1.0, shuffle=True, seed=k).write_csv(
-        out, null_value="")
+    frame = delta(pl.read_csv(base, infer_schema=False), quota_nuove, quota_aggiornate, k)
+    frame.with_columns(aggiornato_il=pl.when(pl.col("id_prenotazione").str.starts_with("D"))
+                       .then(pl.col("aggiornato_il"))
+                       .otherwise(pl.lit(f"{anno + 1}-01-{k:02d}T06:00"))
+                       ).sample(fraction=1.0, shuffle=True, seed=k).write_csv(out, null_value="")
     return out
 
 
@@ -275,7 +264,7 @@ def misura_notturna(n: int, delta: int, cartella: Path) -> list[dict[str, object
     tempi["carico duckdb con chiave"] = [_tempo([py, "-c", DUCKDB_CHIAVE, str(csv_path),
                                                  str(duck)])]
     for k in range(1, delta + 1):
-        f = delta_cup(csv_path, cartella / f"delta_{n}_{k}.csv", n=n, k=k, anno=ANNO)
+        f = scrivi_delta(csv_path, cartella / f"delta_{n}_{k}.csv", k=k, anno=ANNO)
         al = f"{ANNO + 1}-01-{k:02d}"
 
         def ingest_registro(f: Path = f) -> None:
@@ -310,8 +299,8 @@ def misura_notturna(n: int, delta: int, cartella: Path) -> list[dict[str, object
     shutil.rmtree(copia, ignore_errors=True)
     # The register on disk with one update per ten bookings (issue #16's measure): a last
     # delta that updates a tenth of the year, then the file after a checkpoint.
-    dieci = delta_cup(csv_path, cartella / f"delta_{n}_decimo.csv", n=n, k=delta + 1,
-                      anno=ANNO, quota_nuove=0, quota_aggiornate=0.1)
+    dieci = scrivi_delta(csv_path, cartella / f"delta_{n}_decimo.csv", k=delta + 1,
+                         anno=ANNO, quota_nuove=0, quota_aggiornate=0.1)
     subprocess.run([registro, "ingest", str(dieci)], check=True, env=env, capture_output=True)
     with sqlite3.connect(d / "r.db") as con:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
