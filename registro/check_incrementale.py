@@ -27,10 +27,10 @@ the register's impronta, and the table `verifica` records that impronta. When th
 still carries it, mirror minus the delta's old versions plus the delta (read from the
 database) is the register now, without reading a million rows back through the driver: the
 agendas, the bookings whose date entered the window and the new mirror all come from it.
-No such mirror (missing, rebuilt by a reader, damaged: `verifica` keeps the SHA-256 of the
-file the check wrote, and only that very file is trusted), no record, another fingerprint:
-full check. The statistics printed (in garanzia, superamenti, ...) are over the whole
-register either way.
+No such mirror (missing, rebuilt by a reader, damaged: `verifica.copia_sha256` keeps the
+digest of the dataset the check wrote, its files' paths and SHA-256, and only those very
+files are trusted), no record, another fingerprint: full check. The statistics printed (in
+garanzia, superamenti, ...) are over the whole register either way.
 
 The incremental check holds the whole register in memory (the mirror and the delta): it
 runs only while the register fits one pass of the full check (`check_righe_per_passo`), so
@@ -49,7 +49,6 @@ import polars as pl
 from sqlalchemy import Engine
 
 from registro import colonnare, db
-from registro.checksum import sha256_file
 from registro.letture import SCHEMA_LETTURA, leggi_prenotazioni
 from registro.ordine import fuori_ordine_prenotazioni, in_agenda
 from registro.rules import deriva, garanzia
@@ -109,8 +108,8 @@ def ultima(engine: Engine, *, conn: object) -> Ultima | None:
 
 def registra(conn: object, oggi: date, firma_: str, impronta: str, quando: datetime,
              copia_sha256: str | None) -> None:
-    """Record this check (same transaction as its writes), with the SHA-256 of the mirror
-    file it is about to put in place (None: it wrote none)."""
+    """Record this check (same transaction as its writes), with the digest of the mirror
+    it is about to put in place (`colonnare.digest`; None: it wrote none)."""
     sha = f"'{copia_sha256}'" if copia_sha256 else "NULL"
     db.execute(conn, "DELETE FROM verifica")
     db.execute(conn, "INSERT INTO verifica (id, riferimento, firma, impronta, copia_sha256, "
@@ -125,16 +124,11 @@ def base(engine: Engine, settings: Settings, ultima_: Ultima | None, firma_: str
     if (ultima_ is None or ultima_.firma != firma_ or oggi < ultima_.riferimento
             or ultima_.copia_sha256 is None):
         return None
-    # The very file the last check wrote, not one a reader rebuilt since under the same
+    # The very dataset the last check wrote, not one a reader rebuilt since under the same
     # impronta (a reader that read the database while that check was running would have
     # written the values before it): anything else, a full check.
-    path = colonnare.percorso(settings)
-    try:
-        if sha256_file(path) != ultima_.copia_sha256:
-            return None
-    except OSError:
-        return None
-    return colonnare.leggi_se(settings, ultima_.impronta, settings.check_righe_per_passo)
+    return colonnare.leggi_se(settings, ultima_.impronta, settings.check_righe_per_passo,
+                              ultima_.copia_sha256)
 
 
 @dataclass

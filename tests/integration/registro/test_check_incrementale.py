@@ -7,6 +7,7 @@ make the check full."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 import polars as pl
 import pytest
 from sqlalchemy import Engine
+from supporto.colonnare import parti, specchio
 
 from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
@@ -46,7 +48,7 @@ def _sanzioni(engine: Engine) -> pl.DataFrame:
 
 
 def _specchio(settings: Settings) -> pl.DataFrame:
-    return pl.read_parquet(colonnare.percorso(settings)).sort("id_prenotazione")
+    return specchio(settings).sort("id_prenotazione")
 
 
 def _data(colonna: str, giorni: pl.Expr | int) -> pl.Expr:
@@ -158,7 +160,7 @@ def test_what_forces_a_full_check(engine: Engine, settings: Settings, tmp_path: 
 
     # a reference date moved back, a mirror gone, or asked for: full
     assert check(engine=engine, settings=altra, oggi=date(2025, 11, 30)).incrementale == 0
-    colonnare.percorso(altra).unlink()
+    shutil.rmtree(colonnare.cartella(altra))
     assert check(engine=engine, settings=altra, oggi=date(2025, 12, 31)).incrementale == 0
     assert check(engine=engine, settings=altra, oggi=date(2025, 12, 31),
                  completo=True).incrementale == 0
@@ -177,12 +179,14 @@ def test_a_mirror_rewritten_since_the_last_check_is_not_trusted(
     check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
     assert check(engine=engine, settings=settings, oggi=date(2025, 12, 31)).incrementale == 1
 
-    path = colonnare.percorso(settings)
-    tabella = pq.read_table(path)
+    path = parti(settings)[-1]
+    tabella = pq.ParquetFile(path).read()
     stantia = pl.from_arrow(tabella).with_columns(fuori_ordine=pl.lit(0, dtype=pl.Int64))
     assert isinstance(stantia, pl.DataFrame)
     pq.write_table(stantia.to_arrow().cast(tabella.schema), path)
-    assert pq.read_schema(path).metadata[colonnare.CHIAVE_METADATI.encode()]  # same impronta
+    # same impronta, same list of files: a reader would take it
+    assert pq.read_schema(path).metadata[colonnare.CHIAVE_METADATI.encode()]
+    assert pq.read_schema(path).metadata[colonnare.CHIAVE_PARTI.encode()]
     esito = check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
     assert esito.incrementale == 0
     assert check(engine=engine, settings=settings, oggi=date(2025, 12, 31)).incrementale == 1
