@@ -240,3 +240,29 @@ def test_a_mirror_damaged_in_any_way_is_rebuilt(registro_grande: Engine, setting
         # rebuilt: a sound mirror of this register again
         assert impronte(settings) == {colonnare.impronta(registro_grande)}
         assert specchio(settings).height == 6000
+
+
+def test_bookings_without_a_booking_date_go_to_the_hive_null_partition(
+        registro: Engine, settings: Settings) -> None:
+    """What DuckDB (and Spark, Trino) read as a null `anno`; a register without bookings is
+    one empty file there, still carrying the impronta."""
+    import duckdb
+
+    frame = specchio(settings).with_columns(data_prenotazione=pl.when(
+        pl.col("id_prenotazione") == "P1").then(None).otherwise(pl.col("data_prenotazione")))
+    colonnare.scrivi(frame, settings, "prova")
+    assert [p.parent.name for p in parti(settings)] == [
+        "anno=2025", "anno=2026", "anno=__HIVE_DEFAULT_PARTITION__"]
+    letti = duckdb.sql(
+        f"SELECT id_prenotazione, anno FROM read_parquet('{colonnare.percorso(settings)}/*/*/"
+        "*.parquet', hive_partitioning = true, hive_types = {'ente': 'VARCHAR', "
+        "'anno': 'INTEGER'}) ORDER BY id_prenotazione").fetchall()
+    assert letti == [("P0", 2025), ("P1", None), ("P2", 2026), ("P3", 2026)]
+
+    colonnare.scrivi(frame.head(0), settings, "vuoto")
+    assert [p.parent.name for p in parti(settings)] == ["anno=__HIVE_DEFAULT_PARTITION__"]
+    assert impronte(settings) == {"vuoto"}
+    vuoto = colonnare.leggi_se(settings, "vuoto", 10, colonnare.digest(
+        colonnare.percorso(settings)) or "")
+    assert vuoto is not None and vuoto.height == 0
+    assert dict(vuoto.schema) == dict(frame.schema)
