@@ -118,9 +118,9 @@ def registra(conn: object, oggi: date, firma_: str, impronta: str, quando: datet
 
 
 def base(engine: Engine, settings: Settings, ultima_: Ultima | None, firma_: str, oggi: date
-         ) -> pl.DataFrame | None:
-    """The register as of the last check (its mirror), when an incremental check is safe;
-    None when a full check is needed."""
+         ) -> colonnare.Letta | None:
+    """The register as of the last check (its mirror, and the version of it read), when an
+    incremental check is safe; None when a full check is needed."""
     if (ultima_ is None or ultima_.firma != firma_ or oggi < ultima_.riferimento
             or ultima_.copia_sha256 is None):
         return None
@@ -139,6 +139,10 @@ class Delta:
     attuale: pl.DataFrame
     ricalcolo: pl.DataFrame
     nuove: int
+    anni_toccati: set[int | None]
+    """The years (of `data_prenotazione`, the mirror's partitions) holding a row that is not
+    in the last check's mirror as it was, or was there and is no more: only these partitions
+    of the mirror are written again (colonnare.Scrittore.aggiorna)."""
 
 
 def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: RegimeSanzioni,
@@ -178,7 +182,13 @@ def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: Regim
                            attuale.filter(finestra).select("id_prenotazione")]).unique()
     ricalcolo = attuale.filter(pl.col("id_prenotazione").is_in(
         da_rifare["id_prenotazione"].implode()))
-    return Delta(attuale=attuale, ricalcolo=ricalcolo, nuove=cambiate.height)
+    anno = pl.col("data_prenotazione").dt.year().alias("anno")
+    diverse = pl.concat([cambiate.select("id_prenotazione"),
+                         contati.select("id_prenotazione")]).unique()
+    anni = pl.concat([prima.select(anno), attuale.join(
+        diverse, on="id_prenotazione", how="semi").select(anno)]).unique()
+    return Delta(attuale=attuale, ricalcolo=ricalcolo, nuove=cambiate.height,
+                 anni_toccati=set(anni["anno"].to_list()))
 
 
 def totali(attuale: pl.DataFrame, profilo: Profilo) -> dict[str, int]:
