@@ -55,7 +55,11 @@ and replaced at the next write.
 
 The incremental check (registro.check_incrementale) trusts only the dataset the last check
 wrote: `Scrittore.chiudi()` returns a digest over the dataset's files (their sorted relative
-paths and each file's SHA-256), which the check records in `verifica.copia_sha256`.
+paths and each file's SHA-256), which the check records in `verifica.copia_sha256`. It
+updates the mirror rather than rewriting it (`Scrittore.aggiorna`): a year the delta did not
+touch keeps its file's data pages, byte for byte, under a new footer (the new impronta and
+file list), so every file still says which register it belongs to; only the years touched
+are encoded again. The new version is still a whole directory swapped in by the link.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -219,11 +224,13 @@ class Scrittore:
                 {CHIAVE_METADATI: self.impronta})
 
     @staticmethod
-    def _per_anno(frame: pl.DataFrame) -> list[tuple[int | None, pl.DataFrame]]:
-        gruppi = frame.with_columns(_anno=pl.col(COLONNA_ANNO).dt.year()).partition_by(
-            "_anno", as_dict=True, maintain_order=True, include_key=False)
-        return [(None if anno is None else int(anno), parte)
-                for (anno,), parte in gruppi.items()]
+    def _per_anno(frame: pl.DataFrame) -> Iterator[tuple[int | None, pl.DataFrame]]:
+        """The frame's rows year by year, one year's copy at a time (the frame itself when
+        it holds one year, as a pass of a one-year register does)."""
+        anno = pl.col(COLONNA_ANNO).dt.year()
+        anni = frame.select(anno.unique(maintain_order=True)).to_series().to_list()
+        for a in anni:
+            yield a, (frame if len(anni) == 1 else frame.filter(anno.eq_missing(a)))
 
     def _scrivi(self, anno: int | None, parte: pl.DataFrame) -> None:
         assert self._schema is not None
@@ -297,7 +304,7 @@ class Scrittore:
             self._riusate = {}
             self._chiuso = True
             return digest(self.tmp)
-        except OSError as exc:
+        except (OSError, ValueError, pa.ArrowException) as exc:
             self._abbandona(exc)
             return None
 
@@ -340,7 +347,7 @@ class Scrittore:
             except OSError as exc:
                 log.warning("copia colonnare: %s non rimossa (%s)", voce.name, exc)
 
-    def _abbandona(self, exc: OSError) -> None:
+    def _abbandona(self, exc: Exception) -> None:
         log.warning("copia colonnare non scritta (%s): le letture useranno il database", exc)
         self.guasto = True
         self._chiudi()

@@ -264,5 +264,5 @@ def test_bookings_without_a_booking_date_go_to_the_hive_null_partition(
     assert impronte(settings) == {"vuoto"}
     vuoto = colonnare.leggi_se(settings, "vuoto", 10, colonnare.digest(
         colonnare.percorso(settings)) or "")
-    assert vuoto is not None and vuoto.height == 0
-    assert dict(vuoto.schema) == dict(frame.schema)
+    assert vuoto is not None and vuoto.prenotazioni.height == 0
+    assert dict(vuoto.prenotazioni.schema) == dict(frame.schema)
