@@ -214,13 +214,14 @@ def _completo(conn: object, engine: Engine, profilo: Profilo, regime: RegimeSanz
     esito.ricalcolate = esito.prenotazioni
 
 
-def _incrementale(conn: object, engine: Engine, vecchio: pl.DataFrame, precedente: date,
+def _incrementale(conn: object, engine: Engine, vecchio: colonnare.Letta, precedente: date,
                   profilo: Profilo, regime: RegimeSanzioni, settings: Settings, oggi: date,
                   adesso: datetime, esito: EsitoCheck, copia: colonnare.Scrittore) -> None:
     """Only the delta and what it touched (registro.check_incrementale) through the same
-    `_passo` as a full check; the summary's counts over the whole register."""
-    d = check_incrementale.delta(engine, vecchio, profilo, regime, precedente, oggi,
-                                 conn=conn)
+    `_passo` as a full check; the summary's counts over the whole register; of the mirror,
+    only the years the delta touched are written again."""
+    d = check_incrementale.delta(engine, vecchio.prenotazioni, profilo, regime, precedente,
+                                 oggi, conn=conn)
     db.execute(conn, "DROP TABLE IF EXISTS stage_ricalcolo")
     db.write_frame(conn, "stage_ricalcolo", d.ricalcolo.select("id_prenotazione"), engine,
                    mode="create")
@@ -231,7 +232,7 @@ def _incrementale(conn: object, engine: Engine, vecchio: pl.DataFrame, precedent
            "(SELECT id_prenotazione FROM stage_ricalcolo)", profilo, regime, settings, oggi,
            adesso, esito, scavalchi)
     db.execute(conn, "DROP TABLE stage_ricalcolo")
-    copia.aggiungi(d.attuale)
+    copia.aggiorna(d.attuale, vecchio.radice, d.anni_toccati)
     esito.incrementale = 1
     esito.ricalcolate = d.ricalcolo.height
     esito.prenotazioni = d.attuale.height

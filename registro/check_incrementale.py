@@ -29,10 +29,10 @@ the register's impronta, and the table `verifica` records that impronta. When th
 still carries it, mirror minus the delta's old versions plus the delta (read from the
 database) is the register now, without reading a million rows back through the driver: the
 agendas, the bookings whose date entered the window and the new mirror all come from it.
-No such mirror (missing, rebuilt by a reader, damaged: `verifica` keeps the SHA-256 of the
-file the check wrote, and only that very file is trusted), no record, another fingerprint:
-full check. The statistics printed (in garanzia, superamenti, ...) are over the whole
-register either way.
+No such mirror (missing, rebuilt by a reader, damaged: `verifica.copia_sha256` keeps the
+digest of the dataset the check wrote, its files' paths and SHA-256, and only those very
+files are trusted), no record, another fingerprint: full check. The statistics printed (in
+garanzia, superamenti, ...) are over the whole register either way.
 
 The incremental check holds the whole register in memory (the mirror and the delta): it
 runs only while the register fits one pass of the full check (`check_righe_per_passo`), so
@@ -52,7 +52,6 @@ import polars as pl
 from sqlalchemy import Engine
 
 from registro import colonnare, db
-from registro.checksum import sha256_file
 from registro.letture import SCHEMA_LETTURA, leggi_prenotazioni
 from registro.ordine import fuori_ordine_dopo
 from registro.rules import deriva, garanzia
@@ -112,8 +111,8 @@ def ultima(engine: Engine, *, conn: object) -> Ultima | None:
 
 def registra(conn: object, oggi: date, firma_: str, impronta: str, quando: datetime,
              copia_sha256: str | None) -> None:
-    """Record this check (same transaction as its writes), with the SHA-256 of the mirror
-    file it is about to put in place (None: it wrote none)."""
+    """Record this check (same transaction as its writes), with the digest of the mirror
+    it is about to put in place (`colonnare.digest`; None: it wrote none)."""
     sha = f"'{copia_sha256}'" if copia_sha256 else "NULL"
     db.execute(conn, "DELETE FROM verifica")
     db.execute(conn, "INSERT INTO verifica (id, riferimento, firma, impronta, copia_sha256, "
@@ -122,22 +121,17 @@ def registra(conn: object, oggi: date, firma_: str, impronta: str, quando: datet
 
 
 def base(engine: Engine, settings: Settings, ultima_: Ultima | None, firma_: str, oggi: date
-         ) -> pl.DataFrame | None:
-    """The register as of the last check (its mirror), when an incremental check is safe;
-    None when a full check is needed."""
+         ) -> colonnare.Letta | None:
+    """The register as of the last check (its mirror, and the version of it read), when an
+    incremental check is safe; None when a full check is needed."""
     if (ultima_ is None or ultima_.firma != firma_ or oggi < ultima_.riferimento
             or ultima_.copia_sha256 is None):
         return None
-    # The very file the last check wrote, not one a reader rebuilt since under the same
+    # The very dataset the last check wrote, not one a reader rebuilt since under the same
     # impronta (a reader that read the database while that check was running would have
     # written the values before it): anything else, a full check.
-    path = colonnare.percorso(settings)
-    try:
-        if sha256_file(path) != ultima_.copia_sha256:
-            return None
-    except OSError:
-        return None
-    return colonnare.leggi_se(settings, ultima_.impronta, settings.check_righe_per_passo)
+    return colonnare.leggi_se(settings, ultima_.impronta, settings.check_righe_per_passo,
+                              ultima_.copia_sha256)
 
 
 @dataclass
@@ -148,6 +142,10 @@ class Delta:
     attuale: pl.DataFrame
     ricalcolo: pl.DataFrame
     nuove: int
+    anni_toccati: set[int | None]
+    """The years (of `data_prenotazione`, the mirror's partitions) holding a row that is not
+    in the last check's mirror as it was, or was there and is no more: only these partitions
+    of the mirror are written again (colonnare.Scrittore.aggiorna)."""
 
 
 def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: RegimeSanzioni,
@@ -175,9 +173,14 @@ def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: Regim
     finestra = (((giorno > precedente) & (giorno <= oggi))
                 | ((giorno >= precedente - termine) & (giorno < oggi - termine))).fill_null(False)
     # the changed bookings, the unchanged ones whose count moved, and the window
-    da_rifare = pl.concat([contato, pl.Series(np.ones(cambiate.height, dtype=bool))])
-    ricalcolo = attuale.filter(pl.lit(da_rifare) | finestra)
-    return Delta(attuale=attuale, ricalcolo=ricalcolo, nuove=cambiate.height)
+    diverse = pl.concat([contato, pl.Series(np.ones(cambiate.height, dtype=bool))])
+    ricalcolo = attuale.filter(pl.lit(diverse) | finestra)
+    # the mirror's years whose rows differ: the old versions' and the changed rows'
+    anno = pl.col("data_prenotazione").dt.year().alias("anno")
+    anni = pl.concat([prima.select(anno), attuale.filter(pl.lit(diverse)).select(anno)]
+                     ).unique()
+    return Delta(attuale=attuale, ricalcolo=ricalcolo, nuove=cambiate.height,
+                 anni_toccati=set(anni["anno"].to_list()))
 
 
 def totali(attuale: pl.DataFrame, profilo: Profilo) -> dict[str, int]:

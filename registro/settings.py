@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -79,6 +80,11 @@ class Settings(BaseSettings):
     soglia_pubblicazione: int = 5
 
     ente: str = "ASL di esempio"
+    codice_ente: str = Field(default="", pattern=r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$")
+    """The authority's code where a path needs one: the `ente=` partition of the columnar
+    mirror (registro.colonnare), which a region reads together with other authorities'.
+    Letters, digits, `_ . -`; set it to the regional code (e.g. `080101`). Unset: derived
+    from `ente` (lower case, other characters as `-`: `asl-di-esempio`)."""
 
     # Public site (public_site.build): the links every PA site carries, and how to reach the
     # Ufficio di Pubblica Tutela. Unset links are left out of the footer and reported.
@@ -172,7 +178,15 @@ class Settings(BaseSettings):
             file = file_del_registro(self.db_url)
             if file is not None:
                 self.data_dir = file.parent / f"{file.stem}_dati"
+        if not self.codice_ente:
+            self.codice_ente = codice_da_nome(self.ente)
         return self
+
+
+def codice_da_nome(ente: str) -> str:
+    """A path-safe code from the authority's display name (accents dropped)."""
+    ascii_ = unicodedata.normalize("NFKD", ente).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:64].strip("-") or "ente"
 
 
 def file_del_registro(db_url: str) -> Path | None:

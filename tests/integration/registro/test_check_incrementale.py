@@ -7,6 +7,8 @@ make the check full."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import numpy as np
 import polars as pl
 import pytest
 from sqlalchemy import Engine
+from supporto.colonnare import parti, specchio
 
 from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
@@ -46,7 +49,7 @@ def _sanzioni(engine: Engine) -> pl.DataFrame:
 
 
 def _specchio(settings: Settings) -> pl.DataFrame:
-    return pl.read_parquet(colonnare.percorso(settings)).sort("id_prenotazione")
+    return specchio(settings).sort("id_prenotazione")
 
 
 def _data(colonna: str, giorni: pl.Expr | int) -> pl.Expr:
@@ -158,7 +161,7 @@ def test_what_forces_a_full_check(engine: Engine, settings: Settings, tmp_path: 
 
     # a reference date moved back, a mirror gone, or asked for: full
     assert check(engine=engine, settings=altra, oggi=date(2025, 11, 30)).incrementale == 0
-    colonnare.percorso(altra).unlink()
+    shutil.rmtree(colonnare.cartella(altra))
     assert check(engine=engine, settings=altra, oggi=date(2025, 12, 31)).incrementale == 0
     assert check(engine=engine, settings=altra, oggi=date(2025, 12, 31),
                  completo=True).incrementale == 0
@@ -177,12 +180,72 @@ def test_a_mirror_rewritten_since_the_last_check_is_not_trusted(
     check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
     assert check(engine=engine, settings=settings, oggi=date(2025, 12, 31)).incrementale == 1
 
-    path = colonnare.percorso(settings)
-    tabella = pq.read_table(path)
+    path = parti(settings)[-1]
+    tabella = pq.ParquetFile(path).read()
     stantia = pl.from_arrow(tabella).with_columns(fuori_ordine=pl.lit(0, dtype=pl.Int64))
     assert isinstance(stantia, pl.DataFrame)
     pq.write_table(stantia.to_arrow().cast(tabella.schema), path)
-    assert pq.read_schema(path).metadata[colonnare.CHIAVE_METADATI.encode()]  # same impronta
+    # same impronta, same list of files: a reader would take it
+    assert pq.read_schema(path).metadata[colonnare.CHIAVE_METADATI.encode()]
+    assert pq.read_schema(path).metadata[colonnare.CHIAVE_PARTI.encode()]
     esito = check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
     assert esito.incrementale == 0
     assert check(engine=engine, settings=settings, oggi=date(2025, 12, 31)).incrementale == 1
+
+
+def _corpo(path: Path) -> bytes:
+    """A Parquet file's data pages: all but the footer, its length and the magic."""
+    dati = path.read_bytes()
+    return dati[:len(dati) - 8 - int.from_bytes(dati[-8:-4], "little")]
+
+
+def test_only_the_years_the_delta_touched_are_written_again(
+        engine: Engine, settings: Settings, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mirror is updated, not rewritten: a delta of bookings made in 2025 leaves the
+    2024 partition's data pages as they were (only its footer is new: this impronta, this
+    list of files), and the mirror is still the one a full check writes, read by the
+    statistics as it is and trusted by the next check."""
+    import pyarrow.parquet as pq
+
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    export = pl.concat([genera_prenotazioni(500, seed=5, anno=2024, primo=10_001),
+                        genera_prenotazioni(700, seed=6, anno=2025)])
+    export.write_csv(tmp_path / "anni.csv", null_value="")
+    ingest(tmp_path / "anni.csv", engine=engine, settings=settings)
+    check(engine=engine, settings=settings, oggi=date(2025, 6, 30))
+    prima = {p.parent.name: p for p in parti(settings)}
+    assert sorted(prima) == ["anno=2024", "anno=2025"]
+    corpo_2024 = _corpo(prima["anno=2024"])
+
+    nel_2025 = export.filter(pl.col("data_prenotazione").str.starts_with("2025"))
+    delta = _delta(nel_2025, np.random.default_rng(1), 0).filter(
+        pl.col("data_prenotazione").str.starts_with("2025"))
+    delta.write_csv(tmp_path / "delta.csv", null_value="")
+    ingest(tmp_path / "delta.csv", engine=engine, settings=settings)
+
+    import registro.colonnare as modulo
+
+    rinnovati: list[str] = []
+    originale = modulo._rinnova_piede
+
+    def spia(origine: Path, dest: Path, metadati: dict[str, str]) -> None:
+        rinnovati.append(dest.parent.name)
+        originale(origine, dest, metadati)
+
+    monkeypatch.setattr(modulo, "_rinnova_piede", spia)
+    esito = check(engine=engine, settings=settings, oggi=date(2025, 7, 31))
+    assert esito.incrementale == 1
+    dopo = {p.parent.name: p for p in parti(settings)}
+    assert rinnovati == ["anno=2024"]
+    assert _corpo(dopo["anno=2024"]) == corpo_2024
+    metadati = pq.read_metadata(dopo["anno=2024"]).metadata
+    assert metadati[colonnare.CHIAVE_METADATI.encode()] == colonnare.impronta(engine).encode()
+    # the statistics read it as it is (no rebuild)
+    versione = os.readlink(colonnare.percorso(settings))
+    assert colonnare.prenotazioni(engine, settings).collect().height == esito.prenotazioni
+    assert os.readlink(colonnare.percorso(settings)) == versione
+    # the next check trusts it (the digest recorded is that of the dataset as updated)
+    monkeypatch.setattr(modulo, "_rinnova_piede", originale)
+    assert check(engine=engine, settings=settings, oggi=date(2025, 7, 31)).incrementale == 1
+    _uguale_a_una_completa(engine, settings, date(2025, 7, 31), esito)

@@ -4,12 +4,15 @@ derived fields, sanctions, the columnar mirror; ids with quotes included."""
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 from sqlalchemy import Engine, text
+from supporto.colonnare import parti, specchio
 
 from cup.catalogo import catalogo_nazionale, importa_catalogo
 from cup.ingest import ingest
@@ -42,7 +45,7 @@ def _stato(engine: Engine, settings: Settings) -> dict[str, pl.DataFrame]:
         engine, "SELECT id_prenotazione, tipo, importo_cent, stato, motivo FROM sanzione",
         {"id_prenotazione": pl.String(), "tipo": pl.String(), "importo_cent": pl.Int64(),
          "stato": pl.String(), "motivo": pl.String()})
-    copia = pl.read_parquet(colonnare.percorso(settings))
+    copia = specchio(settings)
     return {"derivati": derivati.sort("id_prenotazione"),
             "sanzioni": sanzioni.sort("id_prenotazione", "tipo"),
             "copia": copia.sort("id_prenotazione")}
@@ -66,7 +69,7 @@ def test_check_in_passes_equals_check_in_one(registro: Engine, settings: Setting
     with registro.begin() as conn:
         conn.execute(text("DELETE FROM sanzione"))
         conn.execute(text(f"UPDATE prenotazione SET {', '.join(f'{c} = NULL' for c in DERIVATI)}"))
-    colonnare.percorso(settings).unlink()
+    shutil.rmtree(colonnare.cartella(settings))
     uno = check(engine=registro, settings=settings, oggi=AL)
 
     assert a_passi == uno
@@ -81,7 +84,8 @@ def test_check_in_passes_equals_check_in_one(registro: Engine, settings: Setting
 def test_a_failed_check_keeps_the_previous_mirror(registro: Engine, settings: Settings,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     check(engine=registro, settings=settings, oggi=AL)
-    prima = colonnare.percorso(settings).read_bytes()
+    prima = {p.name: p.read_bytes() for p in parti(settings)}
+    versione = os.readlink(colonnare.percorso(settings))
     import registro.check as modulo
 
     def guasto(*_a: object, **_k: object) -> None:
@@ -91,5 +95,6 @@ def test_a_failed_check_keeps_the_previous_mirror(registro: Engine, settings: Se
     with pytest.raises(RuntimeError):
         check(engine=registro, settings=settings.model_copy(
             update={"check_righe_per_passo": 700}), oggi=AL)
-    assert colonnare.percorso(settings).read_bytes() == prima
-    assert not list(colonnare.percorso(settings).parent.glob(".*.tmp"))
+    assert os.readlink(colonnare.percorso(settings)) == versione
+    assert {p.name: p.read_bytes() for p in parti(settings)} == prima
+    assert not list(colonnare.cartella(settings).glob(".*.tmp"))

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 from sqlalchemy import Engine, text
+from supporto.colonnare import impronte, parti, specchio
 from supporto.prenotazioni import riga, scrivi_export
 
 from cup.catalogo import catalogo_nazionale, importa_catalogo
@@ -33,6 +34,7 @@ def registro(engine: Engine, settings: Settings, tmp_path: Path) -> Engine:
     ingest(scrivi_export(tmp_path / "a.csv", [
         riga("P1"), riga("P2", data_appuntamento="2026-03-20T09:00"),
         riga("P3", codice_prestazione="90.62.2", data_appuntamento="2026-03-03T09:00"),
+        riga("P0", data_prenotazione="2025-12-30T10:00", data_appuntamento="2026-01-07T09:00"),
     ]), engine=engine, settings=settings)
     check(engine=engine, settings=settings, oggi=date(2026, 12, 31))
     return engine
@@ -44,12 +46,16 @@ def _ordinate(df: pl.DataFrame) -> pl.DataFrame:
 
 def test_check_writes_a_mirror_equal_to_the_database(registro: Engine,
                                                       settings: Settings) -> None:
-    path = colonnare.percorso(settings)
-    assert path.is_file()
-    assert (pl.read_parquet_metadata(path)[colonnare.CHIAVE_METADATI]
-            == colonnare.impronta(registro))
+    radice = colonnare.percorso(settings)
+    assert radice.is_symlink()
+    assert [p.relative_to(radice).as_posix() for p in parti(settings)] == [
+        "ente=asl-di-esempio/anno=2025/parte-0.parquet",
+        "ente=asl-di-esempio/anno=2026/parte-0.parquet"]
+    assert impronte(settings) == {colonnare.impronta(registro)}
     dal_db = _ordinate(leggi_prenotazioni(registro))
-    assert _ordinate(pl.read_parquet(path)).equals(dal_db)
+    assert _ordinate(specchio(settings)).equals(dal_db)
+    # what the statistics read: the same frame, the same schema, no partition columns
+    assert _ordinate(colonnare.prenotazioni(registro, settings).collect()).equals(dal_db)
     profilo = carica_profilo("carta1995", None)
     periodo = Periodo.parse("2026")
     assert tabella_prestazioni(colonnare.prenotazioni(registro, settings), profilo=profilo,
@@ -79,16 +85,20 @@ def test_codes_read_as_categoricals_give_the_same_table(registro: Engine, settin
 
 def test_a_new_ingest_makes_the_mirror_stale(registro: Engine, settings: Settings,
                                             tmp_path: Path) -> None:
-    prima = os.stat(colonnare.percorso(settings)).st_mtime_ns
+    prima = os.readlink(colonnare.percorso(settings))
     ingest(scrivi_export(tmp_path / "b.csv", [riga("P4")]), engine=registro,
            settings=settings)
     letti = colonnare.prenotazioni(registro, settings).collect()
-    assert sorted(letti["id_prenotazione"]) == ["P1", "P2", "P3", "P4"]
+    assert sorted(letti["id_prenotazione"]) == ["P0", "P1", "P2", "P3", "P4"]
     # rebuilt, and now current: a second read uses it as it is
-    assert os.stat(colonnare.percorso(settings)).st_mtime_ns != prima
+    dopo = os.readlink(colonnare.percorso(settings))
+    assert dopo != prima
     assert isinstance(colonnare.prenotazioni(registro, settings), pl.LazyFrame)
-    assert (pl.read_parquet_metadata(colonnare.percorso(settings))[colonnare.CHIAVE_METADATI]
-            == colonnare.impronta(registro))
+    assert os.readlink(colonnare.percorso(settings)) == dopo
+    assert impronte(settings) == {colonnare.impronta(registro)}
+    # the version it replaced is kept (a reader may be reading it), older ones are not
+    versioni = sorted(p.name for p in colonnare.cartella(settings).iterdir())
+    assert versioni == sorted([prima, dopo, "prenotazioni"])
 
 
 def test_a_catalog_change_makes_the_mirror_stale(registro: Engine, settings: Settings) -> None:
@@ -100,25 +110,63 @@ def test_a_catalog_change_makes_the_mirror_stale(registro: Engine, settings: Set
 
 def test_a_mirror_of_another_register_is_not_used(registro: Engine, settings: Settings) -> None:
     """What a restored backup looks like: a mirror whose impronta is not this database's."""
-    falso = pl.read_parquet(colonnare.percorso(settings)).head(1)
+    falso = specchio(settings).head(1)
     colonnare.scrivi(falso, settings, "un-altro-registro")
-    assert colonnare.prenotazioni(registro, settings).collect().height == 3
+    assert colonnare.prenotazioni(registro, settings).collect().height == 4
 
 
 def test_a_damaged_mirror_is_ignored_and_rebuilt(registro: Engine, settings: Settings) -> None:
-    colonnare.percorso(settings).write_bytes(b"non parquet")
-    assert colonnare.prenotazioni(registro, settings).collect().height == 3
-    assert pl.read_parquet(colonnare.percorso(settings)).height == 3
+    parti(settings)[0].write_bytes(b"non parquet")
+    assert colonnare.prenotazioni(registro, settings).collect().height == 4
+    assert specchio(settings).height == 4
+
+
+def test_a_partition_missing_or_foreign_is_seen(registro: Engine, settings: Settings) -> None:
+    """Every file is sound and carries the impronta, but one year is gone, or a file of
+    another dataset was added: the sums would be wrong, the mirror is rebuilt."""
+    parti(settings)[0].unlink()
+    assert colonnare.prenotazioni(registro, settings).collect().height == 4
+    assert specchio(settings).height == 4
+    estranea = parti(settings)[1].parent.parent / "anno=2024" / "parte-0.parquet"
+    estranea.parent.mkdir()
+    estranea.write_bytes(parti(settings)[1].read_bytes())
+    assert colonnare.prenotazioni(registro, settings).collect().height == 4
+    assert specchio(settings).height == 4
+
+
+def test_another_codice_ente_rebuilds_the_mirror(registro: Engine, settings: Settings) -> None:
+    altro = settings.model_copy(update={"codice_ente": "080101"})
+    assert colonnare.prenotazioni(registro, altro).collect().height == 4
+    assert {p.parent.parent.name for p in parti(altro)} == {"ente=080101"}
+
+
+def test_a_real_directory_in_place_of_the_link_is_read_and_replaced(
+        registro: Engine, settings: Settings) -> None:
+    """A copy that followed the link (cp -rL, a backup tool) is a plain directory."""
+    import shutil
+
+    radice = colonnare.percorso(settings)
+    versione = radice.resolve()
+    radice.unlink()
+    shutil.copytree(versione, radice)
+    assert colonnare.prenotazioni(registro, settings).collect().height == 4
+    ingest(scrivi_export(Path(settings.data_dir) / "b.csv", [riga("P4")]), engine=registro,
+           settings=settings)
+    assert colonnare.prenotazioni(registro, settings).collect().height == 5
+    assert radice.is_symlink()
+    assert specchio(settings).height == 5
 
 
 def test_an_unwritable_mirror_path_costs_only_speed(registro: Engine, settings: Settings,
                                                    caplog: pytest.LogCaptureFixture) -> None:
-    """A directory where the file should be: the write fails, the read still answers."""
-    path = colonnare.percorso(settings)
-    path.unlink()
-    path.mkdir()
-    (path / "x").write_text("occupato")
-    assert colonnare.prenotazioni(registro, settings).collect().height == 3
+    """A file where the mirror's folder should be: the write fails, the read still
+    answers."""
+    import shutil
+
+    cartella = colonnare.cartella(settings)
+    shutil.rmtree(cartella)
+    cartella.write_text("occupato")
+    assert colonnare.prenotazioni(registro, settings).collect().height == 4
     assert "copia colonnare non scritta" in caplog.text
 
 
@@ -150,6 +198,12 @@ def _cancella(path: Path) -> None:
     path.unlink()
 
 
+def _cartella_cancellata(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path.parent.parent.parent.resolve())
+
+
 def _spazzatura(path: Path) -> None:
     path.write_bytes(bytes((i * 131 + 7) % 256 for i in range(path.stat().st_size)))
 
@@ -161,7 +215,7 @@ def registro_grande(engine: Engine, settings: Settings, tmp_path: Path) -> Engin
     codici = ("89.7", "90.62.2", "88.71.4", "89.13")
     righe = [riga(f"G{i:05d}", codice_prestazione=codici[i % 4],
                   codice_sede=f"S00{i % 3 + 1}",
-                  data_prenotazione=f"2026-0{i % 6 + 1}-0{i % 9 + 1}T10:00",
+                  data_prenotazione=f"{2025 + i % 5 // 4}-0{i % 6 + 1}-0{i % 9 + 1}T10:00",
                   data_appuntamento=f"2026-0{i % 6 + 1}-{i % 9 + 10}T09:00")
              for i in range(6000)]
     ingest(scrivi_export(tmp_path / "g.csv", righe), engine=engine, settings=settings)
@@ -169,7 +223,8 @@ def registro_grande(engine: Engine, settings: Settings, tmp_path: Path) -> Engin
     return engine
 
 
-@pytest.mark.parametrize("danno", [_tronca, _nel_mezzo, _cancella, _spazzatura])
+@pytest.mark.parametrize("danno", [_tronca, _nel_mezzo, _cancella, _spazzatura,
+                                   _cartella_cancellata])
 def test_a_mirror_damaged_in_any_way_is_rebuilt(registro_grande: Engine, settings: Settings,
                                                 tmp_path: Path, danno: Any) -> None:
     from fastapi.testclient import TestClient
@@ -195,15 +250,39 @@ def test_a_mirror_damaged_in_any_way_is_rebuilt(registro_grande: Engine, setting
         assert "Traceback" not in res.stderr
         return out.read_text(encoding="utf-8")
 
-    path = colonnare.percorso(settings)
-    assert path.is_file()
+    assert len(parti(settings)) == 2  # 2025 and 2026: the damage hits the year asked for
     prima_cli, prima_api = cli("prima.csv"), api()
     assert len(prima_api) >= 8
     for leggi in (cli, api):
-        danno(path)
+        danno(parti(settings)[-1])
         dopo = leggi("dopo.csv") if leggi is cli else leggi()
         assert dopo == (prima_cli if leggi is cli else prima_api), (danno.__name__, leggi)
         # rebuilt: a sound mirror of this register again
-        assert (pl.read_parquet_metadata(path)[colonnare.CHIAVE_METADATI]
-                == colonnare.impronta(registro_grande))
-        assert pl.read_parquet(path).height == 6000
+        assert impronte(settings) == {colonnare.impronta(registro_grande)}
+        assert specchio(settings).height == 6000
+
+
+def test_bookings_without_a_booking_date_go_to_the_hive_null_partition(
+        registro: Engine, settings: Settings) -> None:
+    """What DuckDB (and Spark, Trino) read as a null `anno`; a register without bookings is
+    one empty file there, still carrying the impronta."""
+    import duckdb
+
+    frame = specchio(settings).with_columns(data_prenotazione=pl.when(
+        pl.col("id_prenotazione") == "P1").then(None).otherwise(pl.col("data_prenotazione")))
+    colonnare.scrivi(frame, settings, "prova")
+    assert [p.parent.name for p in parti(settings)] == [
+        "anno=2025", "anno=2026", "anno=__HIVE_DEFAULT_PARTITION__"]
+    letti = duckdb.sql(
+        f"SELECT id_prenotazione, anno FROM read_parquet('{colonnare.percorso(settings)}/*/*/"
+        "*.parquet', hive_partitioning = true, hive_types = {'ente': 'VARCHAR', "
+        "'anno': 'INTEGER'}) ORDER BY id_prenotazione").fetchall()
+    assert letti == [("P0", 2025), ("P1", None), ("P2", 2026), ("P3", 2026)]
+
+    colonnare.scrivi(frame.head(0), settings, "vuoto")
+    assert [p.parent.name for p in parti(settings)] == ["anno=__HIVE_DEFAULT_PARTITION__"]
+    assert impronte(settings) == {"vuoto"}
+    vuoto = colonnare.leggi_se(settings, "vuoto", 10, colonnare.digest(
+        colonnare.percorso(settings)) or "")
+    assert vuoto is not None and vuoto.prenotazioni.height == 0
+    assert dict(vuoto.prenotazioni.schema) == dict(frame.schema)
