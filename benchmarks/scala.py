@@ -41,7 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -111,17 +111,36 @@ con.execute(f"INSERT OR REPLACE INTO prenotazione SELECT * FROM read_csv('{sys.a
 
 def scrivi_delta(base: Path, out: Path, *, k: int, anno: int, quota_nuove: float = 0.01,
                  quota_aggiornate: float = 0.005) -> Path:
-    """The k-th nightly delta (benchmarks/delta_cup.py, seed k: new bookings with ids
-    `D<k>-…`, a sample of the year's bookings with the appointment moved 3 days later), its
-    updated versions stamped on the morning of day k of the next year, so that each delta's
-    versions are newer than the earlier deltas', shuffled."""
+    """The k-th nightly delta, as a CUP exports it the night after day k of the next year:
+    that day's new bookings (benchmarks/delta_cup.py's new rows, seed k, ids `D<k>-…`, moved
+    with all their dates to day k at their own time of day, waits unchanged, still
+    `prenotata`) and a sample of the year's bookings with the appointment moved 3 days later,
+    stamped that morning, so that each delta's versions are newer than the earlier deltas'.
+    Shuffled."""
     from delta_cup import delta
 
     frame = delta(pl.read_csv(base, infer_schema=False), quota_nuove, quota_aggiornate, k)
-    frame.with_columns(aggiornato_il=pl.when(pl.col("id_prenotazione").str.starts_with("D"))
-                       .then(pl.col("aggiornato_il"))
-                       .otherwise(pl.lit(f"{anno + 1}-01-{k:02d}T06:00"))
-                       ).sample(fraction=1.0, shuffle=True, seed=k).write_csv(out, null_value="")
+    nuova = pl.col("id_prenotazione").str.starts_with("D")
+    prenotata = pl.col("data_prenotazione").str.to_datetime("%Y-%m-%dT%H:%M")
+    sposta = pl.lit(date(anno + 1, 1, k)) - prenotata.dt.date()
+
+    def spostata(colonna: str, formato: str) -> pl.Expr:
+        valore = (pl.col(colonna).str.to_datetime(formato, strict=False) + sposta
+                  ).dt.strftime(formato)
+        return pl.when(nuova).then(valore).otherwise(pl.col(colonna)).alias(colonna)
+
+    vuota = pl.lit(None, dtype=pl.String)
+    frame = frame.with_columns(
+        spostata("data_prescrizione", "%Y-%m-%d"),
+        spostata("data_prenotazione", "%Y-%m-%dT%H:%M"),
+        spostata("data_appuntamento", "%Y-%m-%dT%H:%M"),
+        *(pl.when(nuova).then(vuota).otherwise(pl.col(c)).alias(c)
+          for c in ("data_disdetta", "causale_annullamento", "esito_annullamento",
+                    "forza_maggiore", "data_ritiro_referto")),
+        stato=pl.when(nuova).then(pl.lit("prenotata")).otherwise(pl.col("stato")),
+    ).with_columns(aggiornato_il=pl.when(nuova).then(pl.col("data_prenotazione"))
+                   .otherwise(pl.lit(f"{anno + 1}-01-{k:02d}T06:00")))
+    frame.sample(fraction=1.0, shuffle=True, seed=k).write_csv(out, null_value="")
     return out
 
 
