@@ -200,7 +200,8 @@ def _completo(conn: object, engine: Engine, profilo: Profilo, regime: RegimeSanz
               settings: Settings, oggi: date, adesso: datetime, esito: EsitoCheck,
               copia: colonnare.Scrittore) -> None:
     scavalchi = scavalchi_prenotazioni(engine, profilo, conn=conn)
-    for da, a in passi(engine, settings.check_righe_per_passo, conn=conn):
+    righe = min(settings.check_righe_per_passo, settings.check_righe_per_passo_completo)
+    for da, a in passi(engine, righe, conn=conn):
         pren = leggi_prenotazioni(engine, _condizione("p.id_prenotazione", da, a),
                                   conn=conn)
         intervallo = _condizione("id_prenotazione", da, a)

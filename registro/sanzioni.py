@@ -167,10 +167,15 @@ def _prepara(lf: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _record(lf: pl.LazyFrame, tipo: str, importo: pl.Expr, motivo: pl.Expr) -> pl.LazyFrame:
-    return lf.select(
+    """The records of one tipo, only where an amount is due: the filter comes before the
+    motivo, so the long text is built for the few rows that owe something rather than for
+    every booking of the pass (five texts per booking were 1.3 GB of a 2 M-booking pass)."""
+    return lf.with_columns(importo.cast(pl.Int64).alias("_importo")).filter(
+        pl.col("_importo") > 0
+    ).select(
         pl.col("id_prenotazione"),
         pl.lit(tipo, dtype=pl.String).alias("tipo"),
-        importo.cast(pl.Int64).alias("importo_cent"),
+        pl.col("_importo").alias("importo_cent"),
         motivo.cast(pl.String).alias("motivo"),
     )
 

@@ -42,7 +42,13 @@ class Settings(BaseSettings):
     mb_massimi_decompressi: int = Field(default=50_000, ge=1)
     """MB a file may expand to (Parquet: its uncompressed size; text: its size)."""
     check_righe_per_passo: int = Field(default=2_000_000, ge=1)
-    """Bookings `registro check` reads and checks at a time (≈ 0.7 GB per million)."""
+    """Bookings `registro check` reads and checks at a time (≈ 0.7 GB per million); also
+    the largest register the incremental check takes whole (registro.check_incrementale)."""
+    check_righe_per_passo_completo: int = Field(default=1_000_000, ge=1)
+    """The full check's passes when smaller than `check_righe_per_passo`: at 5 M bookings
+    its peak is ≈ 1.3 GB (the whole register's agenda, read once) plus ≈ 0.5 GB per million
+    of a pass, so a million keeps it under 2 GB of RSS (2 M peaked at ≈ 2.4 GB) in the same
+    time. Apart, so that the incremental check's limit stays where it was."""
 
     profilo: Literal["carta1995", "pngla"] = "carta1995"
     standard_locali: Path | None = None

@@ -98,3 +98,34 @@ def test_a_failed_check_keeps_the_previous_mirror(registro: Engine, settings: Se
     assert os.readlink(colonnare.percorso(settings)) == versione
     assert {p.name: p.read_bytes() for p in parti(settings)} == prima
     assert not list(colonnare.cartella(settings).glob(".*.tmp"))
+
+
+def test_the_full_check_cuts_its_passes_at_the_smaller_setting(
+        registro: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check_righe_per_passo_completo` cuts the full check's passes (its memory) without
+    moving `check_righe_per_passo`, the incremental check's limit; same outcome."""
+    import registro.check as modulo
+
+    letture: list[str] = []
+    originale = modulo.leggi_prenotazioni
+
+    def contata(*a: object, **k: object) -> pl.DataFrame:
+        letture.append("passo")
+        return originale(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(modulo, "leggi_prenotazioni", contata)
+    a_passi = check(engine=registro, settings=settings.model_copy(
+        update={"check_righe_per_passo_completo": 700}), oggi=AL, completo=True)
+    assert len(letture) == 5
+    stato_passi = _stato(registro, settings)
+
+    with registro.begin() as conn:
+        conn.execute(text("DELETE FROM sanzione"))
+        conn.execute(text(f"UPDATE prenotazione SET {', '.join(f'{c} = NULL' for c in DERIVATI)}"))
+    colonnare.percorso(settings).unlink()
+    letture.clear()
+    uno = check(engine=registro, settings=settings, oggi=AL, completo=True)
+    assert len(letture) == 1
+    assert a_passi == uno
+    for nome, frame in _stato(registro, settings).items():
+        assert frame.equals(stato_passi[nome]), nome
