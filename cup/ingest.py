@@ -469,7 +469,6 @@ def _fondi(conn: object, prep: Preparato, t: Tracciato, tabella: str, colonne: l
     ones go to the history. (nuove, invariate, obsolete, aggiornate, duplicate, sedi_nuove)"""
     sqlite = db.is_sqlite(engine)
     key = t.chiave
-    anagrafica, col_codice = t.anagrafica
     cols = ", ".join(colonne)
     s_cols = ", ".join(f"s.{c}" for c in colonne)
     p_cols = ", ".join(f"p.{c}" for c in colonne)
@@ -510,15 +509,7 @@ def _fondi(conn: object, prep: Preparato, t: Tracciato, tabella: str, colonne: l
         WHERE s._vince = 1""")
     nuove, invariate, obsolete = (int(str(x)) for x in counts)
     aggiornate = (prep.accettate - duplicate) - nuove - invariate - obsolete
-    sedi_nuove = int(str(_una_riga(conn, f"""
-        SELECT COUNT(DISTINCT s.{col_codice}) FROM {tabella} s
-        WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x
-                          WHERE x.codice = s.{col_codice})""")[0]))
-    db.execute(conn, f"""
-        INSERT INTO {anagrafica} (codice, nome, da_completare)
-        SELECT DISTINCT s.{col_codice}, s.{col_codice}, TRUE FROM {tabella} s
-        WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x WHERE x.codice = s.{col_codice})
-        ON CONFLICT (codice) DO NOTHING""")
+    sedi_nuove = _sedi_nuove(conn, t, tabella)
     # Every version ever received, once: the current one in the register, the ones it
     # superseded in the history (same content and same aggiornato_il is the same version
     # whatever the file it came in). First the current versions this file supersedes...
@@ -556,6 +547,22 @@ def _fondi(conn: object, prep: Preparato, t: Tracciato, tabella: str, colonne: l
     return nuove, invariate, obsolete, aggiornate, duplicate, sedi_nuove
 
 
+def _sedi_nuove(conn: object, t: Tracciato, tabella: str) -> int:
+    """The site (or ward) codes of `tabella` the register does not know yet, added to its
+    list as to be completed; how many."""
+    anagrafica, col_codice = t.anagrafica
+    nuove = int(str(_una_riga(conn, f"""
+        SELECT COUNT(DISTINCT s.{col_codice}) FROM {tabella} s
+        WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x
+                          WHERE x.codice = s.{col_codice})""")[0]))
+    db.execute(conn, f"""
+        INSERT INTO {anagrafica} (codice, nome, da_completare)
+        SELECT DISTINCT s.{col_codice}, s.{col_codice}, TRUE FROM {tabella} s
+        WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x WHERE x.codice = s.{col_codice})
+        ON CONFLICT (codice) DO NOTHING""")
+    return nuove
+
+
 def _chiavi_uniche(prep: Preparato, key: str) -> bool:
     """No key twice in the file (read from the spilled batches, the key column only)."""
     lotti = prep.validi()
@@ -573,7 +580,7 @@ def _primo_carico(conn: object, prep: Preparato, t: Tracciato, colonne: list[str
     so that the key's B-tree grows by appending) without the staging table, its index and
     the comparisons of `_fondi` (at 5 M bookings those cost ≈ 25 s of a 72 s load). Only the
     new site or ward codes go through a small table. (nuove, sedi_nuove)"""
-    anagrafica, col_codice = t.anagrafica
+    col_codice = t.anagrafica[1]
     nuove = 0
     codici: list[pl.DataFrame] = []
     for lotto in prep.validi():
@@ -587,15 +594,7 @@ def _primo_carico(conn: object, prep: Preparato, t: Tracciato, colonne: list[str
     db.write_frame(conn, tabella, pl.concat(codici).unique() if codici else
                    pl.DataFrame(schema={col_codice: pl.String}), engine, mode="create",
                    temporanea=True)
-    sedi_nuove = int(str(_una_riga(conn, f"""
-        SELECT COUNT(DISTINCT s.{col_codice}) FROM {tabella} s
-        WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x
-                          WHERE x.codice = s.{col_codice})""")[0]))
-    db.execute(conn, f"""
-        INSERT INTO {anagrafica} (codice, nome, da_completare)
-        SELECT DISTINCT s.{col_codice}, s.{col_codice}, TRUE FROM {tabella} s
-        WHERE NOT EXISTS (SELECT 1 FROM {anagrafica} x WHERE x.codice = s.{col_codice})
-        ON CONFLICT (codice) DO NOTHING""")
+    sedi_nuove = _sedi_nuove(conn, t, tabella)
     db.execute(conn, f"DROP TABLE {tabella}")
     return nuove, sedi_nuove
 
