@@ -168,14 +168,26 @@ def _pg(admin: str, sql: str) -> None:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
+def _anno_sintetico(n: int, cartella: Path) -> Path:
+    """The year of n synthetic bookings every scenario starts from, generated once."""
+    csv_path = cartella / f"cup_{n}.csv"
+    if not csv_path.exists():
+        subprocess.run([str(BIN / "registro"), "synth", "--rows", str(n), "--seed", "1",
+                        "--out", str(csv_path), "--anno", str(ANNO)], check=True)
+    return csv_path
+
+
+def _mediane(n: int, tempi: dict[str, list[tuple[float, float]]]) -> list[dict[str, object]]:
+    return [{"righe": n, "compito": k, "mediana_s": statistics.median(t for t, _ in v),
+             "picco_mb": max(m for _, m in v), "ripetizioni": len(v)}
+            for k, v in tempi.items()]
+
+
 def misura(n: int, ripetizioni: int, cartella: Path, postgres: str | None = None
            ) -> list[dict[str, object]]:
     registro = str(BIN / "registro")
     py = sys.executable
-    csv_path = cartella / f"cup_{n}.csv"
-    if not csv_path.exists():
-        subprocess.run([registro, "synth", "--rows", str(n), "--seed", "1", "--out",
-                        str(csv_path), "--anno", str(ANNO)], check=True)
+    csv_path = _anno_sintetico(n, cartella)
     catalogo = Path(__file__).resolve().parents[1] / "registro" / "data" / "catalogo.csv"
     tempi: dict[str, list[tuple[float, float]]] = {}
 
@@ -255,19 +267,14 @@ def misura(n: int, ripetizioni: int, cartella: Path, postgres: str | None = None
             interrogazioni.reverse()
         for f in [*carichi, *verifiche, *interrogazioni, site]:
             f(i)
-    return [{"righe": n, "compito": k, "mediana_s": statistics.median(t for t, _ in v),
-             "picco_mb": max(m for _, m in v), "ripetizioni": len(v)}
-            for k, v in tempi.items()]
+    return _mediane(n, tempi)
 
 
 def misura_notturna(n: int, delta: int, cartella: Path) -> list[dict[str, object]]:
     """The nightly scenario (module docstring), on SQLite: deltas 1..`delta`."""
     registro = str(BIN / "registro")
     py = sys.executable
-    csv_path = cartella / f"cup_{n}.csv"
-    if not csv_path.exists():
-        subprocess.run([registro, "synth", "--rows", str(n), "--seed", "1", "--out",
-                        str(csv_path), "--anno", str(ANNO)], check=True)
+    csv_path = _anno_sintetico(n, cartella)
     tempi: dict[str, list[tuple[float, float]]] = {}
     d = cartella / f"notte_{n}"
     copia = cartella / f"notte_{n}_completo"
@@ -329,10 +336,7 @@ def misura_notturna(n: int, delta: int, cartella: Path) -> list[dict[str, object
     print(f"registro su disco, un aggiornamento ogni dieci prenotazioni: {byte:,} byte, "
           f"{prenotazioni:,} prenotazioni, {versioni:,} versioni superate nella storia: "
           f"{byte / prenotazioni:.0f} B per prenotazione", flush=True)
-    risultato = [{"righe": n, "compito": k, "mediana_s": statistics.median(t for t, _ in v),
-                  "picco_mb": max(m for _, m in v), "ripetizioni": len(v)}
-                 for k, v in tempi.items()]
-    return [*risultato, {"righe": n, "compito": "byte per prenotazione (1 agg. su 10)",
+    return [*_mediane(n, tempi), {"righe": n, "compito": "byte per prenotazione (1 agg. su 10)",
                          "mediana_s": round(byte / prenotazioni, 1), "picco_mb": 0,
                          "ripetizioni": 1}]
 
