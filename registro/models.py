@@ -92,6 +92,10 @@ class Prenotazione(PrenotazioneBase, table=True):
         Index("ix_prenotazione_data_prenotazione", "data_prenotazione"),
         Index("ix_prenotazione_prestazione_sede", "codice_prestazione", "codice_sede"),
         Index("ix_prenotazione_sede", "codice_sede", "id_prenotazione"),
+        # The incremental check's delta (registro.check_incrementale): as small as it is.
+        Index("ix_prenotazione_da_verificare", "verificata_il",
+              sqlite_where=text("verificata_il IS NULL"),
+              postgresql_where=text("verificata_il IS NULL")),
     )
 
 
