@@ -19,8 +19,11 @@ library's connections to close; a thread that would wait for itself gets an erro
 from __future__ import annotations
 
 import contextlib
+import importlib
 import re
+import sys
 import threading
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,6 +251,36 @@ def _adbc_uri(engine: Engine) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+class _PyarrowDatasetPigro(types.ModuleType):
+    """Stands for `pyarrow.dataset` until one of its names is asked for, then imports it
+    and hands it over (see `_pyarrow_dataset_pigro`)."""
+
+    def __getattr__(self, nome: str) -> Any:
+        if sys.modules.get("pyarrow.dataset") is self:
+            del sys.modules["pyarrow.dataset"]
+        vero = importlib.import_module("pyarrow.dataset")
+        return getattr(vero, nome)
+
+
+def _pyarrow_dataset_pigro() -> None:
+    """Make `import pyarrow.dataset` lazy: loaded on first use of one of its names.
+
+    The ADBC DB-API module imports it at its own import, for `adbc_ingest` of a pyarrow
+    Dataset or Scanner, which the register never passes (its frames carry the Arrow stream
+    interface and are bound before that branch); the import pulls in pyarrow's dataset
+    machinery and pandas, ≈ 0.3 s of every command that opens an ADBC connection (a tenth
+    of the nightly check at 1 M bookings). Should anything use it, it loads then.
+    (`importlib.util.LazyLoader` would not do: on Python 3.11 the import system's own look
+    at `__spec__` of the module found in `sys.modules` loads it.)"""
+    if "pyarrow.dataset" in sys.modules:
+        return
+    import pyarrow
+
+    pigro = _PyarrowDatasetPigro("pyarrow.dataset")
+    sys.modules["pyarrow.dataset"] = pigro
+    pyarrow.dataset = pigro  # what `import pyarrow.dataset` would bind
+
+
 @contextlib.contextmanager
 def adbc_connection(engine: Engine) -> Iterator[Any]:
     """A raw ADBC connection to the same database (autocommit off: the caller commits).
@@ -255,6 +288,7 @@ def adbc_connection(engine: Engine) -> Iterator[Any]:
     On SQLite it waits until this process has no `sqlite3` connection open to the file (see
     the module's docstring); while it is open, reads in the same thread go through it
     (`read_frame(..., conn=)`), never through the ORM."""
+    _pyarrow_dataset_pigro()
     if not is_sqlite(engine):
         import adbc_driver_postgresql.dbapi as pg_driver
         conn = pg_driver.connect(_adbc_uri(engine))
