@@ -20,6 +20,8 @@ why, and when it falls back to this full check); `completo=True` asks for the fu
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
@@ -223,6 +225,9 @@ def _incrementale(conn: object, engine: Engine, vecchio: colonnare.Letta, preced
     only the years the delta touched are written again."""
     d = check_incrementale.delta(engine, vecchio.prenotazioni, profilo, regime, precedente,
                                  oggi, conn=conn)
+    # The mirror is encoded (pyarrow, without the GIL) while the database does its part
+    # (ADBC, without the GIL too): the two overlap instead of adding up.
+    scrittura = _InParallelo(copia.aggiorna, d.attuale, vecchio.radice, d.anni_toccati)
     db.execute(conn, "DROP TABLE IF EXISTS stage_ricalcolo")
     db.write_frame(conn, "stage_ricalcolo", d.ricalcolo.select("id_prenotazione"), engine,
                    mode="create")
@@ -233,7 +238,6 @@ def _incrementale(conn: object, engine: Engine, vecchio: colonnare.Letta, preced
            "(SELECT id_prenotazione FROM stage_ricalcolo)", profilo, regime, settings, oggi,
            adesso, esito, scavalchi)
     db.execute(conn, "DROP TABLE stage_ricalcolo")
-    copia.aggiorna(d.attuale, vecchio.radice, d.anni_toccati)
     esito.incrementale = 1
     esito.ricalcolate = d.ricalcolo.height
     esito.prenotazioni = d.attuale.height
@@ -241,6 +245,30 @@ def _incrementale(conn: object, engine: Engine, vecchio: colonnare.Letta, preced
         setattr(esito, campo, valore)
     esito.stato_non_aggiornato = int(d.attuale.select(
         stato_non_aggiornato(pl.lit(oggi)).sum()).item())
+    scrittura.attendi()
+
+
+class _InParallelo:
+    """`funzione(*argomenti)` in a thread of its own; `attendi()` waits for it and raises
+    what it raised. Only for work that releases the GIL (Arrow, polars, the database
+    drivers) and touches nothing the caller changes meanwhile."""
+
+    def __init__(self, funzione: Callable[..., object], *argomenti: object) -> None:
+        self._errore: BaseException | None = None
+
+        def esegui() -> None:
+            try:
+                funzione(*argomenti)
+            except BaseException as exc:  # re-raised in the caller's thread by attendi()
+                self._errore = exc
+
+        self._thread = threading.Thread(target=esegui, name="registro-copia", daemon=True)
+        self._thread.start()
+
+    def attendi(self) -> None:
+        self._thread.join()
+        if self._errore is not None:
+            raise self._errore
 
 
 def _passo(conn: object, engine: Engine, pren: pl.DataFrame, e_intervallo: str,

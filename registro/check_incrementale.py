@@ -151,7 +151,11 @@ class Delta:
 def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: RegimeSanzioni,
           precedente: date, oggi: date, *, conn: object) -> Delta:
     """Fold the ingested delta into the last check's picture and say what to re-derive."""
-    cambiate = leggi_prenotazioni(engine, "p.verificata_il IS NULL", conn=conn)
+    anno = pl.col("data_prenotazione").dt.year()
+    # by year (stable: within a year, in the order read), so that the register now is a few
+    # runs of one year each and the mirror's partitions are slices of it (colonnare)
+    cambiate = leggi_prenotazioni(engine, "p.verificata_il IS NULL", conn=conn).sort(
+        anno, nulls_last=True, maintain_order=True)
     vecchio = vecchio.select(pl.col(c).cast(t) for c, t in SCHEMA_LETTURA.items())
     cambiata = vecchio["id_prenotazione"].is_in(cambiate["id_prenotazione"].implode())
     prima = vecchio.filter(cambiata)
@@ -176,9 +180,8 @@ def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: Regim
     diverse = pl.concat([contato, pl.Series(np.ones(cambiate.height, dtype=bool))])
     ricalcolo = attuale.filter(pl.lit(diverse) | finestra)
     # the mirror's years whose rows differ: the old versions' and the changed rows'
-    anno = pl.col("data_prenotazione").dt.year().alias("anno")
-    anni = pl.concat([prima.select(anno), attuale.filter(pl.lit(diverse)).select(anno)]
-                     ).unique()
+    anni = pl.concat([prima.select(anno.alias("anno")),
+                      attuale.select(anno.alias("anno")).filter(pl.lit(diverse))]).unique()
     return Delta(attuale=attuale, ricalcolo=ricalcolo, nuove=cambiate.height,
                  anni_toccati=set(anni["anno"].to_list()))
 

@@ -1,0 +1,20 @@
+"""The incremental check encodes the mirror in a thread of its own (registro.check
+`_InParallelo`): what it raises reaches the check, which then does not commit."""
+
+from __future__ import annotations
+
+import pytest
+
+from registro.check import _InParallelo
+
+
+def test_the_threads_result_and_its_error_reach_the_caller() -> None:
+    fatto: list[int] = []
+    _InParallelo(fatto.append, 7).attendi()
+    assert fatto == [7]
+
+    def guasto() -> None:
+        raise ValueError("copia")
+
+    with pytest.raises(ValueError, match="copia"):
+        _InParallelo(guasto).attendi()
