@@ -180,10 +180,11 @@ def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: Regim
     diverse = pl.concat([contato, pl.Series(np.ones(cambiate.height, dtype=bool))])
     ricalcolo = attuale.filter(pl.lit(diverse) | finestra)
     # the mirror's years whose rows differ: the old versions' and the changed rows'
-    anni = pl.concat([prima.select(anno.alias("anno")),
-                      attuale.select(anno.alias("anno")).filter(pl.lit(diverse))]).unique()
+    # (the rows picked first: the year of a million timestamps is not free)
+    anni = pl.concat([prima["data_prenotazione"],
+                      attuale["data_prenotazione"].filter(diverse)]).dt.year().unique()
     return Delta(attuale=attuale, ricalcolo=ricalcolo, nuove=cambiate.height,
-                 anni_toccati=set(anni["anno"].to_list()))
+                 anni_toccati=set(anni.to_list()))
 
 
 def totali(attuale: pl.DataFrame, profilo: Profilo) -> dict[str, int]:

@@ -469,7 +469,29 @@ def _contatore(g_s: np.ndarray, v_s: np.ndarray, altri: list[np.ndarray], n_g: i
                                 side=lato)  # type: ignore[call-overload]
                 - confini[g])
 
-    return da_chiavi, np.diff(confini)
+    # Two levels, for a large side searching a small one (timestamps): the range cut into
+    # buckets, a table of how many of the group's distinct values lie in the buckets before
+    # each; only a value whose own bucket holds some of them is searched (a few: a bucket is
+    # the width of the range over ~4 M / groups, the small side has a few values a group).
+    secchi = max(1, 4_000_000 // n_g)
+    passo = -(-ampiezza // secchi)
+    distinti_g = chiavi >> bit
+    secchio_s = ((chiavi & ((1 << bit) - 1)) // passo)
+    per_secchio = np.bincount(distinti_g * (secchi + 1) + secchio_s,
+                              minlength=n_g * (secchi + 1)).astype(np.int32).reshape(
+                                  n_g, secchi + 1)
+    prima_del = np.zeros_like(per_secchio)
+    np.cumsum(per_secchio[:, :-1], axis=1, out=prima_del[:, 1:])
+
+    def a_secchi(g: np.ndarray, v: np.ndarray, lato: str) -> np.ndarray:
+        c = (v - minimo) // passo
+        esito = prima_del[g, c]
+        cercare = per_secchio[g, c] > 0
+        if cercare.any():
+            esito[cercare] = da_chiavi(g[cercare], v[cercare], lato)
+        return esito
+
+    return a_secchi, np.diff(confini)
 
 
 def _cumsum_segmenti(tab: np.ndarray, inizio_segmento: np.ndarray) -> np.ndarray:
@@ -519,11 +541,14 @@ def fuori_ordine_dopo(invariate: pl.DataFrame, prima: pl.DataFrame, cambiate: pl
         cambiate.lazy().select(*colonne, lato=pl.lit(2, pl.Int8),
                                conta=in_agenda() & date_note),
     ]).with_row_index("riga").with_columns(
-        pl.col(c).fill_null("") for c in COLONNE_AGENDA).filter("conta")
-    toccate = (lati.filter(pl.col("lato") > 0).select(COLONNE_AGENDA).unique()
-               .with_row_index("gruppo"))
-    righe = lati.join(toccate, on=COLONNE_AGENDA, how="inner", maintain_order="left").select(
-        "riga", "lato", pl.col("gruppo").cast(pl.Int64),
+        pl.col(c).fill_null("") for c in COLONNE_AGENDA).filter("conta").with_columns(
+        # the agenda as one code (a categorical's): the touched ones picked by code, not by
+        # a join on two text columns of the whole register (half the time)
+        gruppo=pl.concat_str(COLONNE_AGENDA, separator="\x1f").cast(pl.Categorical)
+        .to_physical().cast(pl.Int64)).collect()
+    toccate = lati.filter(pl.col("lato") > 0)["gruppo"].unique()
+    righe = lati.lazy().filter(pl.col("gruppo").is_in(toccate.implode())).select(
+        "riga", "lato", "gruppo",
         istante=pl.col("data_prenotazione").cast(pl.Datetime("us")).cast(pl.Int64),
         giorno=pl.col("data_appuntamento").cast(pl.Date).cast(pl.Int64),
         urgenza=pl.col("classe_priorita").replace_strict(
@@ -549,7 +574,9 @@ def fuori_ordine_dopo(invariate: pl.DataFrame, prima: pl.DataFrame, cambiate: pl
     nuove = conta_scavalcati_tra(parte(fine_prima), parte(0), (lato != 1).astype(np.int64),
                                  piccolo="a", celle_massime=celle_massime)
     if scarto is None or nuove is None:
-        return _fuori_ordine_agende_intere(invariate, cambiate, toccate)
+        return _fuori_ordine_agende_intere(
+            invariate, cambiate,
+            lati.lazy().filter(pl.col("lato") > 0).select(COLONNE_AGENDA).unique())
     # unchanged: the recorded count moved; new versions: their count, 0 for those in agenda
     # without dates (never counted), null outside the agenda
     registrate = invariate["fuori_ordine"]
@@ -573,7 +600,7 @@ def _fuori_ordine_agende_intere(invariate: pl.DataFrame, cambiate: pl.DataFrame,
         cambiate.lazy().select(*colonne, fuori_ordine=pl.lit(None, pl.Int64), stato="stato",
                                in_garanzia="in_garanzia"),
     ]).with_row_index("riga")
-    ricontate = tutte.join(toccate.drop("gruppo"), how="semi", left_on=[
+    ricontate = tutte.join(toccate, how="semi", left_on=[
         pl.col(c).fill_null("") for c in COLONNE_AGENDA], right_on=COLONNE_AGENDA)
     conteggi = fuori_ordine_prenotazioni(ricontate, chiave="riga")
     esito = tutte.join(conteggi.lazy().rename({"fuori_ordine": "_nuovo"}), on="riga",

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registro.ordine import (
+    _contatore,
     conta_scavalcati_tra,
     fuori_ordine_dopo,
     fuori_ordine_prenotazioni,
@@ -128,3 +129,25 @@ def test_two_set_kernel_agrees_pair_by_pair(righe_a: list[tuple[int, ...]],
         assert esito.tolist() == _per_coppie(a, b, pesi)
     if righe_a and righe_b and set(a["gruppo"]) & set(b["gruppo"]):
         assert conta_scavalcati_tra(a, b, pesi, piccolo="b", celle_massime=0) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**40), st.integers(0, 2**31 - 1))
+def test_slot_counts_on_a_wide_range_equal_a_plain_count(gruppi: int, ampiezza: int,
+                                                          seme: int) -> None:
+    """`_contatore` on values too wide for a table (timestamps): how many of the small
+    side's distinct values of the group lie below / up to each value, as a plain count
+    gives it - values on the small side's own, next to them, and anywhere else."""
+    rng = np.random.default_rng(seme)
+    g_s = rng.integers(0, gruppi, 30)
+    v_s = rng.integers(0, ampiezza + 1, 30)
+    altri = rng.integers(0, ampiezza + 1, 200)
+    g_q = np.concatenate([rng.integers(0, gruppi, 200), g_s, g_s])
+    v_q = np.concatenate([altri, v_s, np.clip(v_s + rng.integers(-1, 2, 30), 0, ampiezza)])
+    conta, quanti = _contatore(g_s, v_s, [v_q], gruppi)
+    for lato in ("left", "right"):
+        atteso = [len({v for g, v in zip(g_s, v_s, strict=True)
+                       if g == gq and (v < vq if lato == "left" else v <= vq)})
+                  for gq, vq in zip(g_q, v_q, strict=True)]
+        assert conta(g_q, v_q, lato).tolist() == atteso
+    assert quanti.tolist() == [len(set(v_s[g_s == g].tolist())) for g in range(gruppi)]
