@@ -228,6 +228,18 @@ def _incrementale(conn: object, engine: Engine, vecchio: colonnare.Letta, preced
     # The mirror is encoded (pyarrow, without the GIL) while the database does its part
     # (ADBC, without the GIL too): the two overlap instead of adding up.
     scrittura = _InParallelo(copia.aggiorna, d.attuale, vecchio.radice, d.anni_toccati)
+    try:
+        _incrementale_database(conn, engine, d, profilo, regime, settings, oggi, adesso,
+                               esito)
+    except BaseException:
+        scrittura.aspetta()  # not left writing into a build the check is about to remove
+        raise
+    scrittura.attendi()
+
+
+def _incrementale_database(conn: object, engine: Engine, d: check_incrementale.Delta,
+                           profilo: Profilo, regime: RegimeSanzioni, settings: Settings,
+                           oggi: date, adesso: datetime, esito: EsitoCheck) -> None:
     db.execute(conn, "DROP TABLE IF EXISTS stage_ricalcolo")
     db.write_frame(conn, "stage_ricalcolo", d.ricalcolo.select("id_prenotazione"), engine,
                    mode="create")
@@ -245,7 +257,6 @@ def _incrementale(conn: object, engine: Engine, vecchio: colonnare.Letta, preced
         setattr(esito, campo, valore)
     esito.stato_non_aggiornato = int(d.attuale.select(
         stato_non_aggiornato(pl.lit(oggi)).sum()).item())
-    scrittura.attendi()
 
 
 class _InParallelo:
@@ -269,6 +280,10 @@ class _InParallelo:
         self._thread.join()
         if self._errore is not None:
             raise self._errore
+
+    def aspetta(self) -> None:
+        """Wait without raising: the caller is already failing with an error of its own."""
+        self._thread.join()
 
 
 def _passo(conn: object, engine: Engine, pren: pl.DataFrame, e_intervallo: str,

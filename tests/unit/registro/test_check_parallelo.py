@@ -18,3 +18,20 @@ def test_the_threads_result_and_its_error_reach_the_caller() -> None:
 
     with pytest.raises(ValueError, match="copia"):
         _InParallelo(guasto).attendi()
+
+
+def test_aspetta_waits_for_the_thread_and_keeps_the_callers_error() -> None:
+    import threading
+
+    via = threading.Event()
+    fatto: list[str] = []
+
+    def lento() -> None:
+        via.wait(5)
+        fatto.append("finito")
+        raise OSError("del thread")
+
+    lavoro = _InParallelo(lento)
+    via.set()
+    lavoro.aspetta()
+    assert fatto == ["finito"]
