@@ -5,7 +5,8 @@ What makes a booking's outcome differ from the last check's:
 
 - **its version changed.** The ingest resets every derived column, `verificata_il`
   included, on insert and update (cup.ingest `derivati`), and every check stamps each
-  booking it derives: `verificata_il IS NULL` is the delta, new and updated bookings alike.
+  booking it derives: `verificata_il IS NULL` is the delta, new and updated bookings alike
+  (a partial index holds exactly those rows, migration 0016: read without a table scan).
 - **the reference date moved.** Derived fields do not read `oggi`, sanctions do
   (registro.sanzioni): a no-show or late cancellation counts once its appointment's date is
   on or before `oggi`, a report not collected once `oggi` is past the appointment's date +
