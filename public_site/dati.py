@@ -98,12 +98,15 @@ class Pubblicazione:
 
 COLONNE_LETTE = ["data_prescrizione", "data_prenotazione", "data_appuntamento",
                  "codice_prestazione", "codice_sede", "classe_priorita", "tipo_accesso",
-                 "scelta_utente", "stato", "tipo", "fuori_ordine"]
+                 "scelta_utente", "stato", "tipo", "periodica", "fuori_ordine"]
 """What the site's tables need of the bookings: no ids, no amounts (and half the memory);
 the codes dictionary-coded (`registro.colonnare.CODICI`), text again only in the aggregates.
 `fuori_ordine` as the last check recorded it: without it `reports.stats.tabella_prestazioni`
 counts every agenda's overtakes again (registro.ordine `con_fuori_ordine`), for a column
-the site does not publish (at 5 M bookings the larger part of the build's 2.8 GB)."""
+the site does not publish (at 5 M bookings the larger part of the build's 2.8 GB).
+`periodica`: the catalog's periodic laboratory tests have no target under carta1995
+(registro.rules `garanzia`); without it the site gave them the 48 hours that `registro
+stats` and the Osservatorio's returns do not."""
 
 
 def leggi(engine: Engine, settings: Settings) -> Registri:
