@@ -195,11 +195,14 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
     distanza = pl.when(pl.col("soglia").is_null()).then(pl.col("giorni")
                                                          ).otherwise(pl.col("giorni")
                                                                      - pl.col("soglia"))
-    return (lista.with_columns(_rango=rango, _urgenza=urgenza(), _distanza=distanza)
-            .sort(["_rango", "_urgenza", "_distanza", "id", "registro",
-                   "codice_sede_o_patologia"],
-                  descending=[False, False, True, False, False, False], nulls_last=True)
-            .drop("_rango", "_urgenza", "_distanza"))
+    # the order as a permutation, then one gather of the columns (sorting the frame itself
+    # carried all fourteen through the sort: 4.5 M entries of a 5 M register, 10 s → 8 s)
+    ordine = lista.select(
+        pl.arg_sort_by([rango, urgenza(), distanza, pl.col("id"), pl.col("registro"),
+                        pl.col("codice_sede_o_patologia")],
+                       descending=[False, False, True, False, False, False],
+                       nulls_last=True)).to_series()
+    return lista[ordine]
 
 
 def urgenza() -> pl.Expr:
