@@ -256,6 +256,22 @@ def misura(n: int, ripetizioni: int, cartella: Path, postgres: str | None = None
             [registro, "site", "build", "--out", str(d / "sito"), "--period", str(ANNO)],
             _env(d / "r.db", d / "dati")))
 
+    def letture(i: int) -> None:
+        """The Direzione's commands that read the whole register (the goal: every command
+        under 2 GiB at 5 M, not only those compared with a reference)."""
+        d = cartella / f"reg_{n}_{i}"
+        al = f"{ANNO}-12-31"
+        for nome, argomenti in (
+                ("monitoring", ["monitoring", "--al", al, "--out", str(d / "m.csv")]),
+                ("report conferenza", ["report", "conferenza", "--period", str(ANNO),
+                                       "--out", str(d / "conferenza")]),
+                ("report direzione", ["report", "direzione", "--al", al, "--no-consegna",
+                                      "--out", str(d / "direzione")]),
+                ("report osservatorio", ["report", "osservatorio", "--period", str(ANNO),
+                                         "--out", str(d / "osservatorio")])):
+            tempi.setdefault(nome, []).append(_tempo([registro, *argomenti],
+                                                     _env(d / "r.db", d / "dati")))
+
     for i in range(ripetizioni):
         carichi = [ingest_registro, ingest_duckdb, ingest_pandas,
                    *([ingest_postgres] if postgres else [])]
@@ -265,7 +281,7 @@ def misura(n: int, ripetizioni: int, cartella: Path, postgres: str | None = None
             carichi.reverse()
             verifiche.reverse()
             interrogazioni.reverse()
-        for f in [*carichi, *verifiche, *interrogazioni, site]:
+        for f in [*carichi, *verifiche, *interrogazioni, site, letture]:
             f(i)
     return _mediane(n, tempi)
 

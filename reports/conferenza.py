@@ -39,8 +39,8 @@ from registro.standards import Profilo, carica_profilo
 from reports import registro_sanzioni
 from reports.calendario import precedente
 from reports.monitoring import calcola_lista
-from reports.registro_sanzioni import elenco_sanzioni, totali
-from reports.stats import nel_periodo, tabella_prestazioni
+from reports.registro_sanzioni import importi_per_evento, totali
+from reports.stats import COLONNE_LETTE, nel_periodo, tabella_prestazioni
 from reports.stats_ricoveri import tabella_ricoveri
 from reports.tutela import tabelle_conferenza as tabelle_tutela
 
@@ -77,6 +77,15 @@ def _in_garanzia(prenotazioni: pl.DataFrame, profilo: Profilo, periodo: Periodo
     """The bookings made in the period (ex ante reading), in guarantee, with their wait."""
     return (deriva(prenotazioni.lazy().filter(nel_periodo("ex_ante", periodo)), profilo)
             .filter(pl.col("in_garanzia")))
+
+
+def _con_branca(righe: pl.LazyFrame, catalogo: pl.DataFrame) -> pl.LazyFrame:
+    """The catalog's branca beside each booking; "non indicata" for a missing branca or
+    class, so that they count as a group of their own."""
+    return righe.join(catalogo.lazy().rename({"codice": "codice_prestazione"}),
+                      on="codice_prestazione", how="left"
+                      ).with_columns(pl.col("branca").fill_null("non indicata"),
+                                     pl.col("classe_priorita").fill_null("non indicata"))
 
 
 def tabella_conformita(righe: pl.LazyFrame, per: list[str]) -> pl.DataFrame:
@@ -183,18 +192,12 @@ def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferen
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
     prima = precedente(periodo)
     soglia = settings.soglia_pubblicazione
-    prenotazioni = colonnare.prenotazioni(engine, settings).collect()
+    prenotazioni = colonnare.prenotazioni(engine, settings, colonne=COLONNE_LETTE).collect()
     catalogo = _catalogo(engine)
     sedi = _nomi(engine, "sede").rename({"codice": "codice_sede", "nome": "sede"})
 
-    def righe(p: Periodo) -> pl.LazyFrame:
-        return _in_garanzia(prenotazioni, profilo, p).join(
-            catalogo.lazy().rename({"codice": "codice_prestazione"}),
-            on="codice_prestazione", how="left"
-        ).with_columns(pl.col("branca").fill_null("non indicata"),
-                       pl.col("classe_priorita").fill_null("non indicata"))
-
-    ora, prec = righe(periodo), righe(prima)
+    ora, prec = (_con_branca(_in_garanzia(prenotazioni, profilo, p), catalogo)
+                 for p in (periodo, prima))
     totale = tabella_conformita(ora.with_columns(tutto=pl.lit(1)), ["tutto"])
     totale_prec = tabella_conformita(prec.with_columns(tutto=pl.lit(1)), ["tutto"])
     n = int(totale["n"].sum())
@@ -236,8 +239,11 @@ def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferen
                  "quota_fuori_ordine"]),
         catalogo, sedi)
     tabelle["ricoveri_reparto"] = _ricoveri_reparto(engine, profilo, periodo, soglia)
+    # the bookings are not read again: freed before the monitoring list is built (at 5 M
+    # bookings both at once took 3 GB)
+    del prenotazioni, ora, prec
 
-    sanzioni = elenco_sanzioni(engine)
+    sanzioni = importi_per_evento(engine)
     per_periodo = {periodo.etichetta: sanzioni_nel_periodo(sanzioni, periodo),
                    prima.etichetta: sanzioni_nel_periodo(sanzioni, prima)}
     tabelle["sanzioni"] = pl.DataFrame(
@@ -249,7 +255,8 @@ def calcola(*, engine: Engine, settings: Settings, periodo: Periodo) -> Conferen
                 "importo_euro": pl.String})
 
     ultimo = periodo.fine - timedelta(days=1)
-    lista = calcola_lista(engine=engine, settings=settings, oggi=ultimo).filter(
+    lista = calcola_lista(engine=engine, settings=settings, oggi=ultimo,
+                          liste=["superamento_senza_motivazione"]).filter(
         (pl.col("lista") == "superamento_senza_motivazione") & (pl.col("dal") <= ultimo))
     superamenti = (lista.group_by("registro", "codice_reparto_o_prestazione")
                    .agg(n=pl.len().cast(pl.Int64))

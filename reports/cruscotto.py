@@ -23,7 +23,7 @@ from registro.standards import carica_profilo
 from reports.calendario import precedente
 from reports.conferenza import tabella_conformita
 from reports.monitoring import LISTE
-from reports.stats import nel_periodo
+from reports.stats import COLONNE_LETTE, nel_periodo
 
 NON_INDICATA = "non indicata"
 MESI_ANDAMENTO = 12
@@ -125,7 +125,7 @@ def calcola(*, engine: Engine, settings: Settings, lista: pl.DataFrame,
     list as of today (`reports.monitoring.calcola_lista`), counted per list. None when the
     register holds no booking and no period was asked for."""
 
-    prenotazioni = colonnare.prenotazioni(engine, settings)
+    prenotazioni = colonnare.prenotazioni(engine, settings, colonne=COLONNE_LETTE)
     periodo = periodo or periodo_predefinito(prenotazioni)
     if periodo is None:
         return None

@@ -44,6 +44,7 @@ read COLONNE where they are): the service's description, and the site's or the w
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
@@ -59,7 +60,7 @@ from registro.rules import deriva
 from registro.settings import Settings
 from registro.standards import carica_profilo
 from registro.tutela import regole
-from reports.stats import scrivi_tabella
+from reports.stats import COLONNE_LETTE, scrivi_tabella
 from reports.tutela import leggi_segnalazioni
 
 COLONNE = ["lista", "registro", "id", "codice_reparto_o_prestazione", "codice_sede_o_patologia",
@@ -194,11 +195,14 @@ def lista_monitoraggio(*, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
     distanza = pl.when(pl.col("soglia").is_null()).then(pl.col("giorni")
                                                          ).otherwise(pl.col("giorni")
                                                                      - pl.col("soglia"))
-    return (lista.with_columns(_rango=rango, _urgenza=urgenza(), _distanza=distanza)
-            .sort(["_rango", "_urgenza", "_distanza", "id", "registro",
-                   "codice_sede_o_patologia"],
-                  descending=[False, False, True, False, False, False], nulls_last=True)
-            .drop("_rango", "_urgenza", "_distanza"))
+    # the order as a permutation, then one gather of the columns (sorting the frame itself
+    # carried all fourteen through the sort: 4.5 M entries of a 5 M register, 10 s → 8 s)
+    ordine = lista.select(
+        pl.arg_sort_by([rango, urgenza(), distanza, pl.col("id"), pl.col("registro"),
+                        pl.col("codice_sede_o_patologia")],
+                       descending=[False, False, True, False, False, False],
+                       nulls_last=True)).to_series()
+    return lista[ordine]
 
 
 def urgenza() -> pl.Expr:
@@ -212,13 +216,38 @@ def urgenza() -> pl.Expr:
     return pl.coalesce(*per_registro, pl.lit(fuori, dtype=pl.Int64)).fill_null(fuori)
 
 
+LETTE_DALLE_LISTE = ["id_prenotazione", "codice_prestazione", "codice_sede", "classe_priorita",
+                     "data_prenotazione", "data_appuntamento", "stato", "attesa_giorni",
+                     "standard_giorni", "superamento", "fuori_ordine"]
+"""The columns of the derived bookings `lista_monitoraggio` reads."""
+
+
+def in_una_lista(oggi: date, liste: Collection[str] = tuple(LISTE)) -> pl.Expr:
+    """The bookings `lista_monitoraggio` can put in `liste` as of `oggi` (a breach, an
+    overtake, a state not updated): what `calcola_lista` keeps of the register before
+    building the lists."""
+    predicati = {LISTE[0]: pl.col("superamento").fill_null(False),
+                 LISTE[1]: pl.col("fuori_ordine").fill_null(0) > 0,
+                 LISTE[4]: stato_non_aggiornato(pl.lit(oggi))}
+    return pl.any_horizontal(pl.lit(False), *(p for lista, p in predicati.items()
+                                              if lista in liste))
+
+
 def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
-                  includi_motivati: bool = False) -> pl.DataFrame:
+                  includi_motivati: bool = False,
+                  liste: Collection[str] = tuple(LISTE)) -> pl.DataFrame:
     """The list from the register as it is now: the rules are re-applied as of `oggi`, so the
-    list never depends on when `registro check` last ran."""
+    list never depends on when `registro check` last ran. `liste`: only those lists (the
+    Conferenza's report reads the breaches alone, not millions of overtakes)."""
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
-    prenotazioni = deriva(con_fuori_ordine(colonnare.prenotazioni(engine, settings), profilo),
-                          profilo).collect()
+    # Of the register only the columns the lists read, the codes dictionary-coded (the lists
+    # cast them to text, SCHEMA), and only the bookings that can enter a list: at 5 M
+    # bookings the whole derived register took 4 GB before a single row was listed.
+    letti = colonnare.prenotazioni(engine, settings, colonne=["id_prenotazione", *COLONNE_LETTE],
+                                   codici_categorici=True)
+    prenotazioni = deriva(con_fuori_ordine(letti, profilo), profilo).filter(
+        in_una_lista(oggi, liste)).select(LETTE_DALLE_LISTE).collect()
+    del letti
     ricoveri, coppie = ricoveri_verificati(engine, settings, oggi)
     lista = lista_monitoraggio(prenotazioni=prenotazioni, ricoveri=ricoveri,
                                fuori_ordine=coppie, motivazioni=vigenti(engine), oggi=oggi,
@@ -226,7 +255,7 @@ def calcola_lista(*, engine: Engine, settings: Settings, oggi: date,
                                includi_motivati=includi_motivati,
                                tutela=calcola_ritardi(engine=engine, settings=settings,
                                                       oggi=oggi))
-    return con_nomi(lista, engine)
+    return con_nomi(lista.filter(pl.col("lista").is_in(list(liste))), engine)
 
 
 def con_nomi(lista: pl.DataFrame, engine: Engine) -> pl.DataFrame:

@@ -26,7 +26,7 @@ from registro.periodo import Periodo
 from registro.rules import deriva
 from registro.settings import Settings
 from registro.standards import Profilo, carica_profilo
-from reports.stats import CHIAVI, Lettura, nel_periodo, tabella_prestazioni
+from reports.stats import CHIAVI, COLONNE_LETTE, Lettura, nel_periodo, tabella_prestazioni
 
 LETTURE: tuple[Lettura, ...] = ("ex_ante", "ex_post")
 
@@ -90,7 +90,8 @@ def _istogrammi(lf: pl.LazyFrame, profilo: Profilo, periodo: Periodo, lettura: L
 
 def tabella(*, engine: Engine, settings: Settings, periodo: Periodo) -> pl.DataFrame:
     profilo = carica_profilo(settings.profilo, settings.standard_locali)
-    return righe(colonnare.prenotazioni(engine, settings), profilo=profilo, periodo=periodo,
+    return righe(colonnare.prenotazioni(engine, settings, colonne=COLONNE_LETTE),
+                 profilo=profilo, periodo=periodo,
                  ente=settings.ente)
 
 

@@ -58,6 +58,16 @@ SCHEMA = pl.Schema({
 
 CHIAVI = ["codice_prestazione", "codice_sede", "classe_priorita"]
 
+COLONNE_LETTE = ["data_prescrizione", "data_prenotazione", "data_appuntamento",
+                 "codice_prestazione", "codice_sede", "classe_priorita", "tipo_accesso",
+                 "scelta_utente", "stato", "tipo", "periodica", "fuori_ordine"]
+"""What `tabella_prestazioni` reads of the bookings, for `registro.colonnare.prenotazioni(...,
+colonne=)`: a reader of a third of the columns holds a third of the register. `periodica`
+decides the target of laboratory tests (registro.rules `garanzia`) and `fuori_ordine` is the
+count the last check recorded (without it every agenda is counted again): leaving either
+out changes the table or its cost without an error (tests/integration/registro/
+test_colonnare.py compares the tables)."""
+
 Lettura = Literal["ex_ante", "ex_post"]
 
 

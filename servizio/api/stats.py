@@ -19,7 +19,7 @@ from registro.periodo import Periodo
 from registro.settings import Settings
 from registro.standards import carica_profilo
 from reports.monitoring import calcola_lista
-from reports.stats import COLONNE, tabella_prestazioni
+from reports.stats import COLONNE, COLONNE_LETTE, tabella_prestazioni
 from reports.stats_ricoveri import COLONNE_RICOVERI, tabella_ricoveri
 from servizio.api.deps import EngineDep, Lettore, SettingsDep
 from servizio.api.errori import risposte
@@ -74,7 +74,8 @@ def tabella(*, engine: Engine, settings: Settings, period: str, registro: str,
                               fuori_ordine=fuori_ordine(lista)).select(COLONNE_RICOVERI)
     else:
         df = tabella_prestazioni(colonnare.prenotazioni(engine, settings,
-                                                        codici_categorici=True),
+                                                        codici_categorici=True,
+                                                        colonne=COLONNE_LETTE),
                                  profilo=prof, periodo=periodo,
                                  lettura="ex_post" if lettura == "ex_post" else "ex_ante",
                                  ).select(COLONNE)

@@ -310,7 +310,7 @@ def stats(
     from registro import colonnare
     from registro.periodo import Periodo
     from registro.standards import carica_profilo
-    from reports.stats import scrivi_tabella, tabella_prestazioni
+    from reports.stats import COLONNE_LETTE, scrivi_tabella, tabella_prestazioni
 
     settings = leggi_impostazioni(ctx)
     periodo = Periodo.parse(period)
@@ -334,7 +334,8 @@ def stats(
                                        fuori_ordine=fuori_ordine(lista))
             path = scrivi_tabella_ricoveri(tabella, out_file, formato.value)
         else:
-            prenotazioni = colonnare.prenotazioni(engine, settings, codici_categorici=True)
+            prenotazioni = colonnare.prenotazioni(engine, settings, codici_categorici=True,
+                                                  colonne=COLONNE_LETTE)
             tabella = tabella_prestazioni(prenotazioni, profilo=prof, periodo=periodo,
                                           lettura=lettura.value)
             path = scrivi_tabella(tabella, out_file, formato.value)

@@ -117,3 +117,36 @@ def test_json_matches_csv(sito: Path) -> None:
     assert len(righe) == csv.height
     assert [r["n"] for r in righe] == csv["n"].to_list()
     assert all(isinstance(r["codice_prestazione"], str) for r in righe)
+
+
+def test_periodic_laboratory_tests_published_as_registro_stats(
+        engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    """A test the catalog marks `periodica` has no 48-hour target under carta1995: the site
+    says so as `registro stats` does (it used to read the bookings without the flag and
+    publish those tests against 48 hours)."""
+    from sqlalchemy import text
+
+    anagrafiche(engine, tmp_path)
+    ingest(scrivi_csv(tmp_path / "cup.csv", rows=4_000, seed=11, anno=2025),
+           engine=engine, settings=settings)
+    with engine.begin() as conn:
+        codice = conn.execute(text(
+            "SELECT p.codice_prestazione FROM prenotazione p JOIN prestazione c "
+            "ON c.codice = p.codice_prestazione WHERE c.tipo = 'laboratorio' "
+            "GROUP BY p.codice_prestazione ORDER BY COUNT(*) DESC LIMIT 1")).scalar_one()
+        conn.execute(text("UPDATE prestazione SET periodica = true WHERE codice = :c"),
+                     {"c": codice})
+    sito = build_site(engine=engine, settings=settings, out=tmp_path / "sito",
+                      periodo=PERIODO, oggi=date(2026, 1, 10)).cartella
+    profilo = carica_profilo(settings.profilo, settings.standard_locali)
+    attesa = tabella_prestazioni(leggi_prenotazioni(engine).lazy(), profilo=profilo,
+                                 periodo=PERIODO).filter(pl.col("codice_prestazione") == codice)
+    pubblicata = _leggi(sito / "dati" / "tempi_attesa_prestazioni.csv").filter(
+        pl.col("codice_prestazione") == codice)
+    assert pubblicata.height == attesa.height > 0
+    assert pubblicata["standard_giorni"].null_count() == pubblicata.height
+    assert pubblicata["n"].sum() == 0
+    unite = attesa.join(pubblicata, on=["codice_prestazione", "codice_sede"], suffix="_pub")
+    visibili = unite.filter(pl.col("n_fuori_garanzia_pub").is_not_null())
+    assert visibili.height > 0
+    assert visibili["n_fuori_garanzia"].to_list() == visibili["n_fuori_garanzia_pub"].to_list()

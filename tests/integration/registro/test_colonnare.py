@@ -83,6 +83,34 @@ def test_codes_read_as_categoricals_give_the_same_table(registro: Engine, settin
                                    periodo=periodo).equals(attesa)
 
 
+@pytest.mark.parametrize("specchio_valido", [True, False])
+def test_the_statistics_columns_alone_give_the_same_table(registro: Engine, settings: Settings,
+                                                         specchio_valido: bool) -> None:
+    """`colonne=`: only those columns, in that order, from the mirror or from the database;
+    `reports.stats.COLONNE_LETTE` are all the table needs, under either profile and reading
+    (a column missing from the list would change the table, not raise)."""
+    from reports.stats import COLONNE_LETTE
+
+    with transazione(registro) as conn:  # a periodic test: no target under carta1995
+        conn.execute(text("UPDATE prestazione SET periodica = true WHERE codice = '90.62.2'"))
+    check(engine=registro, settings=settings, oggi=date(2026, 12, 31))
+    if not specchio_valido:
+        colonnare.percorso(settings).unlink()
+    lette = colonnare.prenotazioni(registro, settings, colonne=COLONNE_LETTE,
+                                   codici_categorici=True).collect()
+    assert lette.columns == COLONNE_LETTE
+    testo = leggi_prenotazioni(registro)
+    for nome in ("carta1995", "pngla"):
+        profilo = carica_profilo(nome, None)
+        for lettura in ("ex_ante", "ex_post"):
+            periodo = Periodo.parse("2026")
+            attesa = tabella_prestazioni(testo.lazy(), profilo=profilo, periodo=periodo,
+                                         lettura=lettura)
+            assert attesa.height > 0
+            assert tabella_prestazioni(lette.lazy(), profilo=profilo, periodo=periodo,
+                                       lettura=lettura).equals(attesa), (nome, lettura)
+
+
 def test_a_new_ingest_makes_the_mirror_stale(registro: Engine, settings: Settings,
                                             tmp_path: Path) -> None:
     prima = os.readlink(colonnare.percorso(settings))
