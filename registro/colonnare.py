@@ -468,7 +468,7 @@ def _leggi(files: list[Path], *, codici_categorici: bool = False,
         frame = pl.from_arrow(pa.concat_tables(tabelle))
         # polars copied the text out of Arrow's buffers: give what Arrow's pool freed back
         # to the system, or it stays in the process beside polars' own heap (at 5 M
-        # bookings ≈ 0.8 GB for the rest of a `registro monitoring`)
+        # bookings ≈ 0.25 GB for the rest of a `registro monitoring`)
         del tabelle
         pa.default_memory_pool().release_unused()
     except (OSError, ValueError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
