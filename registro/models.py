@@ -88,11 +88,10 @@ class Prenotazione(PrenotazioneBase, table=True):
     verificata_il: NaiveDatetime | None = None
     profilo: str | None = None
 
-    __table_args__ = (
-        Index("ix_prenotazione_data_prenotazione", "data_prenotazione"),
-        Index("ix_prenotazione_prestazione_sede", "codice_prestazione", "codice_sede"),
-        Index("ix_prenotazione_sede", "codice_sede", "id_prenotazione"),
-    )
+    # One secondary index: the pages of `GET /prenotazioni?sede=` and the console's sanction
+    # list by site. The filters on period and service read the table, as those on state and
+    # class do (migration 0016: each index costs every ingest and bytes per booking).
+    __table_args__ = (Index("ix_prenotazione_sede", "codice_sede", "id_prenotazione"),)
 
 
 class PrenotazioneStoria(PrenotazioneBase, table=True):

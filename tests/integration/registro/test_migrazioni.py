@@ -36,3 +36,31 @@ def test_the_head_read_from_the_scripts_is_alembics(engine: Engine, tmp_path: Pa
     migrate(vuoto)
     assert schema_aggiornato(vuoto)
     vuoto.dispose()
+
+
+def _indici_prenotazione(engine: Engine) -> list[str]:
+    from sqlalchemy import inspect
+    return sorted(i["name"] for i in inspect(engine).get_indexes("prenotazione")
+                  if i["name"])
+
+
+def test_migration_0016_drops_two_booking_indexes_and_the_downgrade_builds_them(
+        engine: Engine) -> None:
+    """The period and service filters of `GET /prenotazioni` read the table from 0016 on;
+    the site's index stays (its pages and the console's sanction list by site)."""
+    from alembic import command
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(registro.db.__file__).parent / "migrations"))
+    assert _indici_prenotazione(engine) == ["ix_prenotazione_sede"]
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0015")
+    assert _indici_prenotazione(engine) == [
+        "ix_prenotazione_data_prenotazione", "ix_prenotazione_prestazione_sede",
+        "ix_prenotazione_sede"]
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert _indici_prenotazione(engine) == ["ix_prenotazione_sede"]
+    assert schema_aggiornato(engine)
