@@ -88,11 +88,12 @@ class Prenotazione(PrenotazioneBase, table=True):
     verificata_il: NaiveDatetime | None = None
     profilo: str | None = None
 
+    # Two secondary indexes: the pages of `GET /prenotazioni?sede=` and the console's sanction
+    # list by site; the incremental check's delta (registro.check_incrementale), as small as
+    # it is. The filters on period and service read the table, as those on state and class
+    # do (migration 0017: each index costs every ingest and bytes per booking).
     __table_args__ = (
-        Index("ix_prenotazione_data_prenotazione", "data_prenotazione"),
-        Index("ix_prenotazione_prestazione_sede", "codice_prestazione", "codice_sede"),
         Index("ix_prenotazione_sede", "codice_sede", "id_prenotazione"),
-        # The incremental check's delta (registro.check_incrementale): as small as it is.
         Index("ix_prenotazione_da_verificare", "verificata_il",
               sqlite_where=text("verificata_il IS NULL"),
               postgresql_where=text("verificata_il IS NULL")),

@@ -36,3 +36,33 @@ def test_the_head_read_from_the_scripts_is_alembics(engine: Engine, tmp_path: Pa
     migrate(vuoto)
     assert schema_aggiornato(vuoto)
     vuoto.dispose()
+
+
+def _indici_prenotazione(engine: Engine) -> list[str]:
+    from sqlalchemy import inspect
+    return sorted(i["name"] for i in inspect(engine).get_indexes("prenotazione")
+                  if i["name"])
+
+
+def test_migration_0017_drops_two_booking_indexes_and_the_downgrade_builds_them(
+        engine: Engine) -> None:
+    """The period and service filters of `GET /prenotazioni` read the table from 0017 on;
+    the site's index stays (its pages and the console's sanction list by site), and the
+    incremental check's partial index (0016)."""
+    from alembic import command
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(registro.db.__file__).parent / "migrations"))
+    dopo = ["ix_prenotazione_da_verificare", "ix_prenotazione_sede"]
+    assert _indici_prenotazione(engine) == dopo
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+    assert _indici_prenotazione(engine) == [
+        "ix_prenotazione_da_verificare", "ix_prenotazione_data_prenotazione",
+        "ix_prenotazione_prestazione_sede", "ix_prenotazione_sede"]
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert _indici_prenotazione(engine) == dopo
+    assert schema_aggiornato(engine)
