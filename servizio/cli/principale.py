@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -32,6 +33,9 @@ from servizio.cli.scheduler import scheduler_app
 from servizio.cli.segnalazione import segnalazione_app
 from servizio.cli.sito import site_app
 from servizio.cli.utente import utente_app
+
+if TYPE_CHECKING:
+    import polars as pl
 
 aiuto_in_italiano()
 
@@ -379,21 +383,29 @@ def monitoring(
     """La lista del Direttore Sanitario: superamenti e ricoveri fuori ordine senza
     motivazione, ricoveri in scadenza; i più urgenti per primi."""
     from registro.esecuzioni import Attivita, esecuzione
-    from reports.monitoring import calcola_lista, scrivi_lista
+    from reports.monitoring import liste_una_per_volta, scrivi_liste
 
     settings = leggi_impostazioni(ctx)
     engine = apri_registro(settings)
     schema_pronto(engine)
+    conteggi: dict[str, int] = {}
+
+    def contate(liste: Iterator[tuple[str, pl.DataFrame]]) -> Iterator[pl.DataFrame]:
+        # list by list into the file, none kept here once written (`scrivi_liste`): at 5 M
+        # bookings the whole list (4.5 M entries) kept the command above 2 GiB
+        for nome, lista in liste:
+            conteggi[nome] = lista.height
+            yield lista
+            del lista
+
     with passo("lista di monitoraggio"), esecuzione(engine, Attivita.MONITORING) as run:
-        lista = calcola_lista(engine=engine, settings=settings, oggi=_data(al),
-                              includi_motivati=includi_motivati)
-        path = scrivi_lista(lista, out_file, formato.value)
-        run.dettaglio = f"{lista.height} voci"
-    conteggi = lista.group_by("lista").len().sort("lista")
-    dettaglio = ", ".join(f"{n:,} {nome}" for nome, n in
-                          zip(conteggi["lista"].to_list(), conteggi["len"].to_list(),
-                              strict=True))
-    out.print(f"{lista.height:,} voci ({dettaglio or 'nessuna'}) scritte in {path}")
+        path = scrivi_liste(contate(liste_una_per_volta(
+            engine=engine, settings=settings, oggi=_data(al),
+            includi_motivati=includi_motivati)), out_file, formato.value)
+        totale = sum(conteggi.values())
+        run.dettaglio = f"{totale} voci"
+    dettaglio = ", ".join(f"{n:,} {nome}" for nome, n in sorted(conteggi.items()) if n)
+    out.print(f"{totale:,} voci ({dettaglio or 'nessuna'}) scritte in {path}")
 
 
 @app.command()
