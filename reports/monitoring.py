@@ -54,7 +54,7 @@ from sqlalchemy import Engine
 
 from registro import colonnare, db
 from registro.check import ricoveri_verificati, stato_non_aggiornato
-from registro.csvsafe import scrivi_a_pezzi
+from registro.csvsafe import RIGHE_PER_FETTA, scrivi_a_pezzi
 from registro.motivazioni import vigenti
 from registro.ordine import con_fuori_ordine, conta_fuori_ordine
 from registro.rules import deriva
@@ -363,14 +363,14 @@ def scrivi_lista(df: pl.DataFrame, path: Path, formato: Literal["csv", "json"]) 
     return scrivi_tabella(df, path, formato, colonne=[*COLONNE, *NOMI])
 
 
-def scrivi_liste(liste: Iterable[pl.DataFrame], path: Path, formato: Literal["csv", "json"]
-                 ) -> Path:
+def scrivi_liste(liste: Iterable[pl.DataFrame], path: Path, formato: Literal["csv", "json"],
+                 *, righe_per_fetta: int = RIGHE_PER_FETTA) -> Path:
     """The lists one after the other into one file, the bytes `scrivi_lista` writes for
     their concatenation; each list is written in slices and let go before the next is
     computed (`registro.csvsafe.scrivi_a_pezzi`)."""
     colonne = [*COLONNE, *NOMI]
-    return scrivi_a_pezzi((lista.select(colonne) for lista in liste), path, formato,
-                          schema=vuota().select(colonne).schema)
+    return scrivi_a_pezzi(liste, path, formato, schema=vuota().select(colonne).schema,
+                          righe_per_fetta=righe_per_fetta)
 
 
 # --- the Pubblica tutela's terms past due (`tutela_in_ritardo`) -------------------------------
