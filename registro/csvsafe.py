@@ -6,6 +6,7 @@ a leading apostrophe: exports end up opened in Excel at CUP counters and in offi
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -77,8 +78,12 @@ def scrivi_a_pezzi(pezzi: Iterable[pl.DataFrame], path: Path, formato: Literal["
                 else:
                     # polars writes `[{…},{…}]`, no blanks between objects: the objects of
                     # every slice between one pair of brackets are the whole frame's
-                    testo = fetta.write_json().encode("utf-8")
-                    f.write(testo[1:-1] if prima else b"," + testo[1:-1])
+                    testo = io.BytesIO()
+                    fetta.write_json(testo)
+                    if not prima:
+                        f.write(b",")
+                    with testo.getbuffer() as vista:  # no copy of the slice's text
+                        f.write(vista[1:-1])
                     del testo
                 prima = False
                 del fetta
