@@ -263,6 +263,8 @@ def misura(n: int, ripetizioni: int, cartella: Path, postgres: str | None = None
         al = f"{ANNO}-12-31"
         for nome, argomenti in (
                 ("monitoring", ["monitoring", "--al", al, "--out", str(d / "m.csv")]),
+                ("monitoring json", ["monitoring", "--al", al, "--format", "json",
+                                     "--out", str(d / "m.json")]),
                 ("report conferenza", ["report", "conferenza", "--period", str(ANNO),
                                        "--out", str(d / "conferenza")]),
                 ("report direzione", ["report", "direzione", "--al", al, "--no-consegna",
