@@ -482,8 +482,10 @@ def _fondi(conn: object, prep: Preparato, t: Tracciato, tabella: str, colonne: l
             ingest_run_id=pl.lit(run_id, dtype=pl.Int64),
             _vince=pl.lit(1, dtype=pl.Int64),
         ).select([*colonne, RIGA, "_vince"])
+        # stored as the register's rows are (on SQLite the bookings' date-times are
+        # integers, `registro.istanti`): the merge compares and copies them as they are
         db.write_frame(conn, tabella, stage, engine, mode="create" if i == 0 else "append",
-                       temporanea=True)
+                       temporanea=True, come=t.tabella)
     db.execute(conn, f"CREATE INDEX ix_{tabella} ON {tabella} ({key}, versione_il, {RIGA})")
     # Within one file the later version wins (latest aggiornato_il, then line number):
     # only keys that occur more than once are looked at.

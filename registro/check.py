@@ -28,7 +28,7 @@ from datetime import date, datetime
 import polars as pl
 from sqlalchemy import Engine
 
-from registro import blocco, check_incrementale, colonnare, db
+from registro import blocco, check_incrementale, colonnare, db, istanti
 from registro.letture import leggi_agenda, leggi_prenotazioni, leggi_ricoveri
 from registro.ordine import (
     conta_fuori_ordine,
@@ -151,12 +151,14 @@ def _aggiorna(conn: object, engine: Engine, tabella: str, chiave: str,
     stage = f"stage_check_{tabella}"
     db.execute(conn, f"DROP TABLE IF EXISTS {stage}")
     db.write_frame(conn, stage, frame.select(chiave, *campi), engine, mode="create",
-                   temporanea=True)
+                   temporanea=True, come=tabella)
     db.execute(conn, f"CREATE INDEX ix_{stage} ON {stage} ({chiave})")
     diverso = "IS NOT" if db.is_sqlite(engine) else "IS DISTINCT FROM"
     sets = ", ".join(f"{c} = s.{c}" for c in campi)
     differenze = " OR ".join(f"{tabella}.{c} {diverso} s.{c}" for c in campi)
-    istante = quando.strftime("'%Y-%m-%d %H:%M:%S.%f'")
+    # integer microseconds on SQLite for the bookings (`registro.istanti`): a text literal
+    # in an integer column would sort after every other value
+    istante = istanti.letterale(quando, sqlite=db.is_sqlite(engine), tabella=tabella)
     db.execute(conn, f"UPDATE {tabella} SET {sets}, verificata_il = {istante} FROM {stage} s "
                      f"WHERE {tabella}.{chiave} = s.{chiave} AND ({differenze} "
                      f"OR {tabella}.verificata_il IS NULL)")

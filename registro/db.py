@@ -2,7 +2,8 @@
 
 Bulk work never goes row by row through the ORM: frames move as Arrow in and out. SQLite
 keeps dates as ISO text in the layout SQLAlchemy reads back, so the ORM and the bulk path
-agree on every value.
+agree on every value; the bookings' date-times are integer microseconds instead
+(`registro.istanti`: `write_frame(..., come=)` and `decode_frame` convert them).
 
 One SQLite library at a time in a process. The ORM reaches SQLite through Python's `sqlite3`
 and the bulk paths through the copy of SQLite linked into the ADBC driver. SQLite's locks are
@@ -34,6 +35,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from registro import istanti
 from registro.errors import ErroreUtente
 
 if TYPE_CHECKING:  # sqlmodel is imported when a session is opened, not by every command
@@ -314,9 +316,12 @@ def adbc_connection(engine: Engine) -> Iterator[Any]:
             conn.close()
 
 
-def to_db_frame(df: pl.DataFrame, engine: Engine, table: str | None = None) -> pl.DataFrame:
-    """Frame as the database stores it: on SQLite, temporal values as SQLAlchemy's ISO text;
-    on PostgreSQL, integers as wide as the table's columns (COPY is binary and strict)."""
+def to_db_frame(df: pl.DataFrame, engine: Engine, table: str | None = None, *,
+                come: str | None = None) -> pl.DataFrame:
+    """Frame as the database stores it: on SQLite, temporal values as SQLAlchemy's ISO text,
+    but date-times as integer microseconds when the rows are stored as those of `come` (by
+    default `table`) and that is one of `registro.istanti.TABELLE`; on PostgreSQL, integers
+    as wide as the table's columns (COPY is binary and strict)."""
     if not is_sqlite(engine):
         from sqlalchemy import BigInteger, Integer
         from sqlmodel import SQLModel
@@ -330,6 +335,8 @@ def to_db_frame(df: pl.DataFrame, engine: Engine, table: str | None = None) -> p
                   if isinstance(c.type, Integer) and not isinstance(c.type, BigInteger)
                   and c.name in df.columns]
         return df.with_columns(pl.col(narrow).cast(pl.Int32)) if narrow else df
+    if istanti.interi(come or table):
+        df = istanti.a_interi(df)
     exprs = []
     for name, dtype in df.schema.items():
         if dtype == pl.Datetime:
@@ -342,8 +349,13 @@ def to_db_frame(df: pl.DataFrame, engine: Engine, table: str | None = None) -> p
 
 
 def write_frame(conn: Any, table: str, df: pl.DataFrame, engine: Engine,
-                mode: str = "append", *, temporanea: bool = False) -> int:
+                mode: str = "append", *, temporanea: bool = False,
+                come: str | None = None) -> int:
     """Bulk-insert a frame through ADBC (COPY on PostgreSQL); the caller commits.
+
+    `come`: the register table whose storage layout the rows take, for a staging table
+    whose rows are compared with or copied into it (on SQLite the bookings' date-times are
+    integers: `registro.istanti`). By default `table` itself.
 
     `temporanea`: a table of the connection only (TEMP), outside the register's file: on
     SQLite its pages never enter the register (a dropped staging table used to leave its
@@ -352,7 +364,7 @@ def write_frame(conn: Any, table: str, df: pl.DataFrame, engine: Engine,
         return 0
     cur = conn.cursor()
     try:
-        cur.adbc_ingest(table, to_db_frame(df, engine, table).to_arrow(), mode=mode,
+        cur.adbc_ingest(table, to_db_frame(df, engine, table, come=come).to_arrow(), mode=mode,
                         temporary=temporanea)
     finally:
         cur.close()
@@ -424,7 +436,8 @@ def _stringhe_proprie(df: pl.DataFrame) -> pl.DataFrame:
 
 def _leggi_sqlite3(engine: Engine, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
     """The same query through the ORM's library: SQLite's own types (dates as ISO text,
-    booleans as integers), `decode_frame` does the rest."""
+    booleans as integers), `decode_frame` does the rest: a date-time column comes as text,
+    the ISO text of most tables or the digits of the bookings' integer microseconds."""
     def come_in_sqlite(dtype: Any) -> Any:
         if dtype == pl.Boolean:
             return pl.Int64()
@@ -477,8 +490,15 @@ def decode_frame(df: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
             exprs.append(col)
         elif dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
             if have == pl.String:
-                exprs.append(col.str.to_datetime(_SQLITE_DATETIME, strict=False,
-                                                 time_unit="us").alias(name))
+                # ISO text, or the digits of integer microseconds (`registro.istanti`) as
+                # the `sqlite3` reader gives them
+                exprs.append(pl.when(col.str.contains(r"^-?[0-9]+$"))
+                             .then(col.cast(pl.Int64, strict=False).cast(pl.Datetime("us")))
+                             .otherwise(col.str.to_datetime(_SQLITE_DATETIME, strict=False,
+                                                            time_unit="us")).alias(name))
+            elif have.is_integer():
+                # integers are microseconds from the epoch (`registro.istanti`)
+                exprs.append(col.cast(pl.Int64).cast(pl.Datetime("us")).alias(name))
             else:
                 exprs.append(col.cast(pl.Datetime("us")).alias(name))
         elif dtype == pl.Date and have == pl.String:

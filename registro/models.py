@@ -1,5 +1,6 @@
 """The register's tables. Money is integer cents (`*_cent`): exact on SQLite and PostgreSQL
-alike; `registro.money` turns it into Decimal euro at the edges."""
+alike; `registro.money` turns it into Decimal euro at the edges. The bookings' date-times
+are integer microseconds on SQLite (`registro.istanti`, migration 0018)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import date
 from pydantic import NaiveDatetime
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
+
+from registro.istanti import IstanteIntero
 
 
 class Prestazione(SQLModel, table=True):
@@ -40,15 +43,15 @@ class PrenotazioneBase(SQLModel):
 
     id_prenotazione: str = Field(max_length=64)
     data_prescrizione: date | None = None
-    data_prenotazione: NaiveDatetime
-    data_appuntamento: NaiveDatetime
+    data_prenotazione: NaiveDatetime = Field(sa_type=IstanteIntero)
+    data_appuntamento: NaiveDatetime = Field(sa_type=IstanteIntero)
     codice_prestazione: str = Field(max_length=20)
     codice_sede: str = Field(max_length=40)
     classe_priorita: str | None = Field(default=None, max_length=1)
     tipo_accesso: str = Field(default="primo", max_length=10)
     scelta_utente: bool = False
     stato: str = Field(max_length=20)
-    data_disdetta: NaiveDatetime | None = None
+    data_disdetta: NaiveDatetime | None = Field(default=None, sa_type=IstanteIntero)
     causale_annullamento: str | None = None
     esito_annullamento: str | None = Field(default=None, max_length=20)
     importo_ticket_cent: int | None = None
@@ -61,8 +64,8 @@ class PrenotazioneBase(SQLModel):
     """The export this version came in carried the column `data_ritiro_referto`: only then
     does an empty value mean "not collected" rather than "not tracked by the CUP"."""
     id_assistito: str = Field(max_length=64)
-    aggiornato_il: NaiveDatetime | None = None
-    versione_il: NaiveDatetime
+    aggiornato_il: NaiveDatetime | None = Field(default=None, sa_type=IstanteIntero)
+    versione_il: NaiveDatetime = Field(sa_type=IstanteIntero)
     """Orders versions: `aggiornato_il`, or the ingest time when the CUP gave none."""
     ingest_run_id: int
 
@@ -85,7 +88,7 @@ class Prenotazione(PrenotazioneBase, table=True):
     fuori_ordine: int | None = None
     """How many bookings of its agenda (service × site) booked before it it overtook
     (Carta §5.1, registro.ordine): null when the chronological order does not apply."""
-    verificata_il: NaiveDatetime | None = None
+    verificata_il: NaiveDatetime | None = Field(default=None, sa_type=IstanteIntero)
     profilo: str | None = None
 
     # Two secondary indexes: the pages of `GET /prenotazioni?sede=` and the console's sanction
