@@ -255,8 +255,12 @@ def _incrementale_database(conn: object, engine: Engine, d: check_incrementale.D
            "(SELECT id_prenotazione FROM stage_ricalcolo)", profilo, regime, settings, oggi,
            adesso, esito, scavalchi)
     db.execute(conn, "DROP TABLE stage_ricalcolo")
+    # the unchanged bookings whose count alone moved: that column only (and the stamp, as
+    # `_passo` would give them), through the same null-safe UPDATE of the rows that differ
+    _aggiorna(conn, engine, "prenotazione", "id_prenotazione", d.solo_ordine,
+              ["fuori_ordine"], adesso)
     esito.incrementale = 1
-    esito.ricalcolate = d.ricalcolo.height
+    esito.ricalcolate = d.ricalcolo.height + d.solo_ordine.height
     esito.prenotazioni = d.attuale.height
     for campo, valore in check_incrementale.totali(d.attuale, profilo).items():
         setattr(esito, campo, valore)

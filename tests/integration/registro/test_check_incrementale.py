@@ -249,3 +249,45 @@ def test_only_the_years_the_delta_touched_are_written_again(
     monkeypatch.setattr(modulo, "_rinnova_piede", originale)
     assert check(engine=engine, settings=settings, oggi=date(2025, 7, 31)).incrementale == 1
     _uguale_a_una_completa(engine, settings, date(2025, 7, 31), esito)
+
+
+def test_bookings_whose_count_alone_moved_are_not_derived_again(
+        engine: Engine, settings: Settings, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unchanged booking outside the sanctions' window whose `fuori_ordine` moved (a
+    delta booking in its agenda overtook it, or stopped doing so) gets only its count
+    written: it goes neither through the derivation nor through the reconciliation of the
+    sanctions (`Delta.solo_ordine`), and the register is still what a full check leaves."""
+    import registro.check as modulo
+
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    export = genera_prenotazioni(1200, seed=3)
+    export.write_csv(tmp_path / "anno.csv", null_value="")
+    ingest(tmp_path / "anno.csv", engine=engine, settings=settings)
+    check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
+    prima = _righe(engine).select("id_prenotazione", "fuori_ordine")
+    delta = _delta(export, np.random.default_rng(3), 0)
+    delta.write_csv(tmp_path / "delta.csv", null_value="")
+    ingest(tmp_path / "delta.csv", engine=engine, settings=settings)
+
+    derivate: list[str] = []
+    originale = modulo.deriva
+
+    def spia(lf: pl.LazyFrame, profilo: object) -> pl.LazyFrame:
+        derivate.extend(lf.select("id_prenotazione").collect()["id_prenotazione"])
+        return originale(lf, profilo)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(modulo, "deriva", spia)
+    esito = check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
+    monkeypatch.setattr(modulo, "deriva", originale)
+    assert esito.incrementale == 1
+    dopo = _righe(engine).select("id_prenotazione", "fuori_ordine")
+    cambiate = set(delta["id_prenotazione"])
+    solo_conteggio = set(prima.join(dopo, on="id_prenotazione").filter(
+        pl.col("fuori_ordine").ne_missing(pl.col("fuori_ordine_right")))["id_prenotazione"]
+    ) - cambiate
+    assert solo_conteggio  # the delta did move some unchanged booking's count
+    assert not solo_conteggio & set(derivate)
+    assert cambiate <= set(derivate)
+    assert esito.ricalcolate == len(set(derivate)) + len(solo_conteggio)
+    _uguale_a_una_completa(engine, settings, date(2025, 12, 31), esito)
