@@ -257,8 +257,9 @@ def _incrementale_database(conn: object, engine: Engine, d: check_incrementale.D
     db.execute(conn, "DROP TABLE stage_ricalcolo")
     # the unchanged bookings whose count alone moved: that column only (and the stamp, as
     # `_passo` would give them), through the same null-safe UPDATE of the rows that differ
-    _aggiorna(conn, engine, "prenotazione", "id_prenotazione", d.solo_ordine,
-              ["fuori_ordine"], adesso)
+    if d.solo_ordine.height:
+        _aggiorna(conn, engine, "prenotazione", "id_prenotazione", d.solo_ordine,
+                  ["fuori_ordine"], adesso)
     esito.incrementale = 1
     esito.ricalcolate = d.ricalcolo.height + d.solo_ordine.height
     esito.prenotazioni = d.attuale.height
