@@ -121,6 +121,22 @@ def registra(conn: object, oggi: date, firma_: str, impronta: str, quando: datet
                      f"'{impronta}', {sha}, '{quando:%Y-%m-%d %H:%M:%S.%f}')")
 
 
+def registra_copia(engine: Engine, conn: object, quando: datetime, copia_sha256: str
+                   ) -> bool:
+    """The digest of the mirror of the check recorded at `quando` (the incremental check
+    commits before its mirror is encoded: registro.check `_registra_copia`); False when the
+    record is another check's by now (nothing written). The caller commits."""
+    istante = f"'{quando:%Y-%m-%d %H:%M:%S.%f}'"
+    db.execute(conn, f"UPDATE verifica SET copia_sha256 = '{copia_sha256}' WHERE id = 1 "
+                     f"AND completata_il = {istante}")
+    # read back in the same transaction (SQLite's driver gives no row count)
+    nostro = db.read_frame(
+        engine, "SELECT COUNT(*) AS n FROM verifica WHERE id = 1 AND completata_il = "
+                f"{istante} AND copia_sha256 = '{copia_sha256}'", {"n": pl.Int64()},
+        conn=conn)
+    return bool(nostro["n"].item() == 1)
+
+
 def base(engine: Engine, settings: Settings, ultima_: Ultima | None, firma_: str, oggi: date
          ) -> colonnare.Letta | None:
     """The register as of the last check (its mirror, and the version of it read), when an
