@@ -22,8 +22,8 @@ What makes a booking's outcome differ from the last check's:
   codice_prestazione × codice_sede: only the pairs with a changed booking are counted again
   (registro.ordine `fuori_ordine_dopo`: an unchanged booking's recorded count gains the new
   versions it overtook and loses the old versions it had overtaken, a new version is counted
-  against its whole agenda), and the bookings whose count differs from the recorded one are
-  re-derived with the delta.
+  against its whole agenda), and the bookings whose count differs from the recorded one get
+  it written (only the count: `Delta.solo_ordine`, unless the window below re-derives them).
 
 The register as of the last check is its columnar mirror: the check wrote it, stamped with
 the register's impronta, and the table `verifica` records that impronta. When the mirror
@@ -121,6 +121,22 @@ def registra(conn: object, oggi: date, firma_: str, impronta: str, quando: datet
                      f"'{impronta}', {sha}, '{quando:%Y-%m-%d %H:%M:%S.%f}')")
 
 
+def registra_copia(engine: Engine, conn: object, quando: datetime, copia_sha256: str
+                   ) -> bool:
+    """The digest of the mirror of the check recorded at `quando` (the incremental check
+    commits before its mirror is encoded: registro.check `_registra_copia`); False when the
+    record is another check's by now (nothing written). The caller commits."""
+    istante = f"'{quando:%Y-%m-%d %H:%M:%S.%f}'"
+    db.execute(conn, f"UPDATE verifica SET copia_sha256 = '{copia_sha256}' WHERE id = 1 "
+                     f"AND completata_il = {istante}")
+    # read back in the same transaction (SQLite's driver gives no row count)
+    nostro = db.read_frame(
+        engine, "SELECT COUNT(*) AS n FROM verifica WHERE id = 1 AND completata_il = "
+                f"{istante} AND copia_sha256 = '{copia_sha256}'", {"n": pl.Int64()},
+        conn=conn)
+    return bool(nostro["n"].item() == 1)
+
+
 def base(engine: Engine, settings: Settings, ultima_: Ultima | None, firma_: str, oggi: date
          ) -> colonnare.Letta | None:
     """The register as of the last check (its mirror, and the version of it read), when an
@@ -142,6 +158,13 @@ class Delta:
 
     attuale: pl.DataFrame
     ricalcolo: pl.DataFrame
+    solo_ordine: pl.DataFrame
+    """The unchanged bookings outside the window whose `fuori_ordine` alone moved
+    (`id_prenotazione`, `fuori_ordine`, in key order): nothing else of theirs can differ
+    (their version, the settings and the sanctions' window did not move, and neither the
+    other derived fields nor the sanctions read `fuori_ordine`), so they skip the derivation
+    and the reconciliation and get only their count written: about a third of a nightly
+    delta's re-derived bookings at 1 M."""
     nuove: int
     anni_toccati: set[int | None]
     """The years (of `data_prenotazione`, the mirror's partitions) holding a row that is not
@@ -168,6 +191,7 @@ def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: Regim
     conteggi, nuovi = fuori_ordine_dopo(invariate, prima,
                                         cambiate.with_columns(in_garanzia.to_series()))
     contato = conteggi.ne_missing(invariate["fuori_ordine"])
+    n_invariate = invariate.height
     attuale = pl.concat([invariate.with_columns(conteggi),
                          cambiate.with_columns(nuovi)])
     del invariate
@@ -177,14 +201,20 @@ def delta(engine: Engine, vecchio: pl.DataFrame, profilo: Profilo, regime: Regim
     termine = timedelta(days=regime.termine_ritiro_referto_giorni)
     finestra = (((giorno > precedente) & (giorno <= oggi))
                 | ((giorno >= precedente - termine) & (giorno < oggi - termine))).fill_null(False)
-    # the changed bookings, the unchanged ones whose count moved, and the window
+    # the changed bookings and the window are derived again; the unchanged ones whose count
+    # moved, outside the window, only get their count written
     diverse = pl.concat([contato, pl.Series(np.ones(cambiate.height, dtype=bool))])
-    ricalcolo = attuale.filter(pl.lit(diverse) | finestra)
+    cambiata_ora = pl.concat([pl.Series(np.zeros(n_invariate, dtype=bool)),
+                              pl.Series(np.ones(cambiate.height, dtype=bool))])
+    ricalcolo = attuale.filter(pl.lit(cambiata_ora) | finestra)
+    solo_ordine = attuale.filter(pl.lit(diverse) & ~(pl.lit(cambiata_ora) | finestra)).select(
+        "id_prenotazione", "fuori_ordine").sort("id_prenotazione")
     # the mirror's years whose rows differ: the old versions' and the changed rows'
     # (the rows picked first: the year of a million timestamps is not free)
     anni = pl.concat([prima["data_prenotazione"],
                       attuale["data_prenotazione"].filter(diverse)]).dt.year().unique()
-    return Delta(attuale=attuale, ricalcolo=ricalcolo, nuove=cambiate.height,
+    return Delta(attuale=attuale, ricalcolo=ricalcolo, solo_ordine=solo_ordine,
+                 nuove=cambiate.height,
                  anni_toccati=set(anni.to_list()))
 
 

@@ -441,10 +441,13 @@ def _contatore(g_s: np.ndarray, v_s: np.ndarray, altri: list[np.ndarray], n_g: i
         presenti = np.zeros((n_g, ampiezza), dtype=bool)
         presenti[g_s, v_s - minimo] = True
         fino = np.cumsum(presenti, axis=1, dtype=np.int64)
+        # looked up flat, by one computed index (`take`): twice as fast as indexing the 2-D
+        # tables with two arrays, for a million values of the large side
+        fino_piatto, presenti_piatto = fino.ravel(), presenti.ravel()
 
         def da_tabella(g: np.ndarray, v: np.ndarray, lato: str) -> np.ndarray:
-            x = v - minimo
-            return fino[g, x] - (0 if lato == "right" else presenti[g, x])
+            i = g * ampiezza + (v - minimo)
+            return fino_piatto.take(i) - (0 if lato == "right" else presenti_piatto.take(i))
 
         return da_tabella, fino[:, -1]
     bit = (ampiezza - 1).bit_length()
@@ -483,10 +486,12 @@ def _contatore(g_s: np.ndarray, v_s: np.ndarray, altri: list[np.ndarray], n_g: i
     prima_del = np.zeros_like(per_secchio)
     np.cumsum(per_secchio[:, :-1], axis=1, out=prima_del[:, 1:])
 
+    prima_piatto, per_secchio_piatto = prima_del.ravel(), per_secchio.ravel()
+
     def a_secchi(g: np.ndarray, v: np.ndarray, lato: str) -> np.ndarray:
-        c = (v - minimo) // passo
-        esito = prima_del[g, c]
-        cercare = per_secchio[g, c] > 0
+        i = g * (secchi + 1) + (v - minimo) // passo   # flat, as in `da_tabella`
+        esito = prima_piatto.take(i)
+        cercare = per_secchio_piatto.take(i) > 0
         if cercare.any():
             esito[cercare] = da_chiavi(g[cercare], v[cercare], lato)
         return esito

@@ -10,7 +10,10 @@ translate, and `tests/functional/test_cli_aiuto.py` walks every `--help` for Eng
 from __future__ import annotations
 
 import functools
+import importlib.abc
+import importlib.util
 import re
+import sys
 from typing import Any
 
 TRADUZIONI = {
@@ -106,16 +109,16 @@ def installa() -> None:
     _installato = True
     import typer.core
     import typer.main
-    import typer.rich_utils
     from typer import _click
 
-    for modulo in (typer.core, typer.rich_utils):
-        modulo._ = traduci  # type: ignore[attr-defined]
-    for nome, valore in list(vars(typer.rich_utils).items()):
-        if nome.isupper() and isinstance(valore, str) and valore in TRADUZIONI:
-            setattr(typer.rich_utils, nome, TRADUZIONI[valore])
-    typer.rich_utils.OptionHighlighter.highlights = [
-        r.replace("Usage: ", "Uso: ") for r in typer.rich_utils.OptionHighlighter.highlights]
+    typer.core._ = traduci  # type: ignore[assignment]
+    # typer.rich_utils (rich's Markdown, markdown-it, the traceback: ≈ 45 ms) is imported
+    # by Typer only to show help or an error: translated when that happens, not paid by
+    # every command's start-up
+    if "typer.rich_utils" in sys.modules:
+        _traduci_rich_utils(sys.modules["typer.rich_utils"])
+    else:
+        sys.meta_path.insert(0, _AlCaricamento())
 
     get_usage = _click.core.Command.get_usage
 
@@ -152,7 +155,17 @@ def installa() -> None:
 
     for classe in (typer.core.TyperOption, typer.core.TyperArgument):
         _tipo_in_italiano(classe)
-    mostra = typer.rich_utils.rich_format_error
+
+
+def _traduci_rich_utils(rich_utils: Any) -> None:
+    """The words of Typer's help panels and error box (module typer.rich_utils)."""
+    rich_utils._ = traduci
+    for nome, valore in list(vars(rich_utils).items()):
+        if nome.isupper() and isinstance(valore, str) and valore in TRADUZIONI:
+            setattr(rich_utils, nome, TRADUZIONI[valore])
+    rich_utils.OptionHighlighter.highlights = [
+        r.replace("Usage: ", "Uso: ") for r in rich_utils.OptionHighlighter.highlights]
+    mostra = rich_utils.rich_format_error
 
     @functools.wraps(mostra)
     def mostra_in_italiano(errore: Any) -> None:
@@ -160,7 +173,35 @@ def installa() -> None:
         errore.format_message = lambda: traduci_errore(originale())
         mostra(errore)
 
-    typer.rich_utils.rich_format_error = mostra_in_italiano  # type: ignore[assignment]
+    rich_utils.rich_format_error = mostra_in_italiano
+
+
+class _AlCaricamento(importlib.abc.MetaPathFinder):
+    """Finds nothing of its own: at the first import of typer.rich_utils it hands the
+    module's own spec back with a loader that translates the module once executed, then
+    leaves `sys.meta_path`."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != "typer.rich_utils":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _Traducente(spec.loader)
+        return spec
+
+
+class _Traducente(importlib.abc.Loader):
+    def __init__(self, caricatore: Any) -> None:
+        self.caricatore = caricatore
+
+    def create_module(self, spec: Any) -> Any:
+        return self.caricatore.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self.caricatore.exec_module(module)
+        _traduci_rich_utils(module)
 
 
 def _tipo_in_italiano(classe: Any) -> None:

@@ -5,6 +5,7 @@ and every command's start-up must not pay for what it does not use."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Iterator
@@ -485,6 +486,8 @@ def main() -> None:
     from registro import riservato
 
     riservato.applica_umask()
+    # what start-up built (modules, classes) is never garbage: out of every later collection
+    gc.freeze()
     try:
         app()
     except ErroreUtente as exc:

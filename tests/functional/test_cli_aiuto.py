@@ -100,3 +100,23 @@ def test_usage_errors_are_italian(caso: str) -> None:
     assert atteso in testo and "Errore" in testo, testo
     rimasti = [parola for parola in INGLESE_NEGLI_ERRORI if parola in testo]
     assert rimasti == [], (rimasti, testo)
+
+
+def test_help_words_are_translated_without_loading_them_at_start_up() -> None:
+    """typer.rich_utils (rich's Markdown, markdown-it) is not imported by a command's
+    start-up, only when help or an error is shown, and is in Italian then (a new process:
+    this one has imported it already)."""
+    import subprocess
+    import sys
+
+    codice = (
+        "import sys\n"
+        "import servizio.cli.principale\n"
+        "assert 'typer.rich_utils' not in sys.modules\n"
+        "import typer.rich_utils as r\n"
+        "assert r.OPTIONS_PANEL_TITLE == 'Opzioni', r.OPTIONS_PANEL_TITLE\n"
+        "assert any('Uso: ' in h for h in r.OptionHighlighter.highlights)\n"
+        "print('ok')\n")
+    esito = subprocess.run([sys.executable, "-c", codice], capture_output=True, text=True,
+                           check=False)
+    assert esito.stdout.strip() == "ok", esito.stderr

@@ -249,3 +249,103 @@ def test_only_the_years_the_delta_touched_are_written_again(
     monkeypatch.setattr(modulo, "_rinnova_piede", originale)
     assert check(engine=engine, settings=settings, oggi=date(2025, 7, 31)).incrementale == 1
     _uguale_a_una_completa(engine, settings, date(2025, 7, 31), esito)
+
+
+def test_bookings_whose_count_alone_moved_are_not_derived_again(
+        engine: Engine, settings: Settings, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unchanged booking outside the sanctions' window whose `fuori_ordine` moved (a
+    delta booking in its agenda overtook it, or stopped doing so) gets only its count
+    written: it goes neither through the derivation nor through the reconciliation of the
+    sanctions (`Delta.solo_ordine`), and the register is still what a full check leaves."""
+    import registro.check as modulo
+
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    export = genera_prenotazioni(1200, seed=3)
+    export.write_csv(tmp_path / "anno.csv", null_value="")
+    ingest(tmp_path / "anno.csv", engine=engine, settings=settings)
+    check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
+    prima = _righe(engine).select("id_prenotazione", "fuori_ordine")
+    delta = _delta(export, np.random.default_rng(3), 0)
+    delta.write_csv(tmp_path / "delta.csv", null_value="")
+    ingest(tmp_path / "delta.csv", engine=engine, settings=settings)
+
+    derivate: list[str] = []
+    originale = modulo.deriva
+
+    def spia(lf: pl.LazyFrame, profilo: object) -> pl.LazyFrame:
+        derivate.extend(lf.select("id_prenotazione").collect()["id_prenotazione"])
+        return originale(lf, profilo)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(modulo, "deriva", spia)
+    esito = check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
+    monkeypatch.setattr(modulo, "deriva", originale)
+    assert esito.incrementale == 1
+    dopo = _righe(engine).select("id_prenotazione", "fuori_ordine")
+    cambiate = set(delta["id_prenotazione"])
+    solo_conteggio = set(prima.join(dopo, on="id_prenotazione").filter(
+        pl.col("fuori_ordine").ne_missing(pl.col("fuori_ordine_right")))["id_prenotazione"]
+    ) - cambiate
+    assert solo_conteggio  # the delta did move some unchanged booking's count
+    assert not solo_conteggio & set(derivate)
+    assert cambiate <= set(derivate)
+    assert esito.ricalcolate == len(set(derivate)) + len(solo_conteggio)
+    _uguale_a_una_completa(engine, settings, date(2025, 12, 31), esito)
+
+
+def test_the_mirror_is_recorded_after_the_checks_commit(
+        engine: Engine, settings: Settings, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The incremental check commits while its mirror is still being encoded, and records
+    the mirror's digest in a second transaction: a failure in between leaves the check's
+    writes committed and no digest recorded, so the next check is full and finds nothing
+    to correct; the mirror of a check whose record is no longer its own is not put in
+    place."""
+    import registro.check_incrementale as modulo
+
+    importa_catalogo(catalogo_nazionale(), engine=engine)
+    export = genera_prenotazioni(800, seed=4)
+    export.write_csv(tmp_path / "anno.csv", null_value="")
+    ingest(tmp_path / "anno.csv", engine=engine, settings=settings)
+    check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
+    delta = _delta(export, np.random.default_rng(4), 0)
+    delta.write_csv(tmp_path / "delta.csv", null_value="")
+    ingest(tmp_path / "delta.csv", engine=engine, settings=settings)
+    versione = os.readlink(colonnare.percorso(settings))
+
+    def interrotto(*_a: object) -> bool:
+        raise RuntimeError("interrotto dopo il commit")
+
+    monkeypatch.setattr(modulo, "registra_copia", interrotto)
+    with pytest.raises(RuntimeError, match="interrotto"):
+        check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
+    monkeypatch.undo()
+    # committed: every booking derived; no digest recorded, the old mirror still in place
+    assert _righe(engine)["verificata_il"].null_count() == 0
+    assert os.readlink(colonnare.percorso(settings)) == versione
+    copia = db.read_frame(engine, "SELECT copia_sha256 FROM verifica",
+                          {"copia_sha256": pl.String()})["copia_sha256"]
+    assert copia.to_list() == [None]
+    righe, sanzioni = _righe(engine), _sanzioni(engine)
+    esito = check(engine=engine, settings=settings, oggi=date(2025, 12, 31))
+    assert esito.incrementale == 0
+    assert (esito.sanzioni_emesse, esito.sanzioni_annullate) == (0, 0)
+    assert _righe(engine).equals(righe) and _sanzioni(engine).equals(sanzioni)
+
+    # another check's record by now: this check's mirror is not put in place
+    ingest(tmp_path / "delta.csv", engine=engine, settings=settings)  # nothing newer
+    altro = _delta(export, np.random.default_rng(5), 1)
+    altro.write_csv(tmp_path / "altro.csv", null_value="")
+    ingest(tmp_path / "altro.csv", engine=engine, settings=settings)
+    versione = os.readlink(colonnare.percorso(settings))
+    originale = modulo.registra_copia
+
+    def non_piu_nostro(engine_: Engine, conn: object, quando: object, sha: str) -> bool:
+        db.execute(conn, "UPDATE verifica SET completata_il = '2000-01-01 00:00:00.000000'")
+        return originale(engine_, conn, quando, sha)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(modulo, "registra_copia", non_piu_nostro)
+    assert check(engine=engine, settings=settings, oggi=date(2025, 12, 31)).incrementale == 1
+    assert os.readlink(colonnare.percorso(settings)) == versione
+    monkeypatch.undo()
+    assert check(engine=engine, settings=settings, oggi=date(2025, 12, 31)).incrementale == 0

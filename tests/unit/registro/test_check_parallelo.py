@@ -1,5 +1,6 @@
 """The incremental check encodes the mirror in a thread of its own (registro.check
-`_InParallelo`): what it raises reaches the check, which then does not commit."""
+`_InParallelo`): what it raises reaches the check, which then records no digest of the mirror
+and does not put it in place (the next check is full)."""
 
 from __future__ import annotations
 
