@@ -22,6 +22,7 @@ import polars as pl
 
 from cup.readers import RIGA
 from registro.errors import ErroreUtente
+from registro.formato import intero
 
 MAPPING_MAX_CARATTERI = 1_000_000
 """A mapping is a few dozen lines; anything this long is not one."""
@@ -63,7 +64,8 @@ class Mapping:
             testo = Path(path).read_text(encoding="utf-8")
             if len(testo) > MAPPING_MAX_CARATTERI:
                 raise ErroreUtente(f"{path}: mapping troppo lungo (oltre "
-                                   f"{MAPPING_MAX_CARATTERI:,} caratteri): è davvero un mapping?")
+                                   f"{intero(MAPPING_MAX_CARATTERI)} caratteri): "
+                                   "è davvero un mapping?")
             data = tomllib.loads(testo)
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError,
                 ValueError) as exc:

@@ -24,6 +24,12 @@ def numero(valore: float | int | None, decimali: int = 1) -> str:
     return testo.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def intero(valore: int) -> str:
+    """A count as a person reads it in Italian, in the terminal too: 1.234.567 (the
+    operators' scripts read `--json`, not these lines)."""
+    return f"{int(valore):,}".replace(",", ".")
+
+
 def giorni(valore: float | int | None) -> str:
     """Days: whole days without a decimal (a median of 12.0 reads as 12), else one decimal."""
     if valore is None:

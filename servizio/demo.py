@@ -37,6 +37,7 @@ from registro import colonnare
 from registro.check import check
 from registro.csvsafe import scrivi_csv as scrivi_tabella_csv
 from registro.db import make_engine, migrate, transazione
+from registro.formato import intero
 from registro.letture import leggi_ricoveri
 from registro.money import format_euro_it
 from registro.ordine import fuori_ordine
@@ -70,7 +71,7 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
     export = out_dir / f"cup_{anno}.csv"
     lista_ricoveri = out_dir / f"ricoveri_{anno}.csv"
     al = date(anno, 12, 31)
-    with passo(f"1/7 export CUP sintetico ({rows:,} prenotazioni) e lista dei ricoveri"):
+    with passo(f"1/7 export CUP sintetico ({intero(rows)} prenotazioni) e lista dei ricoveri"):
         scrivi_csv(export, rows=rows, seed=seed, anno=anno)
         scrivi_csv_ricoveri(lista_ricoveri, rows=max(rows // 15, 100), seed=seed, anno=anno)
     with passo("2/7 schema e catalogo"):
@@ -123,18 +124,20 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
 
     def riga(tipo: str) -> str:
         n, c = tot.get(tipo, (0, 0))
-        return f"{n:,} per {format_euro_it(c)}"
+        return f"{intero(n)} per {format_euro_it(c)}"
 
     console.print(f"\n[bold]registro demo[/] — {settings.ente}, anno {anno} ({secondi:.0f} s)")
-    console.print(f"  prenotazioni: {esito.righe:,} lette, {esito.accettate:,} nel registro, "
-                  f"{esito.scartate:,} scartate")
-    console.print(f"  in garanzia: {verifica.in_garanzia:,}; superamenti dello standard "
-                  f"(da motivare): {verifica.superamenti:,}")
+    console.print(f"  prenotazioni: {intero(esito.righe)} lette, "
+                  f"{intero(esito.accettate)} nel registro, "
+                  f"{intero(esito.scartate)} scartate")
+    console.print(f"  in garanzia: {intero(verifica.in_garanzia)}; superamenti dello standard "
+                  f"(da motivare): {intero(verifica.superamenti)}")
     console.print(f"  bonum: {riga('bonum')}; rimborsi ticket: {riga('rimborso_ticket')}")
     console.print(f"  malum: {riga('malum')}; rimborsi della differenza: "
                   f"{riga('rimborso_differenza')}")
     console.print(f"  referti non ritirati: {riga('referto_non_ritirato')}; prenotazioni "
-                  f"ancora «prenotata» dopo l'appuntamento: {verifica.stato_non_aggiornato:,}")
+                  "ancora «prenotata» dopo l'appuntamento: "
+                  f"{intero(verifica.stato_non_aggiornato)}")
     per_lista = {(lista, registro): n for lista, registro, n in
                  monitoraggio.group_by("lista", "registro").len().iter_rows()}
 
@@ -142,18 +145,20 @@ def esegui_demo(out_dir: Path, *, rows: int, seed: int, console: Console,
         return sum(n for (lst, reg), n in per_lista.items()
                    if lst == lista and registro in (None, reg))
 
-    console.print(f"  prenotazioni fuori ordine (§5.1): {verifica.prenotazioni_fuori_ordine:,} "
+    console.print("  prenotazioni fuori ordine (§5.1): "
+                  f"{intero(verifica.prenotazioni_fuori_ordine)} "
                   "ne hanno scavalcata almeno una")
-    console.print(f"  ricoveri programmati: {esito_ric.accettate:,} in lista; "
-                  f"{verifica.superamenti_ricoveri:,} oltre l'attesa massima, "
-                  f"{verifica.fuori_ordine:,} ricoveri fuori ordine")
+    console.print(f"  ricoveri programmati: {intero(esito_ric.accettate)} in lista; "
+                  f"{intero(verifica.superamenti_ricoveri)} oltre l'attesa massima, "
+                  f"{intero(verifica.fuori_ordine)} ricoveri fuori ordine")
     console.print("  Direttore Sanitario, da esaminare: "
-                  f"{voci('superamento_senza_motivazione'):,} superamenti senza motivazione, "
-                  f"{voci('fuori_ordine_senza_motivazione', 'prestazioni'):,} prenotazioni e "
-                  f"{voci('fuori_ordine_senza_motivazione', 'ricoveri'):,} ricoveri fuori "
-                  f"ordine senza motivazione, {voci('in_scadenza'):,} ricoveri in scadenza")
-    console.print(f"  Ufficio di Pubblica Tutela: {n_segnalazioni:,} segnalazioni sintetiche; "
-                  f"{voci('tutela_in_ritardo'):,} termini del regolamento scaduti "
+                  f"{intero(voci('superamento_senza_motivazione'))} superamenti senza motivazione, "
+                  f"{intero(voci('fuori_ordine_senza_motivazione', 'prestazioni'))} prenotazioni e "
+                  f"{intero(voci('fuori_ordine_senza_motivazione', 'ricoveri'))} ricoveri fuori "
+                  f"ordine senza motivazione, {intero(voci('in_scadenza'))} ricoveri in scadenza")
+    console.print(f"  Ufficio di Pubblica Tutela: {intero(n_segnalazioni)} segnalazioni "
+                  "sintetiche; "
+                  f"{intero(voci('tutela_in_ritardo'))} termini del regolamento scaduti "
                   "(lista tutela_in_ritardo)")
     console.print(f"  registro: {db_path}")
     console.print(f"  tabelle: {tabelle[('carta1995', 'ex_ante')]} (e le altre tre letture)")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from registro.errors import ErroreUtente
+from registro.formato import intero
 from servizio.cli.api import serve, token_app
 from servizio.cli.comune import (
     apri_registro,
@@ -198,9 +199,9 @@ def synth(
 
     if rows < 1:
         raise ErroreUtente("--rows deve essere almeno 1")
-    with passo(f"generazione di {rows:,} prenotazioni"):
+    with passo(f"generazione di {intero(rows)} prenotazioni"):
         path = scrivi_csv(out_file, rows=rows, seed=seed, anno=anno)
-    out.print(f"{rows:,} prenotazioni scritte in {path}")
+    out.print(f"{intero(rows)} prenotazioni scritte in {path}")
 
 
 @app.command()
@@ -226,10 +227,11 @@ def ingest(
         print(json.dumps(esito.as_dict(), ensure_ascii=False))
         return
     out.print(
-        f"{esito.file}: {esito.righe:,} righe, {esito.accettate:,} accettate, "
-        f"{esito.scartate:,} scartate ({esito.nuove:,} nuove, {esito.aggiornate:,} aggiornate, "
-        f"{esito.invariate:,} invariate, {esito.obsolete:,} obsolete, "
-        f"{esito.duplicate:,} duplicate nel file); "
+        f"{esito.file}: {intero(esito.righe)} righe, {intero(esito.accettate)} accettate, "
+        f"{intero(esito.scartate)} scartate ({intero(esito.nuove)} nuove, "
+        f"{intero(esito.aggiornate)} aggiornate, "
+        f"{intero(esito.invariate)} invariate, {intero(esito.obsolete)} obsolete, "
+        f"{intero(esito.duplicate)} duplicate nel file); "
         f"{'reparti nuovi' if registro == Registro.ricoveri else 'sedi nuove'}: "
         f"{esito.sedi_nuove}")
     if esito.scartate:
@@ -273,19 +275,20 @@ def check(
     if as_json:
         print(json.dumps(esito.as_dict()))
         return
-    out.print(f"verifica incrementale: {esito.ricalcolate:,} prenotazioni ricalcolate"
+    out.print(f"verifica incrementale: {intero(esito.ricalcolate)} prenotazioni ricalcolate"
               if esito.incrementale else "verifica completa")
-    out.print(f"{esito.prenotazioni:,} prenotazioni verificate, {esito.in_garanzia:,} in "
-              f"garanzia, {esito.superamenti:,} superamenti; sanzioni: "
-              f"{esito.sanzioni_emesse:,} emesse, {esito.sanzioni_annullate:,} annullate; "
-              f"{esito.ricoveri:,} ricoveri, {esito.superamenti_ricoveri:,} oltre l'attesa "
-              f"massima, {esito.fuori_ordine:,} fuori ordine")
+    out.print(f"{intero(esito.prenotazioni)} prenotazioni verificate, "
+              f"{intero(esito.in_garanzia)} in garanzia, {intero(esito.superamenti)} "
+              f"superamenti; sanzioni: {intero(esito.sanzioni_emesse)} emesse, "
+              f"{intero(esito.sanzioni_annullate)} annullate; {intero(esito.ricoveri)} ricoveri, "
+              f"{intero(esito.superamenti_ricoveri)} oltre l'attesa massima, "
+              f"{intero(esito.fuori_ordine)} fuori ordine")
     if esito.stato_non_aggiornato:
-        out.print(f"{esito.stato_non_aggiornato:,} prenotazioni ancora «prenotata» dopo il "
+        out.print(f"{intero(esito.stato_non_aggiornato)} prenotazioni ancora «prenotata» dopo il "
                   "giorno dell'appuntamento: nessuna sanzione, da aggiornare dal CUP "
                   "(lista di monitoraggio stato_non_aggiornato)")
     if esito.prenotazioni_fuori_ordine:
-        out.print(f"{esito.prenotazioni_fuori_ordine:,} prenotazioni hanno scavalcato "
+        out.print(f"{intero(esito.prenotazioni_fuori_ordine)} prenotazioni hanno scavalcato "
                   "prenotazioni precedenti della stessa agenda (Carta §5.1; lista di "
                   "monitoraggio fuori_ordine_senza_motivazione)")
 
@@ -344,7 +347,7 @@ def stats(
             tabella = tabella_prestazioni(prenotazioni, profilo=prof, periodo=periodo,
                                           lettura=lettura.value)
             path = scrivi_tabella(tabella, out_file, formato.value)
-    out.print(f"{tabella.height:,} righe ({registro.value}, {prof.nome}) scritte in {path}")
+    out.print(f"{intero(tabella.height)} righe ({registro.value}, {prof.nome}) scritte in {path}")
 
 
 def _stats_da_ritorni(cartelle: list[Path], periodo: Any, profilo: NomeProfilo | None,
@@ -367,7 +370,7 @@ def _stats_da_ritorni(cartelle: list[Path], periodo: Any, profilo: NomeProfilo |
         tabella = fondi(righe, profilo=carica_profilo(nome, None), periodo=periodo)
         path = scrivi_tabella(tabella, out_file, formato.value)
     enti = righe["ente"].n_unique()
-    out.print(f"{tabella.height:,} righe (regionale, {enti} enti, {nome}) scritte in {path}")
+    out.print(f"{intero(tabella.height)} righe (regionale, {enti} enti, {nome}) scritte in {path}")
 
 
 @app.command()
@@ -405,8 +408,8 @@ def monitoring(
             includi_motivati=includi_motivati)), out_file, formato.value)
         totale = sum(conteggi.values())
         run.dettaglio = f"{totale} voci"
-    dettaglio = ", ".join(f"{n:,} {nome}" for nome, n in sorted(conteggi.items()) if n)
-    out.print(f"{totale:,} voci ({dettaglio or 'nessuna'}) scritte in {path}")
+    dettaglio = ", ".join(f"{intero(n)} {nome}" for nome, n in sorted(conteggi.items()) if n)
+    out.print(f"{intero(totale)} voci ({dettaglio or 'nessuna'}) scritte in {path}")
 
 
 @app.command()
@@ -423,7 +426,7 @@ def sanzioni(
     schema_pronto(engine)
     df = elenco_sanzioni(engine)
     path = scrivi_sanzioni(df, out_file, formato.value)
-    out.print(f"{df.height:,} record scritti in {path}")
+    out.print(f"{intero(df.height)} record scritti in {path}")
 
 
 @app.command("backup")

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from registro.errors import ErroreUtente
+from registro.formato import intero
 from servizio.cli.comune import apri_registro, leggi_impostazioni, operatore, schema_pronto
 
 segnalazione_app = typer.Typer(
@@ -243,7 +244,7 @@ def elenco(
     path = (scrivi_csv(df, out_file) if formato == Formato.csv
             else scrivi_json(df, out_file))
     n_ritardo = int(df["in_ritardo"].str.len_chars().gt(0).sum()) if df.height else 0
-    typer.echo(f"{df.height:,} segnalazioni ({n_ritardo:,} con termini scaduti al "
+    typer.echo(f"{intero(df.height)} segnalazioni ({intero(n_ritardo)} con termini scaduti al "
                f"{oggi.isoformat()}) scritte in {path}")
 
 

@@ -120,6 +120,24 @@ def test_catalogo_import_and_synth(settings: Settings, tmp_path: Path) -> None:
     assert len(out.read_text(encoding="utf-8").splitlines()) == 501
 
 
+def test_counts_read_in_italian_in_the_terminal(settings: Settings, tmp_path: Path) -> None:
+    """The summaries a person reads put a dot between thousands, as the site and the reports
+    do (Italian formats wherever a person reads); scripts read `--json`, which keeps plain
+    integers."""
+    out = tmp_path / "s.csv"
+    assert registro(settings, "init").returncode == 0
+    res = registro(settings, "synth", "--rows", "1500", "--seed", "7", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "1.500 prenotazioni scritte" in res.stdout, res.stdout
+    res = registro(settings, "ingest", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "1.500 righe, 1.500 accettate, 0 scartate (1.500 nuove" in res.stdout, res.stdout
+    assert json.loads(registro(settings, "ingest", str(out), "--json").stdout)["righe"] == 1500
+    res = registro(settings, "check", "--al", "2026-01-01")
+    assert res.returncode == 0, res.stderr
+    assert "1.500 prenotazioni verificate" in res.stdout, res.stdout
+
+
 @pytest.mark.parametrize("cmd", [[], ["init"], ["catalogo", "import"], ["synth"], ["ingest"],
                                  ["check"], ["stats"], ["sanzioni"], ["demo"]])
 def test_help_everywhere(tmp_path: Path, cmd: list[str]) -> None:
