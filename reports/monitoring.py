@@ -99,6 +99,19 @@ def _con_motivato(df: pl.DataFrame, motivati: pl.DataFrame) -> pl.DataFrame:
             .with_columns(pl.col("motivato").fill_null(False)))
 
 
+def _contro_attesa_massima(ricoveri: pl.DataFrame, lista: str) -> pl.DataFrame:
+    """Admissions as rows of `lista` measured against their maximum wait (the breaches and
+    those about to breach): the wait so far, the maximum, the day it runs out."""
+    return ricoveri.select(
+        lista=pl.lit(lista), registro=pl.lit("ricoveri"), id=pl.col("id_ricovero"),
+        codice_reparto_o_prestazione=pl.col("codice_reparto"),
+        codice_sede_o_patologia=pl.col("codice_patologia"),
+        classe_priorita=pl.col("classe_priorita"),
+        giorni=pl.col("attesa_giorni"), soglia=pl.col("attesa_massima"),
+        dal=_dopo(pl.col("data_inserimento"), pl.col("attesa_massima")),
+    )
+
+
 def _dopo(giorno: pl.Expr, giorni: pl.Expr) -> pl.Expr:
     """The first day past a target of `giorni` days counted from `giorno`."""
     return giorno.cast(pl.Date) + pl.duration(days=giorni.cast(pl.Int64) + 1)
@@ -140,14 +153,8 @@ def _pezzi(nome: str, *, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
             dal=_dopo(pl.col("data_prenotazione"), pl.col("standard_giorni")),
         )
         pezzi.append(_con_motivato(pren, _motivati(motivazioni, "prestazioni", "superamento")))
-        ric = ricoveri.filter(pl.col("superamento").fill_null(False)).select(
-            lista=pl.lit(LISTE[0]), registro=pl.lit("ricoveri"), id=pl.col("id_ricovero"),
-            codice_reparto_o_prestazione=pl.col("codice_reparto"),
-            codice_sede_o_patologia=pl.col("codice_patologia"),
-            classe_priorita=pl.col("classe_priorita"),
-            giorni=pl.col("attesa_giorni"), soglia=pl.col("attesa_massima"),
-            dal=_dopo(pl.col("data_inserimento"), pl.col("attesa_massima")),
-        )
+        ric = _contro_attesa_massima(
+            ricoveri.filter(pl.col("superamento").fill_null(False)), LISTE[0])
         pezzi.append(_con_motivato(ric, _motivati(motivazioni, "ricoveri", "superamento")))
     elif nome == LISTE[1]:
         fuori = ricoveri.join(conta_fuori_ordine(fuori_ordine), on="id_ricovero",
@@ -174,16 +181,9 @@ def _pezzi(nome: str, *, prenotazioni: pl.DataFrame, ricoveri: pl.DataFrame,
                                        _motivati(motivazioni, "prestazioni", "fuori_ordine")))
     elif nome == LISTE[2]:
         margine = pl.col("attesa_massima") - pl.col("attesa_giorni")
-        scadenza = ricoveri.filter(
+        scadenza = _contro_attesa_massima(ricoveri.filter(
             (pl.col("stato") == "in_attesa") & (margine >= 0) & (margine <= giorni_preavviso)
-        ).select(
-            lista=pl.lit(LISTE[2]), registro=pl.lit("ricoveri"), id=pl.col("id_ricovero"),
-            codice_reparto_o_prestazione=pl.col("codice_reparto"),
-            codice_sede_o_patologia=pl.col("codice_patologia"),
-            classe_priorita=pl.col("classe_priorita"),
-            giorni=pl.col("attesa_giorni"), soglia=pl.col("attesa_massima"),
-            dal=_dopo(pl.col("data_inserimento"), pl.col("attesa_massima")),
-        )
+        ), LISTE[2])
         pezzi.append(_con_motivato(scadenza, _motivati(motivazioni, "ricoveri", "superamento")))
     elif nome == LISTE[3]:
         if tutela is not None:
